@@ -1,0 +1,3 @@
+module github.com/elastic-access-mcp/elastic-access-mcp
+
+go 1.26.0

@@ -1,0 +1,4 @@
+package tools
+
+// cloudKeyTools returns the Cloud API key tools. (Placeholder until they are built.)
+func cloudKeyTools() []Tool { return nil }

@@ -1,0 +1,76 @@
+package tools
+
+import (
+	"context"
+	"sort"
+)
+
+func diagnosticTools() []Tool {
+	return append([]Tool{whoamiTool()}, esDiagnosticTools()...)
+}
+
+// WhoamiInput takes no arguments.
+type WhoamiInput struct{}
+
+// WhoamiOutput says who the server acts as on each plane and what it may do.
+type WhoamiOutput struct {
+	Planes        []PlaneStatus  `json:"planes" jsonschema:"each upstream service and whether credentials for it are configured"`
+	SafetyTier    string         `json:"safety_tier" jsonschema:"read-only, read-write or read-write-destructive"`
+	Confirmation  string         `json:"confirmation" jsonschema:"how destructive and privilege-escalating calls are approved: elicit, param or none"`
+	Toolsets      []ToolsetState `json:"toolsets" jsonschema:"every toolset, active or not, with the reason"`
+	Cloud         *CloudIdentity `json:"cloud,omitempty"`
+	Elasticsearch *StackIdentity `json:"elasticsearch,omitempty"`
+}
+
+// PlaneStatus is one upstream service.
+type PlaneStatus struct {
+	Plane      string `json:"plane"`
+	Configured bool   `json:"configured"`
+}
+
+// ToolsetState is one toolset.
+type ToolsetState struct {
+	Toolset string `json:"toolset"`
+	Active  bool   `json:"active"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+func whoamiTool() Tool {
+	return Define(Spec{
+		Name:    "whoami",
+		Title:   "Who am I",
+		Toolset: ToolsetDiagnostics,
+		Tier:    Read,
+		Description: "Report which Elastic services this server is connected to (Elastic Cloud, Elasticsearch, Kibana), " +
+			"who its credentials are on each, which toolsets are active and why the others are not, and the safety tier. " +
+			"Call this first when a tool is missing or a call is refused with 401/403.",
+	}, func(ctx context.Context, c *Call, _ WhoamiInput) (WhoamiOutput, error) {
+		env := c.Env
+		out := WhoamiOutput{
+			SafetyTier:   env.Selection.Tier,
+			Confirmation: string(env.Confirm),
+		}
+		for _, p := range []Plane{PlaneCloud, PlaneElasticsearch, PlaneKibana} {
+			out.Planes = append(out.Planes, PlaneStatus{Plane: string(p), Configured: env.Configured(p)})
+		}
+		active := map[string]bool{}
+		for _, ts := range env.Selection.Active {
+			active[ts] = true
+		}
+		for _, ts := range Toolsets {
+			st := ToolsetState{Toolset: ts, Active: active[ts]}
+			if !st.Active {
+				st.Reason = env.Selection.Inactive[ts]
+			}
+			out.Toolsets = append(out.Toolsets, st)
+		}
+		sort.SliceStable(out.Toolsets, func(i, j int) bool { return out.Toolsets[i].Active && !out.Toolsets[j].Active })
+		if env.Configured(PlaneCloud) {
+			out.Cloud = describeCloud(ctx, c)
+		}
+		if env.Configured(PlaneElasticsearch) || env.Configured(PlaneKibana) {
+			out.Elasticsearch = describeStack(ctx, c)
+		}
+		return out, nil
+	})
+}

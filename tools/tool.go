@@ -1,0 +1,169 @@
+// Package tools declares every MCP tool of the server: one Go value per job,
+// with its schema, annotations, safety tier and handler. The machinery in this
+// file and its siblings (args, schema, call, confirm, dryrun, errors) is shared
+// by all tools so that validation, confirmation, dry runs, secret handling and
+// error reporting behave the same everywhere and no tool has to remember them.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Tier is how much a tool can change. It decides whether the tool is
+// registered at all (read-only by default) and its MCP annotations.
+type Tier int
+
+const (
+	// Read tools never change anything upstream.
+	Read Tier = iota
+	// Write tools create or add; they never take access away or overwrite.
+	Write
+	// Destructive tools delete, revoke, remove or overwrite.
+	Destructive
+)
+
+func (t Tier) String() string {
+	switch t {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	case Destructive:
+		return "destructive"
+	}
+	return fmt.Sprintf("tier(%d)", int(t))
+}
+
+// Toolset names group tools by job and by the credentials they need.
+const (
+	ToolsetOrg          = "org"
+	ToolsetCloudKeys    = "cloud_keys"
+	ToolsetRoles        = "roles"
+	ToolsetUsers        = "users"
+	ToolsetRoleMappings = "role_mappings"
+	ToolsetESKeys       = "es_keys"
+	ToolsetDiagnostics  = "diagnostics"
+)
+
+// Toolsets lists every toolset in the order they are documented.
+var Toolsets = []string{ToolsetOrg, ToolsetCloudKeys, ToolsetRoles, ToolsetUsers, ToolsetRoleMappings, ToolsetESKeys, ToolsetDiagnostics}
+
+// Plane is an upstream service a toolset needs credentials for.
+type Plane string
+
+const (
+	PlaneCloud         Plane = "cloud"
+	PlaneElasticsearch Plane = "elasticsearch"
+	PlaneKibana        Plane = "kibana"
+)
+
+// ToolsetPlanes says which credentials make a toolset usable. Any one of the
+// listed planes is enough: Elasticsearch toolsets also work with only a Cloud
+// key, by targeting a Serverless project (the `project` argument).
+var ToolsetPlanes = map[string][]Plane{
+	ToolsetOrg:          {PlaneCloud},
+	ToolsetCloudKeys:    {PlaneCloud},
+	ToolsetRoles:        {PlaneElasticsearch, PlaneCloud},
+	ToolsetUsers:        {PlaneElasticsearch, PlaneCloud},
+	ToolsetRoleMappings: {PlaneElasticsearch, PlaneCloud},
+	ToolsetESKeys:       {PlaneElasticsearch, PlaneCloud},
+	ToolsetDiagnostics:  nil, // always available: it explains what is missing
+}
+
+// Spec is what a tool declares about itself.
+type Spec struct {
+	Name        string // snake_case verb_noun
+	Title       string
+	Description string // written for a model: when to use it, what it does not do, what to call first
+	Toolset     string
+	Tier        Tier
+	// Idempotent marks tools whose repeated calls with the same arguments
+	// have no additional effect (read tools always are).
+	Idempotent bool
+}
+
+// Tool is one registered tool: its MCP declaration and its handler.
+type Tool struct {
+	Spec
+	InputSchema  json.RawMessage
+	OutputSchema json.RawMessage
+	// inputKeys lists the accepted argument names, for friendly errors.
+	inputKeys []string
+	run       func(ctx context.Context, c *Call, args map[string]any) (any, error)
+}
+
+// Handler is the shape of every tool's code. The Call gives access to the
+// upstream clients and to the shared safety machinery.
+type Handler[In, Out any] func(ctx context.Context, c *Call, in In) (Out, error)
+
+// Define builds a Tool from a typed handler. In is decoded strictly from the
+// arguments and validated (go-playground/validator tags plus the custom
+// validators in validate.go) before the handler runs. Out is returned as
+// structuredContent and as JSON text; its schema is published as outputSchema.
+//
+// Write and destructive tools get a `dry_run` argument, and tools that can ask
+// for confirmation get `confirm` when the operator chose --confirm=param;
+// both are handled here, not by the tool.
+func Define[In, Out any](spec Spec, h Handler[In, Out]) Tool {
+	in, keys := inputSchemaFor[In](spec.Tier)
+	out := outputSchemaFor[Out]()
+	return Tool{
+		Spec:         spec,
+		InputSchema:  in,
+		OutputSchema: out,
+		inputKeys:    keys,
+		run: func(ctx context.Context, c *Call, args map[string]any) (any, error) {
+			var v In
+			if err := decodeArgs(args, &v, keys); err != nil {
+				return nil, err
+			}
+			if err := validateArgs(&v); err != nil {
+				return nil, err
+			}
+			out, err := h(ctx, c, v)
+			if err != nil {
+				return nil, err
+			}
+			if c.dryRun {
+				if r, ok := any(&out).(dryRunReporter); ok {
+					r.setDryRun(c.recorder.requests())
+				}
+			}
+			return out, nil
+		},
+	}
+}
+
+// Annotations derives the four MCP hints from the tier. They are set
+// explicitly on every tool: mcp-go's defaults advertise every tool as
+// destructive and open-world, which makes clients refuse to auto-approve reads.
+func (t Tool) Annotations() mcp.ToolAnnotation {
+	readOnly := t.Tier == Read
+	return mcp.ToolAnnotation{
+		Title:           t.Title,
+		ReadOnlyHint:    mcp.ToBoolPtr(readOnly),
+		DestructiveHint: mcp.ToBoolPtr(t.Tier == Destructive),
+		IdempotentHint:  mcp.ToBoolPtr(readOnly || t.Idempotent),
+		// The user's own organization and clusters are a closed world.
+		OpenWorldHint: mcp.ToBoolPtr(false),
+	}
+}
+
+// MCP returns the protocol declaration of the tool.
+func (t Tool) MCP() mcp.Tool {
+	return mcp.Tool{
+		Name:            t.Name,
+		Title:           t.Title,
+		Description:     t.Description,
+		RawInputSchema:  t.InputSchema,
+		RawOutputSchema: t.OutputSchema,
+		Annotations:     t.Annotations(),
+	}
+}
+
+// InputKeys lists the argument names the tool accepts.
+func (t Tool) InputKeys() []string { return append([]string(nil), t.inputKeys...) }

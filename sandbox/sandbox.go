@@ -1,0 +1,256 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/cloudemu"
+	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/fault"
+	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/stackemu"
+)
+
+// Options configures a running sandbox.
+type Options struct {
+	// Flavor of the default Elasticsearch: "stack" (self-managed/ECH, the
+	// default) or "serverless" (ELASTICSEARCH_URL is then the demo search
+	// project's endpoint).
+	Flavor string
+	// Listen is the address of the Cloud API emulator; the other emulators
+	// listen on ephemeral ports of the same host. "" = 127.0.0.1:0.
+	Listen string
+}
+
+// Sandbox is the three emulators seeded with the demo organization, served on
+// loopback. Every Serverless project gets its own Elasticsearch and Kibana
+// (serverless flavour) that accept the organization's Cloud API keys with
+// application_roles for that project, as real projects do.
+type Sandbox struct {
+	Cloud     *cloudemu.Emulator
+	CloudSeed cloudemu.SeedInfo
+	Stack     *stackemu.Cluster // the default Elasticsearch and Kibana
+	StackSeed stackemu.SeedInfo
+
+	CloudURL, ElasticsearchURL, KibanaURL string
+
+	host     string
+	mu       sync.Mutex
+	projects map[string]*Project
+	servers  []*http.Server
+}
+
+// Project is the Elasticsearch and Kibana of one Serverless project.
+type Project struct {
+	Type, ID                    string
+	Cluster                     *stackemu.Cluster
+	Seed                        stackemu.SeedInfo
+	ElasticsearchURL, KibanaURL string
+}
+
+// Start runs the sandbox until Close.
+func Start(opts Options) (*Sandbox, error) {
+	listen := opts.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox listen address %q: %w", listen, err)
+	}
+	if !isLoopback(host) {
+		return nil, fmt.Errorf("the sandbox serves only on loopback, not %q", host)
+	}
+	flavor := opts.Flavor
+	if flavor == "" {
+		flavor = string(stackemu.FlavorStack)
+	}
+	if flavor != string(stackemu.FlavorStack) && flavor != string(stackemu.FlavorServerless) {
+		return nil, fmt.Errorf("--flavor must be stack or serverless, not %q", flavor)
+	}
+	s := &Sandbox{host: host, projects: map[string]*Project{}}
+
+	cloudLn, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, err
+	}
+	s.CloudURL = "http://" + cloudLn.Addr().String()
+	s.Cloud = cloudemu.New(cloudemu.Options{ProjectEndpoints: s.projectEndpoints})
+	s.serve(cloudLn, withAdmin(s.Cloud, s.Cloud.Faults()))
+	s.CloudSeed = s.Cloud.SeedDemo()
+
+	if flavor == string(stackemu.FlavorServerless) {
+		p := s.projectFor("elasticsearch", s.CloudSeed.Projects["elasticsearch"].ID)
+		if p == nil {
+			s.Close()
+			return nil, errors.New("sandbox: the demo organization has no elasticsearch project")
+		}
+		s.Stack, s.StackSeed = p.Cluster, p.Seed
+		s.ElasticsearchURL, s.KibanaURL = p.ElasticsearchURL, p.KibanaURL
+		return s, nil
+	}
+	s.Stack = stackemu.New(stackemu.Options{Flavor: stackemu.FlavorStack})
+	s.StackSeed = s.Stack.SeedDemo()
+	if s.ElasticsearchURL, s.KibanaURL, err = s.serveCluster(s.Stack); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// projectEndpoints is called by the Cloud emulator when it publishes a
+// project; the project's cluster is started on first use.
+func (s *Sandbox) projectEndpoints(projectType, projectID string) (string, string) {
+	p := s.projectFor(projectType, projectID)
+	if p == nil {
+		return "http://" + s.host + ":1", "http://" + s.host + ":1"
+	}
+	return p.ElasticsearchURL, p.KibanaURL
+}
+
+func (s *Sandbox) projectFor(projectType, projectID string) *Project {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.projects[projectID]; ok {
+		return p
+	}
+	p := &Project{Type: projectType, ID: projectID}
+	p.Cluster = stackemu.New(stackemu.Options{
+		Flavor:       stackemu.FlavorServerless,
+		ExternalAuth: s.cloudKeyAuth(projectType, projectID),
+	})
+	p.Seed = p.Cluster.SeedDemo()
+	var err error
+	if p.ElasticsearchURL, p.KibanaURL, err = s.serveCluster(p.Cluster); err != nil {
+		return nil
+	}
+	s.projects[projectID] = p
+	return p
+}
+
+// cloudKeyAuth lets a project's Elasticsearch accept Cloud API keys: a key
+// authenticates with the application_roles it holds for this project (or for
+// all projects of its type), and with nothing else.
+func (s *Sandbox) cloudKeyAuth(projectType, projectID string) func(string) (stackemu.Principal, bool) {
+	return func(authorization string) (stackemu.Principal, bool) {
+		scheme, key, ok := strings.Cut(authorization, " ")
+		if !ok || !strings.EqualFold(scheme, "ApiKey") || !strings.HasPrefix(key, "essu_") {
+			return stackemu.Principal{}, false
+		}
+		info, ok := s.Cloud.AuthenticateKey(key)
+		if !ok {
+			return stackemu.Principal{}, false
+		}
+		roles := info.RoleAssignments.ApplicationRolesFor(projectType, projectID)
+		if len(roles) == 0 {
+			return stackemu.Principal{}, false
+		}
+		return stackemu.Principal{
+			Username:  info.UserID,
+			Roles:     roles,
+			RealmName: "_cloud_api_key",
+			RealmType: "cloud_api_key",
+			AuthType:  "api_key",
+		}, true
+	}
+}
+
+// Project returns the running project of that id, or nil.
+func (s *Sandbox) Project(id string) *Project {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.projects[id]
+}
+
+func (s *Sandbox) serveCluster(c *stackemu.Cluster) (esURL, kbURL string, err error) {
+	esLn, err := net.Listen("tcp", net.JoinHostPort(s.host, "0"))
+	if err != nil {
+		return "", "", err
+	}
+	kbLn, err := net.Listen("tcp", net.JoinHostPort(s.host, "0"))
+	if err != nil {
+		_ = esLn.Close()
+		return "", "", err
+	}
+	s.serve(esLn, withAdmin(c.Elasticsearch(), c.ElasticsearchFaults()))
+	s.serve(kbLn, withAdmin(c.Kibana(), c.KibanaFaults()))
+	return "http://" + esLn.Addr().String(), "http://" + kbLn.Addr().String(), nil
+}
+
+func (s *Sandbox) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Lock()
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// Close stops every emulator.
+func (s *Sandbox) Close() {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers = nil
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		_ = srv.Shutdown(ctx)
+	}
+}
+
+// Vars are the settings a client needs, as KEY=VALUE pairs in a stable
+// order: the ones the server reads from its environment.
+func (s *Sandbox) Vars() [][2]string {
+	return [][2]string{
+		{"EC_BASE_URL", s.CloudURL},
+		{"EC_API_KEY", s.CloudSeed.OwnerAPIKey},
+		{"EC_MEMBER_API_KEY", s.CloudSeed.MemberAPIKey},
+		{"ELASTICSEARCH_URL", s.ElasticsearchURL},
+		{"ELASTICSEARCH_API_KEY", s.StackSeed.AdminAPIKey},
+		{"ELASTICSEARCH_USERNAME", s.StackSeed.AdminUsername},
+		{"ELASTICSEARCH_PASSWORD", s.StackSeed.AdminPassword},
+		{"KIBANA_URL", s.KibanaURL},
+	}
+}
+
+// Secrets lists every credential the sandbox issued at start, so tests can
+// prove none of them leaks into what the server prints.
+func (s *Sandbox) Secrets() []string {
+	var out []string
+	for _, v := range []string{s.CloudSeed.OwnerAPIKey, s.CloudSeed.MemberAPIKey, s.StackSeed.AdminAPIKey, s.StackSeed.AdminPassword} {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// withAdmin mounts the fault injector's admin API on /_sandbox/faults,
+// answering only loopback callers.
+func withAdmin(h http.Handler, faults *fault.Injector) http.Handler {
+	admin := faults.AdminHandler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_sandbox/faults" {
+			host, _, _ := net.SplitHostPort(r.RemoteAddr)
+			if !isLoopback(host) {
+				http.Error(w, "the fault admin API answers loopback callers only", http.StatusForbidden)
+				return
+			}
+			admin.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,61 @@
+// Package server builds the MCP server from a Config: it selects the tools,
+// wraps them in the middleware every call goes through (errors as isError
+// results, redaction, audit), and serves them over stdio, streamable HTTP and
+// SSE with authentication.
+package server
+
+import (
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+)
+
+// Config is everything the server needs; cmd fills it from flags, the
+// environment and .env.
+type Config struct {
+	Name    string
+	Version string
+
+	// Cloud is used when APIKey is set.
+	Cloud cloudapi.Config
+	// Elasticsearch is used when URL is set; Kibana when its URL is set.
+	Elasticsearch esapi.Config
+	Kibana        esapi.KibanaConfig
+
+	Selection tools.Selection
+	Confirm   tools.ConfirmMode
+	Limits    tools.Limits
+
+	// SecretsDir is where the file sink writes (stdio, call); "" = default.
+	SecretsDir string
+	// SecretLinkTTL is how long a one-time secret link lives (HTTP).
+	SecretLinkTTL time.Duration
+
+	// Audit receives one JSON line per tool call; nil = Logger's output.
+	Audit  io.Writer
+	Logger *slog.Logger
+
+	// HTTP transport settings.
+	HTTP HTTPConfig
+}
+
+// HTTPConfig configures the HTTP transports.
+type HTTPConfig struct {
+	Listen string // host:port
+	// Token is the bearer token callers must send. Required off loopback.
+	Token string
+	// PublicURL is the externally visible base URL, used for secret links;
+	// "" = http://<listen address>.
+	PublicURL string
+	// MaxBodyBytes limits request bodies.
+	MaxBodyBytes int64
+}
+
+const (
+	defaultMaxBody      = 1 << 20
+	defaultSecretLinkTT = 10 * time.Minute
+)

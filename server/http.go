@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// HTTPServer serves the MCP server over streamable HTTP (/mcp) and SSE
+// (/sse + /message), with /healthz and the one-time secret links
+// (/secrets/{id}), behind bearer-token authentication.
+type HTTPServer struct {
+	srv      *Server
+	listener net.Listener
+	http     *http.Server
+	links    *redact.LinkSink
+	stream   *mcpserver.StreamableHTTPServer
+	sse      *mcpserver.SSEServer
+	BaseURL  string
+}
+
+// ListenHTTP binds the listen address and prepares the handlers. It refuses
+// a non-loopback address without a token: an unauthenticated server off
+// loopback would hand anyone on the network the power to grant access.
+func (s *Server) ListenHTTP() (*HTTPServer, error) {
+	cfg := s.cfg.HTTP
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:8080"
+	}
+	host, _, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("--listen %q: %w", cfg.Listen, err)
+	}
+	if cfg.Token == "" && !isLoopback(host) {
+		return nil, fmt.Errorf("refusing to listen on %s without authentication: set MCP_HTTP_TOKEN (callers then send Authorization: Bearer <token>), or listen on 127.0.0.1", cfg.Listen)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	base := cfg.PublicURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	base = strings.TrimRight(base, "/")
+	ttl := s.cfg.SecretLinkTTL
+	if ttl == 0 {
+		ttl = defaultSecretLinkTT
+	}
+	h := &HTTPServer{srv: s, listener: ln, links: redact.NewLinkSink(base, ttl), BaseURL: base}
+	withSink := func(ctx context.Context, _ *http.Request) context.Context { return WithSink(ctx, h.links) }
+	h.stream = mcpserver.NewStreamableHTTPServer(s.MCP,
+		mcpserver.WithEndpointPath("/mcp"),
+		mcpserver.WithHTTPContextFunc(withSink),
+		mcpserver.WithStreamableHTTPLogger(s.logger),
+		mcpserver.WithHeartbeatInterval(30*time.Second),
+	)
+	h.sse = mcpserver.NewSSEServer(s.MCP,
+		mcpserver.WithBaseURL(base),
+		mcpserver.WithSSEEndpoint("/sse"),
+		mcpserver.WithMessageEndpoint("/message"),
+		mcpserver.WithSSEContextFunc(withSink),
+		mcpserver.WithKeepAliveInterval(30*time.Second),
+	)
+	maxBody := cfg.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = defaultMaxBody
+	}
+	mux := http.NewServeMux()
+	auth := bearerAuth(cfg.Token)
+	mux.Handle("/mcp", auth(h.stream))
+	mux.Handle("/sse", auth(h.sse.SSEHandler()))
+	mux.Handle("/message", auth(h.sse.MessageHandler()))
+	mux.Handle("/secrets/", auth(h.links.Handler()))
+	mux.HandleFunc("/healthz", healthz)
+	h.http = &http.Server{
+		Handler:           guard(mux, maxBody),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          nil,
+	}
+	return h, nil
+}
+
+// Addr is the bound address.
+func (h *HTTPServer) Addr() string { return h.listener.Addr().String() }
+
+// Serve serves until ctx is cancelled, then shuts down gracefully: in-flight
+// calls get up to 10 seconds to finish.
+func (h *HTTPServer) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- h.http.Serve(h.listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = h.stream.Shutdown(shutdownCtx)
+	_ = h.sse.Shutdown(shutdownCtx)
+	err := h.http.Shutdown(shutdownCtx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Handler exposes the full HTTP handler (for tests).
+func (h *HTTPServer) Handler() http.Handler { return h.http.Handler }
+
+// bearerAuth requires Authorization: Bearer <token>, compared in constant
+// time. With no token configured (loopback only) it lets requests through.
+func bearerAuth(token string) func(http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return func(next http.Handler) http.Handler {
+		if token == "" {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got := []byte(r.Header.Get("Authorization"))
+			if subtle.ConstantTimeCompare(got, want) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="elastic-access-mcp"`)
+				http.Error(w, "unauthorized: send Authorization: Bearer <MCP_HTTP_TOKEN>", http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// queryCredentialNames are refused in query strings: URLs end up in proxy
+// and browser logs.
+var queryCredentialNames = []string{"access_token", "token", "api_key", "apikey", "key", "password", "auth", "authorization"}
+
+// guard applies the checks every route needs: DNS-rebinding protection,
+// no credentials in query strings, and a request body limit.
+func guard(next http.Handler, maxBody int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && local != nil {
+			lh, _, _ := net.SplitHostPort(local.String())
+			if isLoopback(lh) && !isLoopbackHostHeader(r.Host) {
+				http.Error(w, fmt.Sprintf("forbidden: Host %q is not a loopback name (DNS rebinding protection)", r.Host), http.StatusForbidden)
+				return
+			}
+		}
+		q := r.URL.Query()
+		for _, name := range queryCredentialNames {
+			for k := range q {
+				if strings.EqualFold(k, name) {
+					http.Error(w, "credentials are not accepted in the query string; send Authorization: Bearer <token>", http.StatusBadRequest)
+					return
+				}
+			}
+		}
+		if r.ContentLength > maxBody {
+			http.Error(w, fmt.Sprintf("request body too large (limit %d bytes)", maxBody), http.StatusRequestEntityTooLarge)
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isLoopback(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+func isLoopbackHostHeader(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	return isLoopback(host)
+}

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// recoverMiddleware is the outermost layer: a Go error or a panic anywhere
+// below becomes an isError result the agent can read, never a JSON-RPC
+// internal error. The panic value and stack go to the server log only.
+func (s *Server) recoverMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.logger.Error("tool panicked", "tool", req.Params.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				res = mcp.NewToolResultError(fmt.Sprintf("Internal error in %s; nothing more is known about whether it changed anything. Next: run the matching list or get tool to check the current state, and report this to the operator (details are in the server log).", req.Params.Name))
+				err = nil
+			}
+		}()
+		res, err = next(ctx, req)
+		if err != nil {
+			s.logger.Error("tool failed", "tool", req.Params.Name, "error", err.Error())
+			return errorResult(err), nil
+		}
+		if res == nil {
+			return mcp.NewToolResultError(req.Params.Name + " returned no result"), nil
+		}
+		return res, nil
+	}
+}
+
+// redactMiddleware runs the redactor on every result, structured and text,
+// success or error: tools do not have to remember it. A secret it finds in a
+// result is handed to the secret sink, and the placeholder says where it went.
+func (s *Server) redactMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res, err := next(ctx, req)
+		if err != nil || res == nil {
+			return res, err
+		}
+		return s.redactResult(ctx, req.Params.Name, res), nil
+	}
+}
+
+func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToolResult) *mcp.CallToolResult {
+	r := redact.Default()
+	if res.StructuredContent != nil {
+		v := toJSONValue(res.StructuredContent)
+		red, found := r.Value(v)
+		if len(found) > 0 {
+			red = s.sinkFound(ctx, tool, v, found)
+		}
+		res.StructuredContent = red
+		b, _ := json.Marshal(red)
+		replaced := false
+		for i, c := range res.Content {
+			if tc, ok := c.(mcp.TextContent); ok && !replaced {
+				tc.Text = string(b)
+				res.Content[i] = tc
+				replaced = true
+			}
+		}
+		return res
+	}
+	for i, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			tc.Text, _ = r.Text(tc.Text)
+			res.Content[i] = tc
+		}
+	}
+	return res
+}
+
+// sinkFound withholds secrets the tool did not withhold itself (for
+// example a credentials block in an upstream response): they go to the
+// sink in one piece, and the placeholders name the location.
+func (s *Server) sinkFound(ctx context.Context, tool string, original any, found []redact.Found) any {
+	fields := map[string]string{"tool": tool}
+	secret := redact.Secret{Label: "secrets withheld from a " + tool + " result", Fields: fields}
+	parts := map[string]string{}
+	for _, f := range found {
+		parts[f.Path] = f.Value
+	}
+	b, _ := json.Marshal(parts)
+	secret.Value = string(b)
+	ref, err := s.sinkFor(ctx).Put(ctx, secret)
+	placeholder := "[REDACTED: withheld from the model]"
+	if err == nil {
+		placeholder = fmt.Sprintf("[REDACTED: withheld from the model; the person can find it at %s]", ref.Location)
+	}
+	red, _ := redact.New(redact.Options{Placeholder: func(string) string { return placeholder }}).Value(original)
+	return red
+}
+
+func toJSONValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return map[string]any{}
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return map[string]any{}
+	}
+	return out
+}
+
+// auditMiddleware writes one JSON line per call: when, which tool, on what,
+// with which (redacted) arguments, the outcome and how long it took.
+func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		info := &tools.CallInfo{}
+		ctx = tools.ContextWithInfo(ctx, info)
+		start := time.Now()
+		res, err := next(ctx, req)
+		rec := auditRecord{
+			Time:       start.UTC().Format(time.RFC3339Nano),
+			Tool:       req.Params.Name,
+			Targets:    info.SnapshotTargets(),
+			DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+			DryRun:     info.DryRun,
+			Principal:  s.Env.Principal(),
+		}
+		args, _ := redact.Default().Value(toJSONValue(req.GetArguments()))
+		rec.Arguments = args
+		switch {
+		case err != nil:
+			rec.Outcome = "error"
+			rec.Error, _ = redact.Default().Text(err.Error())
+		case res != nil && res.NeedsInput():
+			rec.Outcome = "confirmation_requested"
+		case res != nil && res.IsError:
+			rec.Outcome = "error"
+			rec.Error, _ = redact.Default().Text(firstText(res))
+		default:
+			rec.Outcome = "ok"
+		}
+		s.audit.write(rec)
+		return res, err
+	}
+}
+
+type auditRecord struct {
+	Time       string   `json:"time"`
+	Principal  string   `json:"principal,omitempty"`
+	Tool       string   `json:"tool"`
+	Targets    []string `json:"targets,omitempty"`
+	Outcome    string   `json:"outcome"`
+	DryRun     bool     `json:"dry_run,omitempty"`
+	DurationMS float64  `json:"duration_ms"`
+	Arguments  any      `json:"arguments,omitempty"`
+	Error      string   `json:"error,omitempty"`
+}
+
+type auditLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newAuditLog(w io.Writer) *auditLog { return &auditLog{w: w} }
+
+func (a *auditLog) write(rec auditRecord) {
+	b, err := json.Marshal(map[string]any{"audit": rec})
+	if err != nil {
+		return
+	}
+	// A last pass over the whole line: nothing secret leaves in an audit line.
+	line, _ := redact.Default().Text(string(b))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, _ = io.WriteString(a.w, line+"\n")
+}
+
+func firstText(res *mcp.CallToolResult) string {
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			return tc.Text
+		}
+	}
+	return ""
+}

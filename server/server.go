@@ -1,0 +1,233 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// Server is a configured MCP server and the tools it exposes.
+type Server struct {
+	MCP    *mcpserver.MCPServer
+	Env    *tools.Env
+	Tools  []tools.Tool
+	Report tools.SelectionReport
+
+	cfg    Config
+	logger *slog.Logger
+	audit  *auditLog
+	// fileSink is created on first use: a server that never withholds a
+	// secret does not create directories.
+	sinkMu   sync.Mutex
+	fileSink redact.Sink
+}
+
+const instructions = `This server manages access in Elastic: Elastic Cloud organization members, invitations, role assignments and Cloud API keys, and Elasticsearch/Kibana users, roles, role mappings and API keys.
+Start with whoami to see what is connected and allowed. Read before you write: list members, roles or keys before changing them.
+Secrets (API keys, passwords, invitation tokens) are never shown to you: they are handed to the person through a file or a one-time link named in the result; tell the person where to find them.
+Changes that delete, revoke or widen access ask the person for approval; every write tool accepts dry_run: true to show the exact requests first.`
+
+// New builds the server: clients, tool selection, middleware.
+func New(cfg Config) (*Server, error) {
+	if cfg.Name == "" {
+		cfg.Name = "elastic-access-mcp"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = NewLogger(os.Stderr, slog.LevelInfo)
+	}
+	if cfg.Confirm == "" {
+		cfg.Confirm = tools.ConfirmElicit
+	}
+	if cfg.Limits == (tools.Limits{}) {
+		cfg.Limits = tools.DefaultLimits
+	}
+	env, err := buildEnv(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sel := cfg.Selection
+	sel.Planes = map[tools.Plane]bool{
+		tools.PlaneCloud:         env.Configured(tools.PlaneCloud),
+		tools.PlaneElasticsearch: env.Configured(tools.PlaneElasticsearch),
+		tools.PlaneKibana:        env.Configured(tools.PlaneKibana),
+	}
+	selected, report, err := tools.Select(tools.All(), sel)
+	if err != nil {
+		return nil, err
+	}
+	env.Selection = report
+
+	auditOut := cfg.Audit
+	if auditOut == nil {
+		auditOut = os.Stderr
+	}
+	s := &Server{Env: env, Tools: selected, Report: report, cfg: cfg, logger: cfg.Logger, audit: newAuditLog(auditOut)}
+	s.MCP = mcpserver.NewMCPServer(cfg.Name, cfg.Version,
+		mcpserver.WithTitle("Elastic Access"),
+		mcpserver.WithDescription("Manage access in Elastic Cloud, Elasticsearch and Kibana safely: members, invitations, roles, role mappings, users and API keys."),
+		mcpserver.WithInstructions(instructions),
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithLogging(),
+		mcpserver.WithElicitation(),
+		mcpserver.WithOutputSchemaValidation(),
+		// Outermost first: nothing below may turn into a JSON-RPC error.
+		mcpserver.WithToolHandlerMiddleware(s.recoverMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.auditMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
+	)
+	for _, t := range selected {
+		decl := t.MCP()
+		if cfg.Confirm == tools.ConfirmParam && t.Tier != tools.Read {
+			decl.RawInputSchema = tools.WithConfirmArgument(decl.RawInputSchema)
+		}
+		s.MCP.AddTool(decl, s.handlerFor(t))
+	}
+	return s, nil
+}
+
+// buildEnv creates the upstream clients. Every client sends through the
+// dry-run transport, so a dry run can never send a write.
+func buildEnv(cfg Config) (*tools.Env, error) {
+	env := &tools.Env{
+		Confirm: cfg.Confirm,
+		Sealer:  tools.NewSealer(nil),
+		Limits:  cfg.Limits,
+		Logger:  cfg.Logger,
+	}
+	ua := cfg.Name + "/" + cfg.Version
+	if cfg.Cloud.APIKey != "" {
+		cc := cfg.Cloud
+		cc.Transport = tools.DryRunTransport(cc.Transport)
+		if cc.UserAgent == "" {
+			cc.UserAgent = ua
+		}
+		c, err := cloudapi.New(cc)
+		if err != nil {
+			return nil, fmt.Errorf("elastic cloud client: %w", err)
+		}
+		env.Cloud = c
+	}
+	es, kb := cfg.Elasticsearch, cfg.Kibana
+	es.Transport = tools.DryRunTransport(es.Transport)
+	kb.Transport = tools.DryRunTransport(kb.Transport)
+	if es.UserAgent == "" {
+		es.UserAgent = ua
+	}
+	if kb.UserAgent == "" {
+		kb.UserAgent = ua
+	}
+	st, err := tools.NewStackTargets(tools.StackConfig{Elasticsearch: es, Kibana: kb}, env.Cloud, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	env.Stack = st
+	return env, nil
+}
+
+// handlerFor adapts a tool to mcp-go: it runs the tool with what the server
+// knows about the request, and turns the outcome into a result.
+func (s *Server) handlerFor(t tools.Tool) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		out, err := t.Invoke(ctx, s.Env, tools.CallOptions{
+			Request:   req,
+			CanElicit: clientCanElicit(ctx),
+			Sink:      s.sinkFor(ctx),
+		})
+		if prompt, ok := tools.AsInputRequest(err); ok {
+			return prompt, nil
+		}
+		if err != nil {
+			return errorResult(err), nil
+		}
+		return structuredResult(out)
+	}
+}
+
+func errorResult(err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError(tools.Describe(err).Error())
+}
+
+func structuredResult(out any) (*mcp.CallToolResult, error) {
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode result: %w", err)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("encode result: %w", err)
+	}
+	return mcp.NewToolResultStructured(v, string(b)), nil
+}
+
+// clientCanElicit reports whether the client declared the elicitation
+// capability, in either protocol era.
+func clientCanElicit(ctx context.Context) bool {
+	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil
+	}
+	if sess, ok := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithClientInfo); ok {
+		return sess.GetClientCapabilities().Elicitation != nil
+	}
+	return false
+}
+
+type sinkKey struct{}
+
+// WithSink makes a transport's secret sink visible to the calls it serves.
+func WithSink(ctx context.Context, sink redact.Sink) context.Context {
+	return context.WithValue(ctx, sinkKey{}, sink)
+}
+
+func (s *Server) sinkFor(ctx context.Context) redact.Sink {
+	if sink, ok := ctx.Value(sinkKey{}).(redact.Sink); ok && sink != nil {
+		return sink
+	}
+	return s.FileSink()
+}
+
+// FileSink returns the file secret sink, creating its directory on first use.
+func (s *Server) FileSink() redact.Sink {
+	s.sinkMu.Lock()
+	defer s.sinkMu.Unlock()
+	if s.fileSink == nil {
+		fs, err := redact.NewFileSink(s.cfg.SecretsDir)
+		if err != nil {
+			s.logger.Error("secret sink unavailable", "error", err.Error())
+			return failingSink{err: err}
+		}
+		s.fileSink = fs
+	}
+	return s.fileSink
+}
+
+type failingSink struct{ err error }
+
+func (f failingSink) Put(context.Context, redact.Secret) (redact.Ref, error) {
+	return redact.Ref{}, f.err
+}
+
+// ToolsJSON is the tools/list declaration of the selected tools, as clients
+// see it (used by the tools command and the snapshot tests).
+func (s *Server) ToolsJSON(w io.Writer) error {
+	resp := s.MCP.HandleMessage(context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(resp)
+}
+
+// healthz answers liveness probes.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ok"}`))
+}

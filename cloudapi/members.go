@@ -1,0 +1,53 @@
+package cloudapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+)
+
+// ListMembers returns every member of the organization with their role
+// assignments: the only documented way to read them. The API has no paging
+// for members, so paging is the caller's, in memory.
+func (c *Client) ListMembers(ctx context.Context) ([]Member, error) {
+	org, err := c.OrganizationID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Members []Member `json:"members"`
+	}
+	if _, err := c.do(ctx, request{op: "list members", method: http.MethodGet, path: "/organizations/" + seg(org) + "/members"}, &out); err != nil {
+		return nil, err
+	}
+	return out.Members, nil
+}
+
+// RemoveMembers removes members by user id, in one request.
+func (c *Client) RemoveMembers(ctx context.Context, userIDs []string) error {
+	org, err := c.OrganizationID(ctx)
+	if err != nil {
+		return err
+	}
+	escaped := make([]string, len(userIDs))
+	for i, id := range userIDs {
+		escaped[i] = seg(id)
+	}
+	_, err = c.do(ctx, request{op: "remove members", method: http.MethodDelete,
+		path: "/organizations/" + seg(org) + "/members/" + strings.Join(escaped, ",")}, nil)
+	return err
+}
+
+// AddRoleAssignments adds roles to a member (the service merges them).
+func (c *Client) AddRoleAssignments(ctx context.Context, userID string, ra RoleAssignments) error {
+	_, err := c.do(ctx, request{op: "add role assignments", method: http.MethodPost,
+		path: "/users/" + seg(userID) + "/role_assignments", body: ra}, nil)
+	return err
+}
+
+// RemoveRoleAssignments removes roles from a member (a DELETE with a body).
+func (c *Client) RemoveRoleAssignments(ctx context.Context, userID string, ra RoleAssignments) error {
+	_, err := c.do(ctx, request{op: "remove role assignments", method: http.MethodDelete,
+		path: "/users/" + seg(userID) + "/role_assignments", body: ra}, nil)
+	return err
+}

@@ -1,0 +1,475 @@
+package stackemu
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// user is a native-realm user document (NativeUsersStore).
+type user struct {
+	Username        string
+	Roles           []string
+	FullName, Email *string
+	Metadata        map[string]any
+	Enabled         bool
+	Hash            string
+}
+
+// reservedUserState is the reserved-user-<name> document: reserved users
+// can only change their password and enabled flag.
+type reservedUserState struct {
+	hash    string
+	enabled bool
+}
+
+func (u *user) render() map[string]any {
+	return map[string]any{
+		"username":  u.Username,
+		"roles":     nonNil(u.Roles),
+		"full_name": u.FullName,
+		"email":     u.Email,
+		"metadata":  nonNilMap(u.Metadata),
+		"enabled":   u.Enabled,
+	}
+}
+
+func renderReservedUser(name string, st *reservedUserState) map[string]any {
+	return map[string]any{
+		"username":  name,
+		"roles":     reservedUserRoles[name],
+		"full_name": nil,
+		"email":     nil,
+		"metadata":  reservedUserMeta(name),
+		"enabled":   st.enabled,
+	}
+}
+
+// putUserBody is the parsed PUT user body (PutUserRequestBuilder.source).
+type putUserBody struct {
+	password, hash  string
+	hasPassword     bool
+	roles           []string
+	rolesSet        bool
+	fullName, email *string
+	metadata        map[string]any
+	enabled         bool
+}
+
+func parsePutUser(path string, v *jv) (*putUserBody, *esError) {
+	if v.kind != 'o' {
+		return nil, parseError("failed to parse add user request. expected an object but found [" + v.token() + "] instead")
+	}
+	b := &putUserBody{enabled: true}
+	str := func(k string, val *jv) (*string, *esError) {
+		if val.isNull() {
+			return nil, nil
+		}
+		if val.kind != 's' {
+			return nil, parseError("expected field [" + k + "] to be of type string, but found [" + val.token() + "] instead")
+		}
+		s := val.str
+		return &s, nil
+	}
+	for _, kv := range v.obj {
+		k, val := kv.key, kv.val
+		switch k {
+		case "username":
+			s, err := str(k, val)
+			if err != nil {
+				return nil, err
+			}
+			if s != nil && *s != path {
+				return nil, illegalArg("[username] in source does not match the username provided [" + path + "]")
+			}
+		case "password", "password_hash":
+			s, err := str(k, val)
+			if err != nil {
+				return nil, err
+			}
+			if s == nil {
+				continue
+			}
+			if b.hasPassword {
+				return nil, validationException("password_hash has already been set")
+			}
+			if k == "password" {
+				if javaLen(*s) < minPasswordLen {
+					return nil, validationException(passwordTooShortMsg())
+				}
+				b.password = *s
+			} else {
+				if !knownHash(*s) {
+					return nil, illegalArg(unknownHashMsg())
+				}
+				b.hash = *s
+			}
+			b.hasPassword = true
+		case "roles":
+			switch {
+			case val != nil && val.kind == 's':
+				b.roles = nameList(val.str)
+				if b.roles == nil {
+					b.roles = []string{}
+				}
+			case val != nil && val.kind == 'a':
+				l, ok := val.stringList()
+				if !ok {
+					return nil, parseError("expected field [roles] to be of type string, but found [" + val.token() + "] instead")
+				}
+				b.roles = l
+			default:
+				return nil, parseError("expected field [roles] to be of type string, but found [" + val.token() + "] instead")
+			}
+			b.rolesSet = true
+		case "full_name", "email":
+			s, err := str(k, val)
+			if err != nil {
+				return nil, err
+			}
+			if k == "full_name" {
+				b.fullName = s
+			} else {
+				b.email = s
+			}
+		case "metadata":
+			if val.isNull() {
+				continue
+			}
+			if val.kind != 'o' {
+				return nil, parseError("expected field [metadata] to be of type object, but found [" + val.token() + "] instead")
+			}
+			b.metadata = val.toAny().(map[string]any)
+		case "enabled":
+			if val == nil || val.kind != 'b' {
+				return nil, parseError("expected field [enabled] to be of type boolean, but found [" + val.token() + "] instead")
+			}
+			b.enabled = val.b
+		default:
+			return nil, parseError("failed to parse add user request. unexpected field [" + k + "]")
+		}
+	}
+	return b, nil
+}
+
+// validateUserTarget is TransportPutUserAction.validateRequest's name part.
+func validateUserTarget(name string) []string {
+	if _, ok := reservedUserRoles[name]; ok {
+		return []string{"user [" + name + "] is reserved and only the password can be changed"}
+	}
+	if internalUsers[name] {
+		return []string{"user [" + name + "] is internal"}
+	}
+	if !validName(name, nativeNameMax) {
+		return []string{userNameMsg()}
+	}
+	return nil
+}
+
+func handlePutUser(x *rctx) {
+	if !x.refreshOK() {
+		return
+	}
+	name := x.params["username"]
+	v, ok := x.jsonBody(true)
+	if !ok {
+		return
+	}
+	b, e := parsePutUser(name, v)
+	if e != nil {
+		x.fail(e)
+		return
+	}
+	// PutUserRequest.validate runs first, then the transport action's checks.
+	var msgs []string
+	if !b.rolesSet {
+		msgs = append(msgs, "roles are missing")
+	}
+	if hasUnderscoreKey(b.metadata) {
+		msgs = append(msgs, "metadata keys may not start with [_]")
+	}
+	if e := actionValidation(msgs); e != nil {
+		x.fail(e)
+		return
+	}
+	msgs = validateUserTarget(name)
+	if msgs == nil {
+		for _, r := range b.roles {
+			if !validName(r, nativeNameMax) {
+				msgs = append(msgs, roleNameMsg(nativeNameMax))
+			}
+		}
+	}
+	if e := actionValidation(msgs); e != nil {
+		x.fail(e)
+		return
+	}
+	c := x.c
+	hash := b.hash
+	if b.hasPassword && hash == "" {
+		hash = mustHash(b.password)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	existing, exists := c.users[name]
+	if !b.hasPassword {
+		if !exists {
+			x.fail(validationException("password must be specified unless you are updating an existing user"))
+			return
+		}
+		hash = existing.Hash
+	}
+	c.users[name] = &user{Username: name, Roles: b.roles, FullName: b.fullName, Email: b.email,
+		Metadata: nonNilMap(b.metadata), Enabled: b.enabled, Hash: hash}
+	x.ok(map[string]any{"created": b.hasPassword && !exists})
+}
+
+func handleGetUsers(x *rctx) {
+	if _, ok := x.boolParam("with_profile_uid", false); !ok {
+		return
+	}
+	c := x.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := map[string]any{}
+	names := nameList(x.params["username"])
+	if len(names) == 0 {
+		for n, st := range c.reserved {
+			out[n] = renderReservedUser(n, st)
+		}
+		for n, u := range c.users {
+			out[n] = u.render()
+		}
+		x.ok(out)
+		return
+	}
+	for _, n := range names {
+		if st, ok := c.reserved[n]; ok {
+			out[n] = renderReservedUser(n, st)
+		} else if u, ok := c.users[n]; ok {
+			out[n] = u.render()
+		}
+	}
+	if len(out) == 0 {
+		x.status(http.StatusNotFound, map[string]any{})
+		return
+	}
+	x.ok(out)
+}
+
+func handleDeleteUser(x *rctx) {
+	if !x.refreshOK() {
+		return
+	}
+	name := x.params["username"]
+	if _, ok := reservedUserRoles[name]; ok {
+		x.fail(illegalArg("user [" + name + "] is reserved and cannot be deleted"))
+		return
+	}
+	if internalUsers[name] {
+		x.fail(illegalArg("user [" + name + "] is internal"))
+		return
+	}
+	c := x.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.users[name]; !ok {
+		x.status(http.StatusNotFound, map[string]any{"found": false})
+		return
+	}
+	delete(c.users, name)
+	x.ok(map[string]any{"found": true})
+}
+
+func handleChangePassword(x *rctx) {
+	if !x.refreshOK() {
+		return
+	}
+	name, explicit := x.params["username"]
+	if !explicit {
+		name = x.who.username
+	}
+	v, ok := x.jsonBody(true)
+	if !ok {
+		return
+	}
+	if v.kind != 'o' {
+		x.fail(parseError("failed to parse change password request. expected an object but found [" + v.token() + "] instead"))
+		return
+	}
+	var password, hash string
+	set := false
+	for _, kv := range v.obj {
+		switch kv.key {
+		case "password", "password_hash":
+			if kv.val == nil || kv.val.kind != 's' {
+				x.fail(parseError("expected field [" + kv.key + "] to be of type string, but found [" + kv.val.token() + "] instead"))
+				return
+			}
+			if set {
+				x.fail(validationException("password_hash has already been set"))
+				return
+			}
+			set = true
+			if kv.key == "password" {
+				if javaLen(kv.val.str) < minPasswordLen {
+					x.fail(validationException(passwordTooShortMsg()))
+					return
+				}
+				password = kv.val.str
+			} else {
+				if !knownHash(kv.val.str) {
+					x.fail(illegalArg(unknownHashMsg()))
+					return
+				}
+				hash = kv.val.str
+			}
+		default:
+			x.fail(parseError("failed to parse change password request. unexpected field [" + kv.key + "]"))
+			return
+		}
+	}
+	if !set {
+		x.fail(actionValidation([]string{"password is missing"}))
+		return
+	}
+	// Users may change their own password without any privilege; API keys
+	// are not "the same user" (ChangePasswordRequest self check).
+	self := x.who.key == nil && name == x.who.username && x.who.realmType != "" &&
+		(x.who.realmType == "native" || x.who.realmType == "reserved")
+	if !self && !x.authorize("cluster:admin/xpack/security/user/change_password") {
+		return
+	}
+	if internalUsers[name] {
+		x.fail(illegalArg("user [" + name + "] is internal"))
+		return
+	}
+	if hash == "" {
+		hash = mustHash(password)
+	}
+	c := x.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.reserved[name]; ok {
+		st.hash = hash
+	} else if u, ok := c.users[name]; ok {
+		u.Hash = hash
+	} else {
+		x.fail(validationException("user must exist in order to change password"))
+		return
+	}
+	x.ok(map[string]any{})
+}
+
+func handleSetEnabled(enable bool) func(x *rctx) {
+	return func(x *rctx) {
+		if !x.refreshOK() {
+			return
+		}
+		name := x.params["username"]
+		if x.who.key == nil && name == x.who.username {
+			x.fail(illegalArg("users may not update the enabled status of their own account"))
+			return
+		}
+		if internalUsers[name] {
+			x.fail(illegalArg("user [" + name + "] is internal"))
+			return
+		}
+		c := x.c
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if st, ok := c.reserved[name]; ok {
+			st.enabled = enable
+		} else if u, ok := c.users[name]; ok {
+			u.Enabled = enable
+		} else {
+			word := "disabled"
+			if enable {
+				word = "enabled"
+			}
+			x.fail(validationException("only existing users can be " + word))
+			return
+		}
+		x.ok(map[string]any{})
+	}
+}
+
+func handleQueryUsers(x *rctx) {
+	if _, ok := x.boolParam("with_profile_uid", false); !ok {
+		return
+	}
+	req, ok := x.parseQueryRequest("users", map[string]bool{"username": true, "roles": true, "full_name": true,
+		"email": true, "enabled": true}, false)
+	if !ok {
+		return
+	}
+	c := x.c
+	c.mu.RLock()
+	var docs []queryDoc
+	for _, u := range c.users {
+		src := map[string]any{"username": u.Username, "roles": anyStrings(u.Roles), "enabled": u.Enabled}
+		if u.FullName != nil {
+			src["full_name"] = *u.FullName
+		}
+		if u.Email != nil {
+			src["email"] = *u.Email
+		}
+		docs = append(docs, queryDoc{id: u.Username, src: src, out: u.render()})
+	}
+	c.mu.RUnlock()
+	res, e := req.run(docs, "username")
+	if e != nil {
+		x.fail(e)
+		return
+	}
+	x.ok(map[string]any{"total": res.total, "count": len(res.hits), "users": res.hits})
+}
+
+// handleGetUserPrivileges answers GET /_security/user/_privileges with the
+// union of the caller's roles.
+func handleGetUserPrivileges(x *rctx) {
+	a := x.who
+	layer := []*roleDescriptor{}
+	if len(a.perm.layers) > 0 {
+		if a.key != nil && len(a.perm.layers) > 1 {
+			x.fail(illegalArg("Cannot retrieve privileges for API keys with assigned role descriptors. Please use the Get API key information API https://ela.st/es-api-get-api-key"))
+			return
+		}
+		layer = a.perm.layers[len(a.perm.layers)-1]
+	}
+	cluster := map[string]bool{}
+	runAs := map[string]bool{}
+	indices := []any{}
+	apps := []any{}
+	for _, d := range layer {
+		for _, cp := range d.Cluster {
+			cluster[cp] = true
+		}
+		for _, r := range d.RunAs {
+			runAs[r] = true
+		}
+		indices = append(indices, renderIndices(d.Indices, false)...)
+		apps = append(apps, renderApps(d.Applications)...)
+	}
+	x.ok(map[string]any{"cluster": sortedKeys(cluster), "global": []any{}, "indices": indices,
+		"applications": apps, "run_as": sortedKeys(runAs)})
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := []string{}
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func anyStrings(s []string) []any {
+	out := make([]any, 0, len(s))
+	for _, v := range s {
+		out = append(out, v)
+	}
+	return out
+}
+
+var _ = strings.TrimSpace

@@ -285,7 +285,27 @@ func (ra RoleAssignments) Subtract(rm RoleAssignments) RoleAssignments {
 
 // Clone returns a deep copy, so replies never share slices with state.
 func (ra RoleAssignments) Clone() RoleAssignments {
-	return combine(ra, RoleAssignments{}, func(cur, _ []grant, _, _ string) []grant { return cloneGrants(cur) })
+	out := RoleAssignments{
+		Platform:     slices.Clone(ra.Platform),
+		Organization: slices.Clone(ra.Organization),
+		Deployment:   slices.Clone(ra.Deployment),
+	}
+	for i := range out.Organization {
+		out.Organization[i].ApplicationRoles = slices.Clone(out.Organization[i].ApplicationRoles)
+	}
+	for i := range out.Deployment {
+		out.Deployment[i].DeploymentIDs = slices.Clone(out.Deployment[i].DeploymentIDs)
+		out.Deployment[i].ApplicationRoles = slices.Clone(out.Deployment[i].ApplicationRoles)
+	}
+	for _, t := range ProjectTypes {
+		l := slices.Clone(ra.Project.ByType(t))
+		for i := range l {
+			l[i].ProjectIDs = slices.Clone(l[i].ProjectIDs)
+			l[i].ApplicationRoles = slices.Clone(l[i].ApplicationRoles)
+		}
+		out.Project.set(t, l)
+	}
+	return out
 }
 
 // IsEmpty reports whether ra grants nothing.

@@ -23,6 +23,7 @@ const (
 	codeUserNotFound      = "user.not_found"
 	codeOrgNotFound       = "organization.not_found"
 	codeOrgInvalidAccess  = "organization.invalid_access"
+	codeInvalidOrgName    = "organization.invalid_name"
 	codeMembershipMissing = "organization.membership_not_found"
 	codeNotSender         = "organization.user_organization_does_not_belong"
 	codeInvalidEmail      = "organization.invitation_invalid_email"

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -14,17 +13,23 @@ import (
 // Every identifier and secret is drawn from crypto/rand at run time; nothing
 // secret-looking is ever written into the source.
 
+// randomString draws n characters uniformly from alphabet (at most 256
+// characters), rejecting bytes past the largest multiple of its length.
 func randomString(alphabet string, n int) string {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(alphabet)))
-	for i := range b {
-		v, err := rand.Int(rand.Reader, max)
-		if err != nil {
+	limit := 256 - 256%len(alphabet)
+	out := make([]byte, 0, n)
+	buf := make([]byte, n+n/2+8)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
 			panic("cloudemu: crypto/rand failed: " + err.Error())
 		}
-		b[i] = alphabet[v.Int64()]
+		for _, b := range buf {
+			if int(b) < limit && len(out) < n {
+				out = append(out, alphabet[int(b)%len(alphabet)])
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }
 
 func randomBytes(n int) []byte {

@@ -1,6 +1,11 @@
 package cloudemu
 
-import "net/http"
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
 
 func (o *organization) render() Organization {
 	return Organization{ID: o.id, Name: o.name, DefaultDiskUsageAlertsEnabled: true}
@@ -22,6 +27,33 @@ func (e *Emulator) getOrganization(c *call) reply {
 	org, rep := e.callerOrg(c, true)
 	if org == nil {
 		return rep
+	}
+	return ok(http.StatusOK, org.render())
+}
+
+// PUT /organizations/{id} renames the organization (the spec marks it
+// deprecated; the other fields are not modelled). Owner only: a plain member
+// gets the operation's documented 403 organization.invalid_access.
+func (e *Emulator) updateOrganization(c *call) reply {
+	org, rep := e.callerOrg(c, true)
+	if org == nil {
+		return rep
+	}
+	if !c.key.isOrgAdmin() {
+		return fail(http.StatusForbidden, codeOrgInvalidAccess, "The current user does not have access to update the organization: organization-admin is required")
+	}
+	var req struct {
+		Name *string `json:"name"`
+	}
+	if err := decodeBody(c, &req, true); err != nil {
+		return fail(http.StatusBadRequest, codeInvalidData, err.Error())
+	}
+	if req.Name != nil {
+		name := strings.TrimSpace(*req.Name)
+		if n := utf8.RuneCountInString(name); n < 2 || n > 30 {
+			return fail(http.StatusBadRequest, codeInvalidOrgName, "Name must be between 2 and 30 characters", "name")
+		}
+		org.name = name
 	}
 	return ok(http.StatusOK, org.render())
 }
@@ -55,7 +87,9 @@ func (e *Emulator) getAccount(c *call) reply {
 	return ok(http.StatusOK, AccountResponse{ID: org.accountID, Trust: AccountTrustSettings{TrustAll: org.trustAll}})
 }
 
-// PUT and PATCH /account change trust settings, an owner-only write.
+// PUT and PATCH /account change trust settings, an owner-only write. PATCH
+// follows JSON Merge Patch as the spec describes: an omitted field keeps its
+// value and null restores the default (trust_all true).
 func (e *Emulator) updateAccount(c *call) reply {
 	org := e.orgs[c.key.orgID]
 	if org == nil {
@@ -64,12 +98,16 @@ func (e *Emulator) updateAccount(c *call) reply {
 	if !c.key.isOrgAdmin() {
 		return forbidden("account")
 	}
-	var req AccountUpdateRequest
+	var req map[string]json.RawMessage
 	if err := decodeBody(c, &req, true); err != nil {
 		return fail(http.StatusBadRequest, codeInvalidData, err.Error())
 	}
-	if req.Trust != nil {
-		org.trustAll = req.Trust.TrustAll
+	if raw, present := req["trust"]; present {
+		var trust *AccountTrustSettings
+		if err := json.Unmarshal(raw, &trust); err != nil {
+			return fail(http.StatusBadRequest, codeInvalidData, "trust: "+err.Error(), "trust")
+		}
+		org.trustAll = trust == nil || trust.TrustAll
 	}
 	return ok(http.StatusOK, AccountResponse{ID: org.accountID, Trust: AccountTrustSettings{TrustAll: org.trustAll}})
 }

@@ -55,6 +55,7 @@ var routes = buildRoutes([]struct {
 	{"PATCH", "/api/v1/account", (*Emulator).updateAccount},
 	{"GET", "/api/v1/organizations", (*Emulator).listOrganizations},
 	{"GET", "/api/v1/organizations/{organization_id}", (*Emulator).getOrganization},
+	{"PUT", "/api/v1/organizations/{organization_id}", (*Emulator).updateOrganization},
 	{"GET", "/api/v1/organizations/{organization_id}/members", (*Emulator).listMembers},
 	{"DELETE", "/api/v1/organizations/{organization_id}/members/{user_ids}", (*Emulator).deleteMembers},
 	{"GET", "/api/v1/organizations/{organization_id}/invitations", (*Emulator).listInvitations},

@@ -15,7 +15,8 @@ type Options struct {
 	// ProjectEndpoints returns the Elasticsearch and Kibana URLs to publish for
 	// a project. Nil means "http://127.0.0.1:0"-style placeholders. It is
 	// called whenever a project is rendered, so the URLs of emulators started
-	// after seeding still show up.
+	// after seeding still show up. It runs under the emulator's lock and must
+	// not call back into the Emulator.
 	ProjectEndpoints func(projectType, projectID string) (elasticsearchURL, kibanaURL string)
 	// Now is the clock; nil means time.Now. Tests move it to expire
 	// invitations and keys.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,14 @@ func TestMain(m *testing.M) {
 	}
 	theContract = c
 	code := m.Run()
+	if testing.Verbose() {
+		var seen []string
+		for k := range c.undeclared {
+			seen = append(seen, k)
+		}
+		slices.Sort(seen)
+		fmt.Println("error replies whose status the contract does not declare (checked as BasicFailedReply):", seen)
+	}
 	if code == 0 && flag.Lookup("test.run").Value.String() == "" && !testing.Short() {
 		var missing []string
 		for _, op := range c.allOperations() {

@@ -393,7 +393,8 @@ func handleAuthenticate(x *rctx) {
 		"authentication_type":  a.authType,
 	}
 	if a.key != nil {
-		body["api_key"] = map[string]any{"id": a.key.ID, "name": a.key.Name}
+		// managed_by is required by the contract's AuthenticateApiKey.
+		body["api_key"] = map[string]any{"id": a.key.ID, "name": a.key.Name, "managed_by": "elasticsearch"}
 	}
 	x.ok(body)
 }

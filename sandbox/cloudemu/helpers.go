@@ -19,8 +19,13 @@ type KeyInfo struct {
 	RoleAssignments            RoleAssignments
 }
 
-// ProjectInfo summarizes a Serverless project.
-type ProjectInfo struct{ ID, Name, Type, Alias, Region, ElasticsearchURL, KibanaURL string }
+// ProjectInfo summarizes a Serverless project. OrganizationID lets the
+// Elasticsearch emulators check that a Cloud key belongs to the project's
+// organization.
+type ProjectInfo struct {
+	ID, Name, Type, Alias, Region, ElasticsearchURL, KibanaURL string
+	OrganizationID                                             string
+}
 
 // AddOrganization creates an empty organization and returns its id. The
 // first organization created is the default one of AddMember, AddProject and
@@ -213,7 +218,8 @@ func (e *Emulator) addProject(org *organization, projectType, name string) Proje
 
 func (e *Emulator) projectInfo(p *project) ProjectInfo {
 	es, kb := e.endpoints(p)
-	return ProjectInfo{ID: p.id, Name: p.name, Type: p.typ, Alias: p.alias, Region: p.region, ElasticsearchURL: es, KibanaURL: kb}
+	return ProjectInfo{ID: p.id, Name: p.name, Type: p.typ, Alias: p.alias, Region: p.region, ElasticsearchURL: es, KibanaURL: kb,
+		OrganizationID: p.orgID}
 }
 
 func aliasLabel(name string) string {
@@ -279,4 +285,24 @@ func (e *Emulator) RemoveProjectRole(projectID, name string) bool {
 		}
 	}
 	return false
+}
+
+// ProjectApplicationRoles authenticates a Cloud API key for one Serverless
+// project's Elasticsearch or Kibana and returns the stack roles it holds
+// there. ok is false for an unknown, expired or deleted key, an unknown
+// project, or a project of another organization, whose keys must not reach
+// it even with organization-wide application_roles. An authenticated key with
+// no roles gets ok=true and none: the real service then answers 403.
+func (e *Emulator) ProjectApplicationRoles(key, projectID string) (info KeyInfo, roles []string, ok bool) {
+	info, ok = e.AuthenticateKey(key)
+	if !ok {
+		return KeyInfo{}, nil, false
+	}
+	e.mu.Lock()
+	p := e.projects[projectID]
+	e.mu.Unlock()
+	if p == nil || p.orgID != info.OrganizationID {
+		return KeyInfo{}, nil, false
+	}
+	return info, info.RoleAssignments.ApplicationRolesFor(p.typ, p.id), true
 }

@@ -17,7 +17,7 @@ func TestSeedDemo(t *testing.T) {
 	names := map[string]string{}
 	for typ, p := range s.Projects {
 		names[typ] = p.Name
-		if p.Type != typ || !projectIDPattern.MatchString(p.ID) {
+		if p.Type != typ || !projectIDPattern.MatchString(p.ID) || p.OrganizationID != s.OrganizationID {
 			t.Fatalf("project %+v", p)
 		}
 	}
@@ -91,5 +91,32 @@ func TestNoKeyLiteralsInSources(t *testing.T) {
 		if re.Match(b) {
 			t.Errorf("%s contains a key-like literal", f)
 		}
+	}
+}
+
+func TestProjectApplicationRoles(t *testing.T) {
+	e := newEnv(t, Options{})
+	s := e.seed
+	search, sec := s.Projects[TypeElasticsearch].ID, s.Projects[TypeSecurity].ID
+	if _, roles, ok := e.emu.ProjectApplicationRoles(s.MemberAPIKey, search); !ok || !slices.Equal(roles, []string{"viewer"}) {
+		t.Fatalf("member on search: %v %v", roles, ok)
+	}
+	if _, roles, ok := e.emu.ProjectApplicationRoles(s.MemberAPIKey, sec); !ok || len(roles) != 0 {
+		t.Fatalf("member on security: %v %v", roles, ok)
+	}
+	if _, _, ok := e.emu.ProjectApplicationRoles("essu_nope", search); ok {
+		t.Fatal("unknown key accepted")
+	}
+	if _, _, ok := e.emu.ProjectApplicationRoles(s.OwnerAPIKey, "nosuchproject"); ok {
+		t.Fatal("unknown project accepted")
+	}
+	// An organization-wide grant of another organization does not reach
+	// this organization's projects.
+	other := e.emu.AddOrganization("Other")
+	admin := e.emu.AddMemberTo(other, "o@example.com", RoleAssignments{Organization: []OrganizationRoleAssignment{{RoleID: "organization-admin"}}})
+	_, key := e.emu.CreateKey(admin, "k", 0, RoleAssignments{Organization: []OrganizationRoleAssignment{
+		{RoleID: "organization-admin", ApplicationRoles: []string{"admin"}}}})
+	if _, roles, ok := e.emu.ProjectApplicationRoles(key, search); ok {
+		t.Fatalf("foreign key got %v", roles)
 	}
 }

@@ -39,8 +39,9 @@ type Sandbox struct {
 	CloudURL, ElasticsearchURL, KibanaURL string
 
 	host     string
-	mu       sync.Mutex
+	mu       sync.Mutex // guards projects
 	projects map[string]*Project
+	srvMu    sync.Mutex // guards servers; separate because projectFor serves while holding mu
 	servers  []*http.Server
 }
 
@@ -141,12 +142,10 @@ func (s *Sandbox) cloudKeyAuth(projectType, projectID string) func(string) (stac
 		if !ok || !strings.EqualFold(scheme, "ApiKey") || !strings.HasPrefix(key, "essu_") {
 			return stackemu.Principal{}, false
 		}
-		info, ok := s.Cloud.AuthenticateKey(key)
-		if !ok {
-			return stackemu.Principal{}, false
-		}
-		roles := info.RoleAssignments.ApplicationRolesFor(projectType, projectID)
-		if len(roles) == 0 {
+		// ProjectApplicationRoles also checks that the key belongs to the
+		// project's organization.
+		info, roles, ok := s.Cloud.ProjectApplicationRoles(key, projectID)
+		if !ok || len(roles) == 0 {
 			return stackemu.Principal{}, false
 		}
 		return stackemu.Principal{
@@ -183,18 +182,18 @@ func (s *Sandbox) serveCluster(c *stackemu.Cluster) (esURL, kbURL string, err er
 
 func (s *Sandbox) serve(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	s.mu.Lock()
+	s.srvMu.Lock()
 	s.servers = append(s.servers, srv)
-	s.mu.Unlock()
+	s.srvMu.Unlock()
 	go func() { _ = srv.Serve(ln) }()
 }
 
 // Close stops every emulator.
 func (s *Sandbox) Close() {
-	s.mu.Lock()
+	s.srvMu.Lock()
 	servers := s.servers
 	s.servers = nil
-	s.mu.Unlock()
+	s.srvMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	for _, srv := range servers {

@@ -31,8 +31,10 @@ type HTTPServer struct {
 // ListenHTTP binds the listen address and prepares the handlers. It refuses
 // a non-loopback address without a token: an unauthenticated server off
 // loopback would hand anyone on the network the power to grant access.
-func (s *Server) ListenHTTP() (*HTTPServer, error) {
-	cfg := s.cfg.HTTP
+func (s *Server) ListenHTTP() (*HTTPServer, error) { return s.ListenHTTPWith(s.cfg.HTTP) }
+
+// ListenHTTPWith is ListenHTTP with explicit HTTP settings.
+func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:8080"
 	}

@@ -231,3 +231,16 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte(`{"status":"ok"}`))
 }
+
+// Logger is the server's redacting logger.
+func (s *Server) Logger() *slog.Logger { return s.logger }
+
+// HasTool reports whether a tool is registered in this configuration.
+func (s *Server) HasTool(name string) bool {
+	for _, t := range s.Tools {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}

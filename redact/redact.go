@@ -12,10 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
-// DefaultPlaceholder replaces a secret when Options.Placeholder is not set.
+// DefaultPlaceholder replaces a secret when Options.Placeholder is not set. Placeholders should start with
+// "[REDACTED", which the text finders recognise and leave alone when a redacted text is redacted again.
 const DefaultPlaceholder = "[REDACTED: withheld from the model]"
 
 // Found is one withheld secret: where it was (a JSON path such as "$.keys[0].key"; "$" for a plain text) and its
@@ -40,9 +40,9 @@ type Redactor struct {
 	placeholder func(path string) string
 	extra       map[string]bool
 
-	memoMu     sync.RWMutex
-	memo       *memo        // nil until the first Remember
-	remembered atomic.Int32 // lets scans skip the lock while nothing is remembered
+	// Remembered secrets live in own, or in shared when this Redactor was derived from another one.
+	own    memory
+	shared *memory
 }
 
 var defaultSecretSet = setOf(defaultSecretFields...)
@@ -61,6 +61,19 @@ var defaultRedactor = sync.OnceValue(func() *Redactor { return New(Options{}) })
 // Default returns the process-wide Redactor, so that a secret remembered while handling one call is scrubbed from
 // every later log line and error, whichever component writes it.
 func Default() *Redactor { return defaultRedactor() }
+
+// WithPlaceholder returns a Redactor that finds the same secrets, including every value remembered by r before
+// or after, but writes placeholder(path) in their place: for example one naming the file they went to.
+func (r *Redactor) WithPlaceholder(placeholder func(path string) string) *Redactor {
+	return &Redactor{placeholder: placeholder, extra: r.extra, shared: r.memory()}
+}
+
+func (r *Redactor) memory() *memory {
+	if r.shared != nil {
+		return r.shared
+	}
+	return &r.own
+}
 
 func (r *Redactor) isSecretName(norm string) bool {
 	return defaultSecretSet[norm] || r.extra[norm]
@@ -109,13 +122,14 @@ func (r *Redactor) Text(s string) (string, []Found) {
 }
 
 func decodeJSON(b []byte) (any, bool) {
-	if !json.Valid(b) {
-		return nil, false
-	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber() // numbers come back exactly as they were written
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	// One value and nothing after it but white space, as json.Valid would require.
+	if len(bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")) != 0 {
 		return nil, false
 	}
 	return v, true
@@ -299,12 +313,15 @@ func (w *walker) object(obj map[string]any, m mode) map[string]any {
 		out[k] = w.visit(c, w.childMode(m, normalizeField(k), obj))
 		w.path = w.path[:len(w.path)-1]
 	}
-	// Keys are renamed after the loop, so that ranging over obj stays sound when it is rewritten in place.
+	// Keys are renamed after the loop, so that ranging over obj stays sound when it is rewritten in place. Keys
+	// that redact to the same text get a number; the counter carries over so that many collisions stay linear.
+	n := 1
 	for old, key := range renamed {
 		c := out[old]
 		delete(out, old)
 		for _, taken := out[key]; taken; _, taken = out[key] {
-			key += "'"
+			n++
+			key = renamed[old] + " #" + strconv.Itoa(n)
 		}
 		out[key] = c
 	}
@@ -405,13 +422,26 @@ func (w *walker) spans(s string) []span {
 	spans = findAuthorization(s, spans)
 	spans = findEncodedPairs(s, spans)
 	spans = w.r.findFieldPairs(s, spans)
-	if w.r.remembered.Load() > 0 {
-		// Locked per string rather than per walk, so that a Placeholder func may call Remember.
-		w.r.memoMu.RLock()
-		spans = w.r.memo.find(s, spans)
-		w.r.memoMu.RUnlock()
+	spans = w.r.memory().find(s, spans)
+	return mergeSpans(dropPlaceholders(s, spans))
+}
+
+// placeholderMark starts DefaultPlaceholder and, by convention, every placeholder callers pass.
+const placeholderMark = "[REDACTED"
+
+// dropPlaceholders removes spans that start at an earlier placeholder, as in `password=[REDACTED: …]`, so that
+// redacting a redacted text again (a result, then the audit line quoting it) changes nothing.
+func dropPlaceholders(s string, spans []span) []span {
+	out := spans[:0]
+	for _, sp := range spans {
+		rest := s[sp.start:]
+		if strings.HasPrefix(rest, placeholderMark) ||
+			(sp.start > 0 && s[sp.start-1] == '[' && strings.HasPrefix(rest, placeholderMark[1:])) {
+			continue
+		}
+		out = append(out, sp)
 	}
-	return mergeSpans(spans)
+	return out
 }
 
 func mergeSpans(spans []span) []span {

@@ -410,12 +410,27 @@ func TestRemember(t *testing.T) {
 	}
 }
 
+func TestWithPlaceholderSharesRemembered(t *testing.T) {
+	r := New(Options{ExtraFieldNames: []string{"pin"}})
+	r.Remember("remembered-before")
+	d := r.WithPlaceholder(func(p string) string { return "<" + p + ">" })
+	r.Remember("remembered-after")
+	out, found := d.Value(map[string]any{"a": "remembered-before", "b": "x remembered-after", "pin": "1234"})
+	if want := map[string]any{"a": "<$.a>", "b": "x <$.b>", "pin": "<$.pin>"}; !reflect.DeepEqual(out, want) || len(found) != 3 {
+		t.Fatalf("got %v %+v", out, found)
+	}
+	d.Remember("remembered-via-derived")
+	if s, _ := r.Text("remembered-via-derived"); s != ph {
+		t.Fatalf("derived Remember not shared: %q", s)
+	}
+}
+
 func TestRememberIsBounded(t *testing.T) {
 	r := New(Options{})
 	for i := range maxRemembered + 10 {
 		r.Remember(fmt.Sprintf("remembered-%06d", i))
 	}
-	if n := len(r.memo.order); n != maxRemembered {
+	if n := len(r.own.memo.order); n != maxRemembered {
 		t.Fatalf("kept %d values", n)
 	}
 	if out, _ := r.Text("remembered-000000"); out != "remembered-000000" {
@@ -449,4 +464,53 @@ func TestConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// Redacting a redacted text again changes nothing: results are redacted, then quoted in audit lines.
+func TestRedactingTwiceIsStable(t *testing.T) {
+	rng := newRand(4)
+	_, _, encoded := fakeESKey(rng)
+	r := New(Options{})
+	for _, s := range []string{
+		"password=hunter22 next", `{"token": "abcdefgh", "x": "Authorization: ApiKey ` + encoded + `"}`,
+		"Authorization: Bearer abcdefghijkl", `"secret":123456`, "https://u:pw123456@h/",
+	} {
+		once, f1 := r.Text(s)
+		twice, f2 := r.Text(once)
+		if len(f1) == 0 || len(f2) != 0 || once != twice {
+			t.Errorf("%q -> %q -> %q (%+v)", s, once, twice, f2)
+		}
+	}
+}
+
+// Keys that redact to the same text are all kept, numbered, without one overwriting another.
+func TestCollidingRedactedKeys(t *testing.T) {
+	in := map[string]any{"password=[REDACTED: withheld from the model] #2": "pre-existing"}
+	for i := range 2000 {
+		in[fmt.Sprintf("password=x%05d", i)] = i
+	}
+	out, found := New(Options{}).Value(in)
+	m := out.(map[string]any)
+	if len(m) != 2001 || len(found) != 2000 {
+		t.Fatalf("%d keys, %d found", len(m), len(found))
+	}
+	if m["password=[REDACTED: withheld from the model] #2"] != "pre-existing" {
+		t.Fatal("existing key overwritten")
+	}
+	for k := range m {
+		if strings.Contains(k, "x0") {
+			t.Fatalf("key %q kept its secret", k)
+		}
+	}
+}
+
+func TestDecodeJSONRejectsTrailingData(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"a":1}`: true, " {\"a\":1} \n\t": true, `{"a":1} x`: false, `{} {}`: false, `1 2`: false, ``: false,
+		`[1,]`: false,
+	} {
+		if _, ok := decodeJSON([]byte(in)); ok != want {
+			t.Errorf("decodeJSON(%q) ok = %v, want %v", in, ok, want)
+		}
+	}
 }

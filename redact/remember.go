@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -15,7 +17,14 @@ const (
 	minRememberLen = 6
 )
 
-// memo is the set of remembered secrets, indexed for scanning. Redactor.memoMu guards it.
+// memory holds the remembered secrets of a Redactor and of those derived from it with WithPlaceholder.
+type memory struct {
+	mu    sync.RWMutex
+	memo  *memo        // nil until the first Remember
+	count atomic.Int32 // lets scans skip the lock while nothing is remembered
+}
+
+// memo is the set of remembered secrets, indexed for scanning; memory.mu guards it.
 type memo struct {
 	order    []string            // remembered values, oldest first
 	present  map[string]bool     // the values in order
@@ -28,16 +37,18 @@ type memo struct {
 // invitation token) so that it is scrubbed by exact value from everything redacted later, even where its shape
 // is unknown. It also scrubs the spellings the value takes once JSON- or URL-escaped. Values shorter than 6
 // bytes are ignored. The set keeps the newest 1024 values. Safe for concurrent use.
-func (r *Redactor) Remember(secret string) {
+func (r *Redactor) Remember(secret string) { r.memory().remember(secret) }
+
+func (mem *memory) remember(secret string) {
 	if len(secret) < minRememberLen {
 		return
 	}
-	r.memoMu.Lock()
-	defer r.memoMu.Unlock()
-	if r.memo == nil {
-		r.memo = &memo{present: map[string]bool{}, uses: map[string]int{}, byPrefix: map[uint16][]string{}}
+	mem.mu.Lock()
+	defer mem.mu.Unlock()
+	if mem.memo == nil {
+		mem.memo = &memo{present: map[string]bool{}, uses: map[string]int{}, byPrefix: map[uint16][]string{}}
 	}
-	m := r.memo
+	m := mem.memo
 	if m.present[secret] {
 		return
 	}
@@ -54,7 +65,18 @@ func (r *Redactor) Remember(secret string) {
 	for _, v := range spellings(secret) {
 		m.add(v)
 	}
-	r.remembered.Store(int32(len(m.order)))
+	mem.count.Store(int32(len(m.order)))
+}
+
+// find appends the spans of s that hold a remembered value. It locks per string rather than per walk, so that a
+// Placeholder func may call Remember.
+func (mem *memory) find(s string, spans []span) []span {
+	if mem.count.Load() == 0 {
+		return spans
+	}
+	mem.mu.RLock()
+	defer mem.mu.RUnlock()
+	return mem.memo.find(s, spans)
 }
 
 func (m *memo) add(v string) {

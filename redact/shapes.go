@@ -231,7 +231,6 @@ func endsCredential(c byte) bool {
 // encoded API key and HTTP Basic credentials are. Random ids and hex digests decode to unprintable bytes and are
 // left alone.
 func findEncodedPairs(s string, spans []span) []span {
-	var buf [maxPairRun]byte
 	for i := 0; i < len(s); {
 		if !isB64Char(s[i]) {
 			i++
@@ -246,7 +245,7 @@ func findEncodedPairs(s string, spans []span) []span {
 		}
 		run := s[start:i]
 		if len(run) >= minPairRun && len(run) <= maxPairRun {
-			if decodesToPair(run, buf[:]) {
+			if decodesToPair(run) {
 				spans = append(spans, span{start, i})
 			}
 		}
@@ -254,7 +253,7 @@ func findEncodedPairs(s string, spans []span) []span {
 	return spans
 }
 
-func decodesToPair(run string, buf []byte) bool {
+func decodesToPair(run string) bool {
 	body := strings.TrimRight(run, "=")
 	enc := base64.RawStdEncoding
 	if strings.ContainsAny(body, "-_") {
@@ -263,11 +262,26 @@ func decodesToPair(run string, buf []byte) bool {
 		}
 		enc = base64.RawURLEncoding
 	}
+	// Most long runs (hex digests, random ids) fail on their first three bytes; check those before allocating.
+	var head [3]byte
+	if _, err := enc.Decode(head[:], []byte(body[:4])); err != nil || !printable(head[:]) {
+		return false
+	}
+	buf := make([]byte, enc.DecodedLen(len(body)))
 	n, err := enc.Decode(buf, []byte(body))
 	if err != nil {
 		return false
 	}
 	return isPair(buf[:n])
+}
+
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // isPair reports whether b looks like "id:key": printable, no spaces, an identifier before the first colon and at

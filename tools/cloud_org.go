@@ -1,4 +1,18 @@
 package tools
 
-// orgTools returns the Elastic Cloud organization tools (members, invitations, role assignments, projects). (Placeholder until they are built.)
-func orgTools() []Tool { return nil }
+// orgTools returns the Elastic Cloud organization tools: members,
+// invitations, role assignments, custom project roles and projects.
+func orgTools() []Tool {
+	return []Tool{
+		listOrgMembersTool(),
+		listOrgInvitationsTool(),
+		listProjectsTool(),
+		inviteOrgMembersTool(),
+		cancelOrgInvitationsTool(),
+		removeOrgMembersTool(),
+		assignCloudRolesTool(),
+		removeCloudRolesTool(),
+		assignProjectCustomRoleTool(),
+		removeProjectCustomRoleTool(),
+	}
+}

@@ -1,0 +1,625 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+)
+
+// This file holds what the Cloud tools share: the model-friendly form of a
+// role assignment and its translation to the Cloud schema, the rendering of
+// assignments, project resolution by id or name, and error mapping.
+
+// RoleAssignmentInput is one role assignment in the form a model writes
+// naturally. It is translated to the Cloud schema with canonical, prefixed
+// role ids and the organization id filled in (cloud-api.md §3-§4).
+type RoleAssignmentInput struct {
+	Scope string `json:"scope" jsonschema:"where the role applies: organization, deployment (hosted deployments) or project (Serverless projects)" validate:"required,oneof=organization deployment project"`
+	Role  string `json:"role" jsonschema:"the role. organization: organization-admin (owner) or billing-admin. deployment: admin, editor or viewer (or deployment-admin...). project: admin or viewer on every type, developer on elasticsearch, editor on observability and security, Security analyst roles such as t1_analyst; short (viewer) and canonical (elasticsearch-viewer) forms are both accepted" validate:"required"`
+	// ProjectType is optional when project_ids name projects: it is read from them.
+	ProjectType      string   `json:"project_type,omitempty" jsonschema:"project scope: elasticsearch, observability or security; required with all, otherwise taken from the projects" validate:"omitempty,oneof=elasticsearch observability security"`
+	ProjectIDs       []string `json:"project_ids,omitempty" jsonschema:"project scope: the projects, by id or exact name (see list_projects); omit when all is true" validate:"omitempty,max=100,dive,required"`
+	DeploymentIDs    []string `json:"deployment_ids,omitempty" jsonschema:"deployment scope: the deployment ids; omit when all is true" validate:"omitempty,max=100,dive,required"`
+	All              bool     `json:"all,omitempty" jsonschema:"deployment or project scope: every deployment, or every project of project_type, including future ones"`
+	ApplicationRoles []string `json:"application_roles,omitempty" jsonschema:"Elasticsearch/Kibana roles granted inside the projects instead of the role's default stack role (built-in names such as viewer, or custom roles defined in the project). On organization scope they apply to every current and future project and need the person's approval" validate:"omitempty,max=20,dive,required"`
+}
+
+// AssignmentView is one role assignment as the tools show it.
+type AssignmentView struct {
+	Scope            string       `json:"scope" jsonschema:"organization, deployment or project"`
+	Role             string       `json:"role" jsonschema:"the Cloud role id"`
+	ProjectType      string       `json:"project_type,omitempty"`
+	All              bool         `json:"all,omitempty" jsonschema:"true when the role covers every deployment or every project of the type, including future ones"`
+	Projects         []ProjectRef `json:"projects,omitempty"`
+	DeploymentIDs    []string     `json:"deployment_ids,omitempty"`
+	ApplicationRoles []string     `json:"application_roles,omitempty" jsonschema:"the Elasticsearch/Kibana roles granted inside the projects"`
+}
+
+// ProjectRef names a project.
+type ProjectRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// customRoleName is the rule workflows.md §16 asks for role names in URLs
+// and assignments.
+var customRoleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// cloudClient returns the Cloud client or explains why there is none.
+func cloudClient(c *Call) (*cloudapi.Client, error) {
+	if c.Env == nil || c.Env.Cloud == nil {
+		return nil, Unavailable("set EC_API_KEY (an Elastic Cloud API key) and restart the server; whoami shows what is configured",
+			"The Elastic Cloud API is not configured.")
+	}
+	return c.Env.Cloud, nil
+}
+
+// cloudErr turns client errors into errors the agent can act on. A 403 stops
+// with the role the operation needs: the skills' rule is to attempt the call,
+// let the API enforce permissions, and on 403 stop and ask the person.
+func cloudErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var te *Error
+	if errors.As(err, &te) {
+		return err
+	}
+	var amb *cloudapi.AmbiguousOrganizationError
+	if errors.As(err, &amb) {
+		return Unavailable("ask the operator to set EC_ORGANIZATION_ID to one of these ids and restart the server", "%s", amb.Error())
+	}
+	var none cloudapi.NoOrganizationError
+	if errors.As(err, &none) {
+		return Unavailable("check that EC_API_KEY belongs to an organization member, or set EC_ORGANIZATION_ID", "%s", none.Error())
+	}
+	var ce *cloudapi.Error
+	if errors.As(err, &ce) {
+		switch {
+		case ce.Status == http.StatusForbidden:
+			return &Error{Kind: "upstream", err: err,
+				Message: fmt.Sprintf("Elastic Cloud refused to %s (%s). This needs an API key of an Organization owner (role organization-admin).", what, ce.Summary()),
+				Next:    "stop here and ask the person to check the Cloud API key's role (whoami shows it); do not retry with other tools"}
+		case ce.Status == 0 && !ce.Timeout():
+			return &Error{Kind: "upstream", err: err,
+				Message: fmt.Sprintf("Could not %s: %s.", what, ce.Summary()),
+				Next:    "check the network and EC_BASE_URL (whoami shows it), then retry"}
+		case ce.Status == http.StatusTooManyRequests:
+			return &Error{Kind: "upstream", err: err,
+				Message: fmt.Sprintf("Elastic Cloud is rate limiting this API key (%s); the server already retried.", ce.Summary()),
+				Next:    "wait a minute (or the retry-after time) and call again"}
+		}
+	}
+	return err
+}
+
+// projectIndex resolves projects by id or name, loading the list once per
+// call.
+type projectIndex struct {
+	client *cloudapi.Client
+	loaded bool
+	list   []cloudapi.Project
+	err    error
+}
+
+func (pi *projectIndex) load(ctx context.Context) ([]cloudapi.Project, error) {
+	if !pi.loaded {
+		pi.list, pi.err = pi.client.ListAllProjects(ctx)
+		pi.loaded = pi.err == nil
+	}
+	return pi.list, pi.err
+}
+
+// name returns a project's name, or "" when unknown or unreadable: names
+// only decorate ids, so a failure to list projects must not fail a listing.
+func (pi *projectIndex) name(ctx context.Context, id string) string {
+	list, err := pi.load(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, p := range list {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	return ""
+}
+
+// resolve finds a project by id or exact (case-insensitive) name, within a
+// type when projectType is set.
+func (pi *projectIndex) resolve(ctx context.Context, ref, projectType string) (cloudapi.Project, error) {
+	list, err := pi.load(ctx)
+	if err != nil {
+		return cloudapi.Project{}, cloudErr(err, "list the Serverless projects")
+	}
+	ref = strings.TrimSpace(ref)
+	var byName []cloudapi.Project
+	for _, p := range list {
+		if projectType != "" && p.Type != projectType {
+			continue
+		}
+		if p.ID == ref {
+			return p, nil
+		}
+		if strings.EqualFold(p.Name, ref) {
+			byName = append(byName, p)
+		}
+	}
+	switch len(byName) {
+	case 1:
+		return byName[0], nil
+	case 0:
+		where := "any project type"
+		if projectType != "" {
+			where = projectType + " projects"
+		}
+		return cloudapi.Project{}, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no project with id or name %q among %s.", ref, where),
+			Next: "call list_projects to see the projects and their ids"}
+	}
+	ids := make([]string, 0, len(byName))
+	for _, p := range byName {
+		ids = append(ids, p.ID+" ("+p.Type+")")
+	}
+	return cloudapi.Project{}, InvalidArgs("%d projects are named %q: %s; use the project id", len(byName), ref, strings.Join(ids, ", "))
+}
+
+// canonicalRole maps a model-written role to the Cloud role id for a scope
+// and project type, or explains which ids are valid.
+func canonicalRole(scope, projectType, role string) (string, error) {
+	r := strings.ToLower(strings.TrimSpace(role))
+	switch scope {
+	case "organization":
+		if slices.Contains(OrganizationRoleIDs, r) {
+			return r, nil
+		}
+		if r == "owner" || r == "organization-owner" {
+			return "organization-admin", nil
+		}
+		return "", InvalidArgs("role %q is not an organization role; use organization-admin (Organization owner) or billing-admin", role)
+	case "deployment":
+		if slices.Contains(DeploymentRoleIDs, r) {
+			return r, nil
+		}
+		if slices.Contains(DeploymentRoleIDs, "deployment-"+r) {
+			return "deployment-" + r, nil
+		}
+		return "", InvalidArgs("role %q is not a deployment role; use admin, editor or viewer", role)
+	case "project":
+		valid := ProjectRoleIDs[projectType]
+		r = strings.ReplaceAll(r, "_", "-")
+		for _, cand := range []string{r, projectType + "-" + r} {
+			if slices.Contains(valid, cand) {
+				return cand, nil
+			}
+		}
+		short := make([]string, 0, len(valid))
+		for _, v := range valid {
+			short = append(short, strings.TrimPrefix(v, projectType+"-"))
+		}
+		return "", InvalidArgs("role %q does not exist on %s projects; valid roles: %s", role, projectType, strings.Join(short, ", "))
+	}
+	return "", InvalidArgs("scope %q must be organization, deployment or project", scope)
+}
+
+// translated is the Cloud form of the input assignments, and what about them
+// needs the person's approval or attention.
+type translated struct {
+	ra cloudapi.RoleAssignments
+	// escalations name grants that need confirmation: organization owner,
+	// organization-scoped application roles.
+	escalations []string
+	// customChecks are (project, application role) pairs to check exist.
+	customChecks []customCheck
+}
+
+type customCheck struct {
+	project cloudapi.Project
+	role    string
+}
+
+// translateAssignments validates the model-friendly assignments and builds
+// the Cloud role_assignments. Projects named by id or name are resolved; a
+// project scope without project_type takes the type of its projects (one
+// entry per type when they differ).
+func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID string, pi *projectIndex) (*translated, error) {
+	out := &translated{}
+	for i, a := range in {
+		where := fmt.Sprintf("roles[%d]", i)
+		apps, err := cleanNames(a.ApplicationRoles, where+".application_roles")
+		if err != nil {
+			return nil, err
+		}
+		switch a.Scope {
+		case "organization":
+			if a.All || len(a.ProjectIDs) > 0 || len(a.DeploymentIDs) > 0 || a.ProjectType != "" {
+				return nil, InvalidArgs("%s: an organization role applies to the whole organization; remove all, project_type, project_ids and deployment_ids", where)
+			}
+			role, err := canonicalRole("organization", "", a.Role)
+			if err != nil {
+				return nil, prefixErr(err, where)
+			}
+			if role == "organization-admin" {
+				out.escalations = append(out.escalations, "Organization owner (organization-admin): full control of the organization, its members, billing and API keys")
+			}
+			if len(apps) > 0 {
+				out.escalations = append(out.escalations, fmt.Sprintf("Elasticsearch/Kibana roles %s in every current and future project of the organization", strings.Join(apps, ", ")))
+			}
+			out.ra.Organization = append(out.ra.Organization, cloudapi.OrganizationRoleAssignment{RoleID: role, OrganizationID: orgID, ApplicationRoles: apps})
+		case "deployment":
+			if len(a.ProjectIDs) > 0 || a.ProjectType != "" {
+				return nil, InvalidArgs("%s: project_type and project_ids belong to scope project, not deployment", where)
+			}
+			if a.All == (len(a.DeploymentIDs) > 0) {
+				return nil, InvalidArgs("%s: give either all: true or deployment_ids, not both and not neither", where)
+			}
+			role, err := canonicalRole("deployment", "", a.Role)
+			if err != nil {
+				return nil, prefixErr(err, where)
+			}
+			ids, err := cleanNames(a.DeploymentIDs, where+".deployment_ids")
+			if err != nil {
+				return nil, err
+			}
+			out.ra.Deployment = append(out.ra.Deployment, cloudapi.DeploymentRoleAssignment{RoleID: role, OrganizationID: orgID, All: a.All, DeploymentIDs: ids, ApplicationRoles: apps})
+		case "project":
+			if len(a.DeploymentIDs) > 0 {
+				return nil, InvalidArgs("%s: deployment_ids belong to scope deployment, not project", where)
+			}
+			if a.All == (len(a.ProjectIDs) > 0) {
+				return nil, InvalidArgs("%s: give either all: true (with project_type) or project_ids, not both and not neither", where)
+			}
+			if a.All {
+				if a.ProjectType == "" {
+					return nil, InvalidArgs("%s: all: true needs project_type (elasticsearch, observability or security)", where)
+				}
+				role, err := canonicalRole("project", a.ProjectType, a.Role)
+				if err != nil {
+					return nil, prefixErr(err, where)
+				}
+				out.ra.AddProject(a.ProjectType, cloudapi.ProjectRoleAssignment{RoleID: role, OrganizationID: orgID, All: true, ApplicationRoles: apps})
+				continue
+			}
+			byType := map[string][]string{}
+			var types []string
+			for _, ref := range a.ProjectIDs {
+				p, err := pi.resolve(ctx, ref, a.ProjectType)
+				if err != nil {
+					return nil, prefixErr(err, where)
+				}
+				if _, seen := byType[p.Type]; !seen {
+					types = append(types, p.Type)
+				}
+				if !slices.Contains(byType[p.Type], p.ID) {
+					byType[p.Type] = append(byType[p.Type], p.ID)
+				}
+				for _, app := range apps {
+					out.customChecks = append(out.customChecks, customCheck{project: p, role: app})
+				}
+			}
+			for _, t := range types {
+				role, err := canonicalRole("project", t, a.Role)
+				if err != nil {
+					return nil, prefixErr(err, where)
+				}
+				ids := byType[t]
+				sort.Strings(ids)
+				out.ra.AddProject(t, cloudapi.ProjectRoleAssignment{RoleID: role, OrganizationID: orgID, ProjectIDs: ids, ApplicationRoles: apps})
+			}
+		default:
+			return nil, InvalidArgs("%s.scope must be organization, deployment or project", where)
+		}
+	}
+	return out, nil
+}
+
+func prefixErr(err error, where string) error {
+	var te *Error
+	if errors.As(err, &te) && te.Kind == "invalid_arguments" && !strings.Contains(te.Message, where) {
+		cp := *te
+		cp.Message = strings.Replace(cp.Message, "Invalid arguments: ", "Invalid arguments: "+where+": ", 1)
+		return &cp
+	}
+	return err
+}
+
+// cleanNames trims, drops duplicates and validates names against the rule
+// Elastic role names and ids follow.
+func cleanNames(in []string, field string) ([]string, error) {
+	var out []string
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil, InvalidArgs("%s must not contain empty entries", field)
+		}
+		if !customRoleName.MatchString(s) {
+			return nil, InvalidArgs("%s: %q may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit", field, s)
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// checkCustomRoles warns, per project, about application roles that the
+// project does not define: such access is silently absent (workflows.md
+// §4.4). Predefined stack role names exist everywhere and are not checked.
+func checkCustomRoles(ctx context.Context, cc *cloudapi.Client, checks []customCheck, warn func(string, ...any)) {
+	cache := map[string][]cloudapi.ProjectRole{}
+	for _, ch := range checks {
+		if isPredefinedStackRole(ch.project.Type, ch.role) {
+			continue
+		}
+		roles, ok := cache[ch.project.ID]
+		if !ok {
+			var err error
+			roles, err = cc.ProjectRoles(ctx, ch.project.Type, ch.project.ID)
+			if err != nil {
+				warn("Could not check that role %q exists in project %s (%s): %v", ch.role, ch.project.Name, ch.project.ID, cloudErr(err, "read the project's roles"))
+				cache[ch.project.ID] = nil
+				continue
+			}
+			cache[ch.project.ID] = roles
+		}
+		if roles == nil {
+			continue
+		}
+		found := slices.ContainsFunc(roles, func(r cloudapi.ProjectRole) bool { return r.Name == ch.role })
+		if !found {
+			warn("Role %q does not exist in project %s (%s): until it is created there (put_role with project %q), this assignment grants no Elasticsearch/Kibana access.",
+				ch.role, ch.project.Name, ch.project.ID, ch.project.Name)
+		}
+	}
+}
+
+// isPredefinedStackRole says whether name is a built-in stack role of every
+// project of the type (workflows.md §4.3).
+func isPredefinedStackRole(projectType, name string) bool {
+	for _, v := range ProjectRoleIDs[projectType] {
+		short := strings.TrimPrefix(v, projectType+"-")
+		if name == short || name == strings.ReplaceAll(short, "-", "_") {
+			return true
+		}
+	}
+	return false
+}
+
+// renderAssignments shows role assignments compactly, with project names.
+func renderAssignments(ctx context.Context, ra *cloudapi.RoleAssignments, pi *projectIndex) []AssignmentView {
+	if ra == nil {
+		return nil
+	}
+	var out []AssignmentView
+	for _, a := range ra.Organization {
+		out = append(out, AssignmentView{Scope: "organization", Role: a.RoleID, ApplicationRoles: a.ApplicationRoles})
+	}
+	for _, a := range ra.Deployment {
+		out = append(out, AssignmentView{Scope: "deployment", Role: a.RoleID, All: a.All, DeploymentIDs: a.DeploymentIDs, ApplicationRoles: a.ApplicationRoles})
+	}
+	for _, t := range cloudapi.ProjectTypes {
+		for _, a := range ra.Project.ByType(t) {
+			v := AssignmentView{Scope: "project", Role: a.RoleID, ProjectType: t, All: a.All, ApplicationRoles: a.ApplicationRoles}
+			for _, id := range a.ProjectIDs {
+				ref := ProjectRef{ID: id}
+				if pi != nil {
+					ref.Name = pi.name(ctx, id)
+				}
+				v.Projects = append(v.Projects, ref)
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// summarizeAssignments is a one-line-per-grant summary, for key listings.
+func summarizeAssignments(ra *cloudapi.RoleAssignments) []string {
+	if ra == nil {
+		return nil
+	}
+	var out []string
+	apps := func(a []string) string {
+		if len(a) == 0 {
+			return ""
+		}
+		return " with stack roles " + strings.Join(a, ",")
+	}
+	for _, a := range ra.Organization {
+		out = append(out, a.RoleID+" on the organization"+apps(a.ApplicationRoles))
+	}
+	for _, a := range ra.Deployment {
+		on := "deployments " + strings.Join(a.DeploymentIDs, ",")
+		if a.All {
+			on = "all deployments"
+		}
+		out = append(out, a.RoleID+" on "+on+apps(a.ApplicationRoles))
+	}
+	for _, t := range cloudapi.ProjectTypes {
+		for _, a := range ra.Project.ByType(t) {
+			on := t + " projects " + strings.Join(a.ProjectIDs, ",")
+			if a.All {
+				on = "all " + t + " projects"
+			}
+			out = append(out, a.RoleID+" on "+on+apps(a.ApplicationRoles))
+		}
+	}
+	return out
+}
+
+// hasStackAccess says whether any grant carries application roles, without
+// which a Cloud API key cannot call Elasticsearch or Kibana.
+func hasStackAccess(ra *cloudapi.RoleAssignments) bool {
+	if ra == nil {
+		return false
+	}
+	for _, a := range ra.Organization {
+		if len(a.ApplicationRoles) > 0 {
+			return true
+		}
+	}
+	for _, t := range cloudapi.ProjectTypes {
+		for _, a := range ra.Project.ByType(t) {
+			if len(a.ApplicationRoles) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// grant is the uniform form of one assignment used to compare sets.
+type grant struct {
+	scope, projectType, role string
+	all                      bool
+	ids                      []string
+	apps                     []string
+}
+
+func (g grant) key() string {
+	return g.scope + "|" + g.projectType + "|" + g.role + "|" + fmt.Sprint(g.all) + "|" + strings.Join(g.ids, ",") + "|" + strings.Join(g.apps, ",")
+}
+
+// grants flattens role assignments, with sorted lists, so two role sets can
+// be compared regardless of order.
+func grants(ra *cloudapi.RoleAssignments) []grant {
+	if ra == nil {
+		return nil
+	}
+	sorted := func(s []string) []string {
+		c := slices.Clone(s)
+		sort.Strings(c)
+		return slices.Compact(c)
+	}
+	var out []grant
+	for _, a := range ra.Organization {
+		out = append(out, grant{scope: "organization", role: a.RoleID, all: true, apps: sorted(a.ApplicationRoles)})
+	}
+	for _, a := range ra.Deployment {
+		out = append(out, grant{scope: "deployment", role: a.RoleID, all: a.All, ids: sorted(a.DeploymentIDs), apps: sorted(a.ApplicationRoles)})
+	}
+	for _, t := range cloudapi.ProjectTypes {
+		for _, a := range ra.Project.ByType(t) {
+			out = append(out, grant{scope: "project", projectType: t, role: a.RoleID, all: a.All, ids: sorted(a.ProjectIDs), apps: sorted(a.ApplicationRoles)})
+		}
+	}
+	return out
+}
+
+// sameAssignments compares two role sets as sets.
+func sameAssignments(a, b *cloudapi.RoleAssignments) bool {
+	ka, kb := []string{}, []string{}
+	for _, g := range grants(a) {
+		ka = append(ka, g.key())
+	}
+	for _, g := range grants(b) {
+		kb = append(kb, g.key())
+	}
+	sort.Strings(ka)
+	sort.Strings(kb)
+	return slices.Equal(slices.Compact(ka), slices.Compact(kb))
+}
+
+// holds reports whether current already grants g: same role and
+// application roles, on all or on a superset of g's resources.
+func holds(current *cloudapi.RoleAssignments, g grant) bool {
+	for _, c := range grants(current) {
+		if c.scope != g.scope || c.projectType != g.projectType || c.role != g.role || !slices.Equal(c.apps, g.apps) {
+			continue
+		}
+		if c.all {
+			return true
+		}
+		if g.all {
+			continue
+		}
+		covered := true
+		for _, id := range g.ids {
+			if !slices.Contains(c.ids, id) {
+				covered = false
+				break
+			}
+		}
+		if covered {
+			return true
+		}
+	}
+	return false
+}
+
+// fromGrants rebuilds role assignments from grants.
+func fromGrants(gs []grant, orgID string) cloudapi.RoleAssignments {
+	var ra cloudapi.RoleAssignments
+	for _, g := range gs {
+		switch g.scope {
+		case "organization":
+			ra.Organization = append(ra.Organization, cloudapi.OrganizationRoleAssignment{RoleID: g.role, OrganizationID: orgID, ApplicationRoles: g.apps})
+		case "deployment":
+			ra.Deployment = append(ra.Deployment, cloudapi.DeploymentRoleAssignment{RoleID: g.role, OrganizationID: orgID, All: g.all, DeploymentIDs: g.ids, ApplicationRoles: g.apps})
+		case "project":
+			ra.AddProject(g.projectType, cloudapi.ProjectRoleAssignment{RoleID: g.role, OrganizationID: orgID, All: g.all, ProjectIDs: g.ids, ApplicationRoles: g.apps})
+		}
+	}
+	return ra
+}
+
+// memberIndex resolves members by user id or email.
+type memberIndex struct{ list []cloudapi.Member }
+
+func (mi memberIndex) find(ref string) (cloudapi.Member, bool) {
+	ref = strings.TrimSpace(ref)
+	for _, m := range mi.list {
+		if m.UserID == ref || (m.Email != "" && strings.EqualFold(m.Email, ref)) {
+			return m, true
+		}
+	}
+	return cloudapi.Member{}, false
+}
+
+// resolveMembers finds each reference or fails naming the unknown ones, with
+// a hint for people who are only invited.
+func resolveMembers(ctx context.Context, cc *cloudapi.Client, refs []string) ([]cloudapi.Member, error) {
+	list, err := cc.ListMembers(ctx)
+	if err != nil {
+		return nil, cloudErr(err, "list the organization members")
+	}
+	mi := memberIndex{list}
+	var out []cloudapi.Member
+	var unknown []string
+	for _, r := range refs {
+		m, ok := mi.find(r)
+		if !ok {
+			unknown = append(unknown, r)
+			continue
+		}
+		if !slices.ContainsFunc(out, func(x cloudapi.Member) bool { return x.UserID == m.UserID }) {
+			out = append(out, m)
+		}
+	}
+	if len(unknown) > 0 {
+		next := "call list_org_members to find the member's user id or email"
+		if invs, err := cc.ListInvitations(ctx); err == nil {
+			for _, u := range unknown {
+				if slices.ContainsFunc(invs, func(i cloudapi.Invitation) bool { return strings.EqualFold(i.Email, u) && !i.Expired }) {
+					next = u + " has a pending invitation and is not a member yet: roles can be assigned once they accept (or cancel the invitation and invite again with the roles)"
+					break
+				}
+			}
+		}
+		return nil, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: not a member of the organization: %s.", strings.Join(unknown, ", ")), Next: next}
+	}
+	return out, nil
+}
+
+func memberLabel(m cloudapi.Member) string {
+	if m.Email != "" {
+		return m.Email
+	}
+	return m.UserID
+}

@@ -1,0 +1,229 @@
+package tools
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+)
+
+// ListOrgMembersInput filters and pages the member list.
+type ListOrgMembersInput struct {
+	Email   string `json:"email,omitempty" jsonschema:"only members whose email contains this text (case-insensitive)"`
+	Role    string `json:"role,omitempty" jsonschema:"only members holding this Cloud role, short or canonical (viewer, elasticsearch-viewer, organization-admin) or this application role name"`
+	Project string `json:"project,omitempty" jsonschema:"only members with access to this Serverless project (id or name): assigned to it, to all projects of its type, or Organization owners"`
+	Limit   int    `json:"limit,omitempty" jsonschema:"page size, default 50, at most 500" validate:"omitempty,min=1,max=500"`
+	Cursor  string `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
+}
+
+// ListOrgMembersOutput is one page of members.
+type ListOrgMembersOutput struct {
+	Organization string       `json:"organization" jsonschema:"the organization id"`
+	Members      []MemberView `json:"members"`
+	Total        int          `json:"total" jsonschema:"members matching the filters"`
+	NextCursor   string       `json:"next_cursor,omitempty" jsonschema:"pass as cursor to get the next page; absent on the last page"`
+}
+
+// MemberView is one member.
+type MemberView struct {
+	UserID      string           `json:"user_id"`
+	Email       string           `json:"email,omitempty"`
+	Name        string           `json:"name,omitempty"`
+	MemberSince time.Time        `json:"member_since"`
+	Roles       []AssignmentView `json:"roles" jsonschema:"the member's role assignments"`
+}
+
+func listOrgMembersTool() Tool {
+	return Define(Spec{
+		Name:    "list_org_members",
+		Title:   "List organization members",
+		Toolset: ToolsetOrg,
+		Tier:    Read,
+		Description: "List the members of the Elastic Cloud organization with their role assignments (organization, deployment and " +
+			"Serverless project roles, and the Elasticsearch/Kibana application roles they get inside projects). Use it to answer " +
+			"\"who has access\", and always before inviting someone (people who are already members get roles with assign_cloud_roles, " +
+			"not an invitation) or changing roles. Filter by email substring, role or project; results are paginated with limit and cursor. " +
+			"Pending invitations are not members: see list_org_invitations.",
+	}, func(ctx context.Context, c *Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
+		var out ListOrgMembersOutput
+		cc, err := cloudClient(c)
+		if err != nil {
+			return out, err
+		}
+		offset, err := decodeOffset(in.Cursor, "members")
+		if err != nil {
+			return out, err
+		}
+		limit := in.Limit
+		if limit == 0 {
+			limit = 50
+		}
+		org, err := cc.OrganizationID(ctx)
+		if err != nil {
+			return out, cloudErr(err, "find the organization")
+		}
+		out.Organization = org
+		pi := &projectIndex{client: cc}
+		var project *cloudapi.Project
+		if strings.TrimSpace(in.Project) != "" {
+			p, err := pi.resolve(ctx, in.Project, "")
+			if err != nil {
+				return out, err
+			}
+			project = &p
+		}
+		members, err := cc.ListMembers(ctx)
+		if err != nil {
+			return out, cloudErr(err, "list the organization members")
+		}
+		var matched []cloudapi.Member
+		for _, m := range members {
+			if memberMatches(m, in.Email, in.Role, project) {
+				matched = append(matched, m)
+			}
+		}
+		out.Total = len(matched)
+		if offset > len(matched) {
+			return out, InvalidArgs("cursor is past the end of the list; start again without cursor")
+		}
+		end := min(offset+limit, len(matched))
+		out.Members = make([]MemberView, 0, end-offset)
+		for _, m := range matched[offset:end] {
+			ra := m.RoleAssignments
+			roles := renderAssignments(ctx, &ra, pi)
+			if roles == nil {
+				roles = []AssignmentView{}
+			}
+			out.Members = append(out.Members, MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, MemberSince: m.MemberSince, Roles: roles})
+		}
+		if end < len(matched) {
+			out.NextCursor = encodeOffset(end, "members")
+		}
+		return out, nil
+	})
+}
+
+// memberMatches applies the list filters.
+func memberMatches(m cloudapi.Member, email, role string, project *cloudapi.Project) bool {
+	if email != "" && !strings.Contains(strings.ToLower(m.Email), strings.ToLower(strings.TrimSpace(email))) {
+		return false
+	}
+	gs := grants(&m.RoleAssignments)
+	if role != "" {
+		r := strings.ToLower(strings.TrimSpace(role))
+		rd := strings.ReplaceAll(r, "_", "-")
+		if !slices.ContainsFunc(gs, func(g grant) bool {
+			return g.role == r || g.role == rd || (g.projectType != "" && g.role == g.projectType+"-"+rd) ||
+				(g.scope == "deployment" && g.role == "deployment-"+rd) || slices.Contains(g.apps, role)
+		}) {
+			return false
+		}
+	}
+	if project != nil {
+		if !slices.ContainsFunc(gs, func(g grant) bool {
+			if g.scope == "organization" {
+				return g.role == "organization-admin" || len(g.apps) > 0
+			}
+			return g.scope == "project" && g.projectType == project.Type && (g.all || slices.Contains(g.ids, project.ID))
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// Cursors over in-memory lists are an offset tagged with the list they
+// belong to, so a cursor of one tool is not silently accepted by another.
+func encodeOffset(n int, list string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(list + ":" + strconv.Itoa(n)))
+}
+
+func decodeOffset(cursor, list string) (int, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(b), list+":"); ok {
+			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
+				return n, nil
+			}
+		}
+	}
+	return 0, InvalidArgs("cursor %q is not a cursor of this list; pass the next_cursor value returned by the previous call", cursor)
+}
+
+// RemoveOrgMembersInput names the members to remove.
+type RemoveOrgMembersInput struct {
+	Members []string `json:"members" jsonschema:"user ids or emails of the members to remove (see list_org_members)" validate:"required,min=1,max=50,dive,required"`
+}
+
+// RemoveOrgMembersOutput reports the removal.
+type RemoveOrgMembersOutput struct {
+	WriteReport
+	Removed []MemberRef `json:"removed"`
+}
+
+// MemberRef names a member.
+type MemberRef struct {
+	UserID string `json:"user_id"`
+	Email  string `json:"email,omitempty"`
+}
+
+func removeOrgMembersTool() Tool {
+	return Define(Spec{
+		Name:       "remove_org_members",
+		Title:      "Remove organization members",
+		Toolset:    ToolsetOrg,
+		Tier:       Destructive,
+		Idempotent: true,
+		Description: "Remove people from the Elastic Cloud organization by user id or email: they lose every organization, deployment " +
+			"and project role at once. Asks the person to confirm. To take away only some access, use remove_cloud_roles instead; to " +
+			"withdraw an invitation that was not accepted, use cancel_org_invitations. Cloud API keys the members created keep working " +
+			"until they expire: review them with list_cloud_api_keys. Needs an Organization owner's API key.",
+	}, func(ctx context.Context, c *Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {
+		var out RemoveOrgMembersOutput
+		cc, err := cloudClient(c)
+		if err != nil {
+			return out, err
+		}
+		members, err := resolveMembers(ctx, cc, in.Members)
+		if err != nil {
+			return out, err
+		}
+		org, err := cc.GetOrganization(ctx)
+		if err != nil {
+			return out, cloudErr(err, "read the organization")
+		}
+		ids := make([]string, 0, len(members))
+		labels := make([]string, 0, len(members))
+		owners := 0
+		for _, m := range members {
+			ids = append(ids, m.UserID)
+			labels = append(labels, memberLabel(m))
+			c.Target("member:" + memberLabel(m))
+			out.Removed = append(out.Removed, MemberRef{UserID: m.UserID, Email: m.Email})
+			if holds(&m.RoleAssignments, grant{scope: "organization", role: "organization-admin", all: true}) {
+				owners++
+			}
+		}
+		msg := fmt.Sprintf("Remove %s from the organization %s? They lose all access to it, its deployments and projects.", strings.Join(labels, ", "), org.Name)
+		if owners > 0 {
+			msg += " This includes an Organization owner."
+			out.Warn("%d of the removed members are Organization owners; make sure another owner remains.", owners)
+		}
+		if err := c.Confirm(ctx, Confirmation{Target: "members:" + strings.Join(ids, ","), Message: msg}); err != nil {
+			return out, err
+		}
+		if err := cc.RemoveMembers(ctx, ids); err != nil {
+			return out, cloudErr(err, "remove the members")
+		}
+		out.Warn("Cloud API keys created by the removed members keep working until they expire; review them with list_cloud_api_keys.")
+		return out, nil
+	})
+}

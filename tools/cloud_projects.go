@@ -1,0 +1,73 @@
+package tools
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+)
+
+// ListProjectsInput filters projects.
+type ListProjectsInput struct {
+	Name string `json:"name,omitempty" jsonschema:"only projects whose name or alias contains this text (case-insensitive)"`
+	Type string `json:"type,omitempty" jsonschema:"only this project type: elasticsearch, observability or security" validate:"omitempty,oneof=elasticsearch observability security"`
+}
+
+// ListProjectsOutput lists projects.
+type ListProjectsOutput struct {
+	Projects []ProjectView `json:"projects"`
+}
+
+// ProjectView is one Serverless project.
+type ProjectView struct {
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Type      string            `json:"type"`
+	Region    string            `json:"region"`
+	Alias     string            `json:"alias,omitempty"`
+	CreatedAt *time.Time        `json:"created_at,omitempty"`
+	Endpoints map[string]string `json:"endpoints,omitempty" jsonschema:"service URLs: elasticsearch, kibana, and apm or ingest by type"`
+}
+
+func listProjectsTool() Tool {
+	return Define(Spec{
+		Name:    "list_projects",
+		Title:   "List Serverless projects",
+		Toolset: ToolsetOrg,
+		Tier:    Read,
+		Description: "List the organization's Elastic Cloud Serverless projects of every type (elasticsearch, observability, " +
+			"security) with id, name, type, region and endpoints. Call it to turn a project name the person uses (\"my search " +
+			"project\") into its id and type before assigning roles or creating keys, or to find the project argument of the " +
+			"Elasticsearch tools. It does not list hosted deployments.",
+	}, func(ctx context.Context, c *Call, in ListProjectsInput) (ListProjectsOutput, error) {
+		out := ListProjectsOutput{Projects: []ProjectView{}}
+		cc, err := cloudClient(c)
+		if err != nil {
+			return out, err
+		}
+		types := cloudapi.ProjectTypes
+		if in.Type != "" {
+			types = []string{in.Type}
+		}
+		f := strings.ToLower(strings.TrimSpace(in.Name))
+		for _, t := range types {
+			ps, err := cc.ListProjects(ctx, t)
+			if err != nil {
+				return out, cloudErr(err, "list the "+t+" projects")
+			}
+			for _, p := range ps {
+				if f != "" && !strings.Contains(strings.ToLower(p.Name), f) && !strings.Contains(strings.ToLower(p.Alias), f) {
+					continue
+				}
+				v := ProjectView{ID: p.ID, Name: p.Name, Type: p.Type, Region: p.RegionID, Alias: p.Alias, Endpoints: p.Endpoints}
+				if !p.Metadata.CreatedAt.IsZero() {
+					t := p.Metadata.CreatedAt
+					v.CreatedAt = &t
+				}
+				out.Projects = append(out.Projects, v)
+			}
+		}
+		return out, nil
+	})
+}

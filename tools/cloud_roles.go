@@ -1,0 +1,310 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+)
+
+// CloudRolesInput names members and role assignments.
+type CloudRolesInput struct {
+	Members []string              `json:"members" jsonschema:"user ids or emails of existing members (see list_org_members)" validate:"required,min=1,max=50,dive,required"`
+	Roles   []RoleAssignmentInput `json:"roles" jsonschema:"the role assignments" validate:"required,min=1,max=20,dive"`
+}
+
+// CloudRolesOutput reports, per member, what changed.
+type CloudRolesOutput struct {
+	WriteReport
+	Members []MemberRoleChange `json:"members"`
+}
+
+// MemberRoleChange is the outcome for one member.
+type MemberRoleChange struct {
+	UserID    string           `json:"user_id"`
+	Email     string           `json:"email,omitempty"`
+	Changed   []AssignmentView `json:"changed,omitempty" jsonschema:"assignments added or removed"`
+	Unchanged []AssignmentView `json:"unchanged,omitempty" jsonschema:"assignments already held (assign) or not held (remove): nothing was sent for them"`
+	RolesNow  []AssignmentView `json:"roles_now,omitempty" jsonschema:"the member's assignments after the change, read back from Elastic Cloud"`
+}
+
+func assignCloudRolesTool() Tool {
+	return Define(Spec{
+		Name:       "assign_cloud_roles",
+		Title:      "Assign Cloud roles to members",
+		Toolset:    ToolsetOrg,
+		Tier:       Write,
+		Idempotent: true,
+		Description: "Give existing members of the Elastic Cloud organization more roles: organization roles, deployment roles, or " +
+			"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
+			"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
+			"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
+			"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
+			"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
+			"Organization owner's API key.",
+	}, func(ctx context.Context, c *Call, in CloudRolesInput) (CloudRolesOutput, error) {
+		return changeCloudRoles(ctx, c, in, true)
+	})
+}
+
+func removeCloudRolesTool() Tool {
+	return Define(Spec{
+		Name:       "remove_cloud_roles",
+		Title:      "Remove Cloud roles from members",
+		Toolset:    ToolsetOrg,
+		Tier:       Destructive,
+		Idempotent: true,
+		Description: "Take role assignments away from members of the Elastic Cloud organization: organization, deployment or " +
+			"Serverless project roles (by project id or name, or all: true for the whole-type assignment). Only what the member " +
+			"holds is removed; the result shows the roles left. Asks the person to confirm. To remove a custom project role use " +
+			"remove_project_custom_role; to remove someone entirely use remove_org_members. Call list_org_members first to see the " +
+			"exact assignments. Needs an Organization owner's API key.",
+	}, func(ctx context.Context, c *Call, in CloudRolesInput) (CloudRolesOutput, error) {
+		return changeCloudRoles(ctx, c, in, false)
+	})
+}
+
+type memberPlan struct {
+	member  cloudapi.Member
+	send    []grant
+	changed []grant
+	skipped []grant
+}
+
+func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool) (CloudRolesOutput, error) {
+	out := CloudRolesOutput{Members: []MemberRoleChange{}}
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	org, err := cc.OrganizationID(ctx)
+	if err != nil {
+		return out, cloudErr(err, "find the organization")
+	}
+	pi := &projectIndex{client: cc}
+	tr, err := translateAssignments(ctx, in.Roles, org, pi)
+	if err != nil {
+		return out, err
+	}
+	members, err := resolveMembers(ctx, cc, in.Members)
+	if err != nil {
+		return out, err
+	}
+	want := grants(&tr.ra)
+	var plans []memberPlan
+	for _, m := range members {
+		p := memberPlan{member: m}
+		for _, g := range want {
+			if add {
+				if holds(&m.RoleAssignments, g) {
+					p.skipped = append(p.skipped, g)
+					continue
+				}
+				if err := customConflict(m, g, pi, ctx); err != nil {
+					return out, err
+				}
+				p.send = append(p.send, g)
+				p.changed = append(p.changed, g)
+				continue
+			}
+			held, wholeType := heldForRemoval(&m.RoleAssignments, g)
+			switch {
+			case held:
+				p.send = append(p.send, g)
+				p.changed = append(p.changed, g)
+			case wholeType:
+				return out, InvalidArgs("%s holds %s on all %s projects; it cannot be removed from single projects. Remove it with all: true (and project_type %s), then assign it on the projects that should keep it",
+					memberLabel(m), g.role, g.projectType, g.projectType)
+			default:
+				p.skipped = append(p.skipped, g)
+			}
+		}
+		plans = append(plans, p)
+	}
+	// Warnings that help the person read the change.
+	for _, p := range plans {
+		for _, g := range p.changed {
+			if add && g.scope == "project" && strings.HasSuffix(g.role, "-admin") {
+				for _, cur := range grants(&p.member.RoleAssignments) {
+					if cur.scope == "project" && cur.projectType == g.projectType && cur.role != g.role && len(cur.apps) == 0 && overlaps(cur, g) {
+						out.Warn("%s still holds %s on the same project(s); admin includes it, and remove_cloud_roles takes it away if it should be replaced.", memberLabel(p.member), cur.role)
+					}
+				}
+			}
+			if !add && len(g.apps) == 0 {
+				for _, cur := range grants(&p.member.RoleAssignments) {
+					if cur.scope == g.scope && cur.projectType == g.projectType && cur.role == g.role && len(cur.apps) > 0 && overlaps(cur, g) {
+						out.Warn("%s also holds %s with custom roles %s on the same project(s); Elastic Cloud matches removals by role, so that custom assignment is removed too.",
+							memberLabel(p.member), cur.role, strings.Join(cur.apps, ","))
+					}
+				}
+			}
+		}
+	}
+	if add {
+		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
+	}
+	var targets, labels []string
+	anything := false
+	for _, p := range plans {
+		targets = append(targets, p.member.UserID)
+		labels = append(labels, memberLabel(p.member))
+		c.Target("member:" + memberLabel(p.member))
+		if len(p.send) > 0 {
+			anything = true
+		}
+	}
+	if anything {
+		conf := ""
+		switch {
+		case !add:
+			conf = fmt.Sprintf("Remove %s from %s?", strings.Join(summarizeAssignments(&tr.ra), "; "), strings.Join(labels, ", "))
+		case len(tr.escalations) > 0:
+			conf = fmt.Sprintf("Give %s %s?", strings.Join(labels, ", "), strings.Join(tr.escalations, "; "))
+		}
+		if conf != "" {
+			if err := c.Confirm(ctx, Confirmation{Target: "members:" + strings.Join(targets, ","), Message: conf}); err != nil {
+				return out, err
+			}
+		}
+	}
+	var done []string
+	for _, p := range plans {
+		ch := MemberRoleChange{UserID: p.member.UserID, Email: p.member.Email}
+		sent := fromGrants(p.send, org)
+		changed := fromGrants(p.changed, org)
+		skipped := fromGrants(p.skipped, org)
+		ch.Changed = renderAssignments(ctx, &changed, pi)
+		ch.Unchanged = renderAssignments(ctx, &skipped, pi)
+		if len(p.send) > 0 {
+			var err error
+			if add {
+				err = cc.AddRoleAssignments(ctx, p.member.UserID, sent)
+			} else {
+				err = cc.RemoveRoleAssignments(ctx, p.member.UserID, sent)
+			}
+			if err != nil {
+				verb := "add roles to "
+				if !add {
+					verb = "remove roles from "
+				}
+				return out, PartialFailure(cloudErr(err, verb+memberLabel(p.member)), done)
+			}
+			done = append(done, fmt.Sprintf("%s: %s", memberLabel(p.member), strings.Join(summarizeAssignments(&sent), "; ")))
+		}
+		out.Members = append(out.Members, ch)
+	}
+	if !anything {
+		if add {
+			out.Warn("Every member already holds these roles; nothing was sent.")
+		} else {
+			out.Warn("No member holds these roles; nothing was sent.")
+		}
+		return out, nil
+	}
+	if !c.DryRun() {
+		readBack(ctx, cc, pi, out.Members, &out.WriteReport)
+	}
+	return out, nil
+}
+
+// readBack lists the members again so the result shows the state Elastic
+// Cloud reports after the change (the skills' "verify after each change").
+func readBack(ctx context.Context, cc *cloudapi.Client, pi *projectIndex, changes []MemberRoleChange, w *WriteReport) {
+	after, err := cc.ListMembers(ctx)
+	if err != nil {
+		w.Warn("The change was made, but reading the members back failed (%v); call list_org_members to verify.", cloudErr(err, "list members"))
+		return
+	}
+	mi := memberIndex{after}
+	for i := range changes {
+		if m, ok := mi.find(changes[i].UserID); ok {
+			ra := m.RoleAssignments
+			changes[i].RolesNow = renderAssignments(ctx, &ra, pi)
+			if changes[i].RolesNow == nil {
+				changes[i].RolesNow = []AssignmentView{}
+				w.Warn("%s now holds no role at all: they can sign in to the organization but see nothing.", memberLabel(m))
+			}
+		}
+	}
+}
+
+// overlaps says whether two grants cover a common resource.
+func overlaps(a, b grant) bool {
+	if a.all || b.all {
+		return true
+	}
+	for _, id := range a.ids {
+		if slices.Contains(b.ids, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// heldForRemoval says whether removing g changes anything for the member,
+// and whether it fails only because the member holds the role on the whole
+// type (which a removal of single ids cannot narrow).
+func heldForRemoval(ra *cloudapi.RoleAssignments, g grant) (held, wholeType bool) {
+	for _, cur := range grants(ra) {
+		if cur.scope != g.scope || cur.projectType != g.projectType || cur.role != g.role {
+			continue
+		}
+		if len(g.apps) > 0 && !slices.Equal(cur.apps, g.apps) {
+			continue
+		}
+		switch {
+		case g.all || g.scope == "organization":
+			return true, false
+		case cur.all:
+			wholeType = true
+		case overlaps(cur, g):
+			return true, false
+		}
+	}
+	return false, wholeType
+}
+
+// customConflict enforces "never combine a predefined role and a custom role
+// for the same project" (workflows.md §5): the union on sign-in would give
+// the predefined role's wider access.
+func customConflict(m cloudapi.Member, g grant, pi *projectIndex, ctx context.Context) error {
+	if g.scope != "project" {
+		return nil
+	}
+	for _, cur := range grants(&m.RoleAssignments) {
+		if cur.scope != "project" || cur.projectType != g.projectType || !overlaps(cur, g) {
+			continue
+		}
+		if len(g.apps) == 0 && len(cur.apps) > 0 {
+			return Refused("remove the custom role first with remove_project_custom_role, or keep the custom role and skip this assignment",
+				"%s has the custom role(s) %s on %s; adding the predefined role %s there would give them the union of both, widening their access.",
+				memberLabel(m), strings.Join(cur.apps, ","), describeGrantProjects(ctx, cur, g, pi), g.role)
+		}
+		if len(g.apps) > 0 && len(cur.apps) == 0 {
+			return Refused("use assign_project_custom_role with replace_predefined: true, which removes the predefined role first",
+				"%s holds the predefined role %s on %s; adding custom roles there would give them the union of both.",
+				memberLabel(m), cur.role, describeGrantProjects(ctx, cur, g, pi))
+		}
+	}
+	return nil
+}
+
+func describeGrantProjects(ctx context.Context, cur, g grant, pi *projectIndex) string {
+	if cur.all {
+		return "all " + cur.projectType + " projects"
+	}
+	var names []string
+	for _, id := range cur.ids {
+		if g.all || slices.Contains(g.ids, id) {
+			if n := pi.name(ctx, id); n != "" {
+				names = append(names, n+" ("+id+")")
+			} else {
+				names = append(names, id)
+			}
+		}
+	}
+	return "project " + strings.Join(names, ", ")
+}

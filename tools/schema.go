@@ -24,7 +24,7 @@ const (
 //     optional argument is an error instead of a silently ignored filter;
 //   - write and destructive tools get `dry_run`.
 func inputSchemaFor[In any](tier Tier) (json.RawMessage, []string) {
-	schema := generated(mcp.NewTool("_", mcp.WithInputSchema[In]()).InputSchema)
+	schema := generated(mcp.NewTool("_", mcp.WithInputSchema[In]()), "inputSchema")
 	normalizeSchema(schema, true)
 	props, _ := schema["properties"].(map[string]any)
 	if props == nil {
@@ -50,9 +50,47 @@ func inputSchemaFor[In any](tier Tier) (json.RawMessage, []string) {
 // (output objects may grow fields, so unknown keys are not forbidden below
 // the root: mcp-go already closes the root).
 func outputSchemaFor[Out any]() json.RawMessage {
-	schema := generated(mcp.NewTool("_", mcp.WithOutputSchema[Out]()).OutputSchema)
+	schema := generated(mcp.NewTool("_", mcp.WithOutputSchema[Out]()), "outputSchema")
 	normalizeSchema(schema, false)
+	dropRequired(schema)
 	return mustJSON(schema)
+}
+
+// dropRequired removes "required" from an output schema. Results leave out
+// null values (a nil Go slice or pointer), so a field may be absent; without
+// union types, "required" would turn an empty list into a validation error.
+func dropRequired(node any) {
+	switch n := node.(type) {
+	case map[string]any:
+		delete(n, "required")
+		for _, v := range n {
+			dropRequired(v)
+		}
+	case []any:
+		for _, v := range n {
+			dropRequired(v)
+		}
+	}
+}
+
+// DropNulls removes null members from objects, recursively, matching the
+// output schemas (see dropRequired).
+func DropNulls(v any) any {
+	switch n := v.(type) {
+	case map[string]any:
+		for k, val := range n {
+			if val == nil {
+				delete(n, k)
+				continue
+			}
+			n[k] = DropNulls(val)
+		}
+	case []any:
+		for i, val := range n {
+			n[i] = DropNulls(val)
+		}
+	}
+	return v
 }
 
 // WithConfirmArgument returns a copy of an input schema with the `confirm`
@@ -74,16 +112,23 @@ func WithConfirmArgument(schema json.RawMessage) json.RawMessage {
 	return mustJSON(m)
 }
 
-func generated(v any) map[string]any {
-	b, err := json.Marshal(v)
+// generated reads a schema back from a tool built by mcp-go's generator, as
+// the tool would publish it (the input schema lives in RawInputSchema, the
+// output schema in a struct; the tool's JSON form covers both).
+func generated(t mcp.Tool, key string) map[string]any {
+	b, err := json.Marshal(t)
 	if err != nil {
 		panic(fmt.Sprintf("tool schema: %v", err))
 	}
-	var m map[string]any
+	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		panic(fmt.Sprintf("tool schema: %v", err))
 	}
-	return m
+	var schema map[string]any
+	if err := json.Unmarshal(m[key], &schema); err != nil || schema == nil {
+		return map[string]any{"type": "object"}
+	}
+	return schema
 }
 
 // normalizeSchema rewrites a generated schema in place; see inputSchemaFor.

@@ -145,7 +145,7 @@ func Connect(t testing.TB, srv *server.Server, opts Options) *client.Client {
 		copts = append(copts, client.WithElicitationHandler(elicitFunc(opts.Elicit)))
 	}
 	if opts.Legacy {
-		copts = append(copts, client.WithProtocolVersion(mcp.LegacyProtocolVersions()[0]))
+		copts = append(copts, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
 	}
 	c, err := client.NewInProcessClientWithOptions(srv.MCP, copts...)
 	if err != nil {

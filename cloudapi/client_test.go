@@ -297,7 +297,11 @@ func TestRetryAfterLongerThanCapIsReported(t *testing.T) {
 
 func TestRateLimitBackoffWithoutRetryAfterIsBounded(t *testing.T) {
 	e := newEnv(t, cloudemu.Options{})
-	c := e.client(t, func(cfg *cloudapi.Config) { cfg.BaseDelay = 20 * time.Millisecond; cfg.MaxDelay = 40 * time.Millisecond; cfg.MaxAttempts = 4 })
+	c := e.client(t, func(cfg *cloudapi.Config) {
+		cfg.BaseDelay = 20 * time.Millisecond
+		cfg.MaxDelay = 40 * time.Millisecond
+		cfg.MaxAttempts = 4
+	})
 	e.emu.Faults().Add(fault.Fault{Method: "GET", Path: "/api/v1/users/auth/keys", Kind: fault.RateLimit})
 	start := time.Now()
 	_, err := c.ListAPIKeys(context.Background())

@@ -120,10 +120,12 @@ func viewKey(k cloudapi.APIKey, now time.Time) CloudKeyView {
 // The Cloud API has no "who am I" for keys, and a listing never shows key
 // values, so the server's own key is recognised, in order of reliability:
 //  1. by the id the operator declared (cloudapi.Config.APIKeyID);
-//  2. by its expiry: every response carries X-Elastic-Api-Key-Expiration,
-//     the server key's own expiry, and a listed key with the same expiry (to
-//     the second) may be it. With no header (a key that never expires), every
-//     key without an expiry may be it.
+//  2. by its expiry and role: every response carries
+//     X-Elastic-Api-Key-Expiration, the server key's own expiry, and a listed
+//     key with the same expiry (to the second) may be it. With no header (a
+//     key that never expires), every key without an expiry may be it. Since
+//     listing keys needs an Organization owner, candidates without
+//     organization-admin are ruled out.
 //
 // Way 2 can match other keys created in the same second; the delete tool
 // then refuses all of them rather than risk cutting off its own access.
@@ -146,7 +148,7 @@ func identifySelfKey(cc *cloudapi.Client, keys []cloudapi.APIKey) selfKey {
 	if raw == "" {
 		var s selfKey
 		for _, k := range keys {
-			if k.ExpirationDate == nil {
+			if k.ExpirationDate == nil && mayListKeys(k) {
 				s.ids = append(s.ids, k.ID)
 			}
 		}
@@ -159,11 +161,22 @@ func identifySelfKey(cc *cloudapi.Client, keys []cloudapi.APIKey) selfKey {
 	}
 	s := selfKey{reason: "it expires at the same moment as the server's own key (" + exp.UTC().Format(time.RFC3339) + ")"}
 	for _, k := range keys {
-		if k.ExpirationDate != nil && absDuration(k.ExpirationDate.Sub(exp)) <= time.Second {
+		if k.ExpirationDate != nil && absDuration(k.ExpirationDate.Sub(exp)) <= time.Second && mayListKeys(k) {
 			s.ids = append(s.ids, k.ID)
 		}
 	}
 	return s
+}
+
+// mayListKeys says whether a key could be the server's own: the server has
+// just listed the keys, which only Organization owners may do, so a key
+// whose listed roles lack organization-admin is not the server's. A key
+// listed without roles is kept, since nothing rules it out.
+func mayListKeys(k cloudapi.APIKey) bool {
+	if k.RoleAssignments == nil || k.RoleAssignments.IsEmpty() {
+		return true
+	}
+	return slices.ContainsFunc(k.RoleAssignments.Organization, func(a cloudapi.OrganizationRoleAssignment) bool { return a.RoleID == "organization-admin" })
 }
 
 func absDuration(d time.Duration) time.Duration {

@@ -221,7 +221,7 @@ func isScheme(w string) bool {
 
 func endsCredential(c byte) bool {
 	switch c {
-	case ' ', '\t', '\n', '\r', '"', '\'', ',', ';', '\\', ']', '}', '>':
+	case ' ', '\t', '\n', '\r', '"', '\'', ',', ';', '\\', ']', '}', '>', '&':
 		return true
 	}
 	return false

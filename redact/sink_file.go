@@ -24,10 +24,13 @@ type FileSink struct {
 }
 
 // DefaultSecretsDir is where secret files go when no directory is configured: under $XDG_RUNTIME_DIR (a
-// per-user tmpfs, emptied at logout) when set, else a per-user folder in the temporary directory.
+// per-user tmpfs, emptied at logout) when it names a directory, else a per-user folder in the temporary
+// directory.
 func DefaultSecretsDir() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "elastic-access-mcp", "secrets")
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return filepath.Join(d, "elastic-access-mcp", "secrets")
+		}
 	}
 	return filepath.Join(os.TempDir(), fmt.Sprintf("elastic-access-mcp-%d", os.Getuid()), "secrets")
 }

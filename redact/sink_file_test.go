@@ -3,6 +3,7 @@ package redact
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,9 +137,12 @@ func TestFileSinkDefaultDir(t *testing.T) {
 	assertMode(t, filepath.Dir(s.Dir()), 0o700)
 	assertMode(t, s.Dir(), 0o700)
 
-	t.Setenv("XDG_RUNTIME_DIR", "")
-	if got := DefaultSecretsDir(); !strings.HasPrefix(got, os.TempDir()) || !strings.HasSuffix(got, "/secrets") {
-		t.Fatalf("fallback DefaultSecretsDir = %s", got)
+	for _, xdg := range []string{"", "relative/dir", filepath.Join(runtime, "missing")} {
+		t.Setenv("XDG_RUNTIME_DIR", xdg)
+		want := filepath.Join(os.TempDir(), fmt.Sprintf("elastic-access-mcp-%d", os.Getuid()), "secrets")
+		if got := DefaultSecretsDir(); got != want {
+			t.Fatalf("XDG_RUNTIME_DIR=%q: DefaultSecretsDir = %s, want %s", xdg, got, want)
+		}
 	}
 }
 

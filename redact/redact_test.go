@@ -340,8 +340,9 @@ func TestTypedValuesGoThroughJSON(t *testing.T) {
 	if out, _ := New(Options{}).Value(map[string]string{"password": "pw-typed"}); strings.Contains(mustJSON(t, out), "pw-typed") {
 		t.Fatal("typed map leaked")
 	}
-	if out, _ := New(Options{}).Value(func() {}); out != "" && strings.Contains(fmt.Sprint(out), "pw") {
-		t.Fatal("unexpected")
+	// A value encoding/json cannot encode comes back as (redacted) text rather than failing.
+	if out, _ := New(Options{}).Value(func() {}); reflect.TypeOf(out).Kind() != reflect.String {
+		t.Fatalf("unencodable value came back as %T", out)
 	}
 }
 

@@ -1,4 +1,400 @@
 package tools
 
-// roleTools returns the Elasticsearch and Kibana role tools. (Placeholder until they are built.)
-func roleTools() []Tool { return nil }
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+)
+
+// roleTools returns the Elasticsearch and Kibana role tools.
+func roleTools() []Tool {
+	return []Tool{getRolesTool(), putRoleTool(), deleteRolesTool()}
+}
+
+// GetRolesInput selects roles.
+type GetRolesInput struct {
+	Project        string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	Names          []string `json:"names,omitempty" jsonschema:"role names; empty = every role" validate:"omitempty,max=100,dive,esname"`
+	Full           bool     `json:"full,omitempty" jsonschema:"return each role's complete definition (DLS queries, metadata, remote privileges) instead of the compact summary"`
+	IncludeBuiltIn bool     `json:"include_built_in,omitempty" jsonschema:"also list Elasticsearch's built-in roles (superuser, viewer, editor...); named roles are always returned"`
+	Limit          int      `json:"limit,omitempty" jsonschema:"page size, default 100" validate:"omitempty,min=1,max=1000"`
+	Cursor         string   `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
+}
+
+// GetRolesOutput is one page of roles.
+type GetRolesOutput struct {
+	Roles      []RoleView `json:"roles"`
+	Missing    []string   `json:"missing,omitempty" jsonschema:"requested names that do not exist"`
+	Total      int        `json:"total" jsonschema:"roles matching the request"`
+	NextCursor string     `json:"next_cursor,omitempty" jsonschema:"pass as cursor for the next page; absent on the last page"`
+}
+
+// RoleView is a role, compact unless full was asked.
+type RoleView struct {
+	Name        string                `json:"name"`
+	Description string                `json:"description,omitempty"`
+	BuiltIn     bool                  `json:"built_in,omitempty" jsonschema:"a built-in role: it cannot be changed or deleted"`
+	Cluster     []string              `json:"cluster,omitempty"`
+	Indices     []RoleIndexView       `json:"indices,omitempty"`
+	Kibana      []string              `json:"kibana,omitempty" jsonschema:"Kibana privileges, e.g. dashboard:read in all spaces"`
+	Other       []string              `json:"applications,omitempty" jsonschema:"other application privileges as application:privilege@resources"`
+	RunAs       []string              `json:"run_as,omitempty"`
+	Definition  *esapi.RoleDescriptor `json:"definition,omitempty" jsonschema:"the complete definition (full: true only)"`
+}
+
+// RoleIndexView summarizes one index privilege entry.
+type RoleIndexView struct {
+	Names      []string `json:"names"`
+	Privileges []string `json:"privileges"`
+	DLS        string   `json:"dls,omitempty" jsonschema:"document-level security: static or templated (by user attributes)"`
+	FLS        string   `json:"fls,omitempty" jsonschema:"field-level security in short form"`
+	Restricted bool     `json:"allow_restricted_indices,omitempty"`
+}
+
+func roleView(name string, d esapi.RoleDescriptor, full bool) RoleView {
+	v := RoleView{Name: name, Description: d.Description, BuiltIn: esapi.IsReserved(d.Metadata), Cluster: d.Cluster, RunAs: d.RunAs}
+	for _, ip := range d.Indices {
+		iv := RoleIndexView{Names: ip.Names, Privileges: ip.Privileges, Restricted: ip.AllowRestrictedIndices}
+		if ip.Query != "" {
+			iv.DLS = "static"
+			if strings.Contains(ip.Query, "template") || strings.Contains(ip.Query, "{{") {
+				iv.DLS = "templated"
+			}
+		}
+		if fs := ip.FieldSecurity; fs != nil && !(len(fs.Grant) == 1 && fs.Grant[0] == "*" && len(fs.Except) == 0) {
+			iv.FLS = "grant " + strings.Join(fs.Grant, ",")
+			if len(fs.Except) > 0 {
+				iv.FLS += " except " + strings.Join(fs.Except, ",")
+			}
+		}
+		v.Indices = append(v.Indices, iv)
+	}
+	v.Kibana = esKibanaSummary(d.Applications)
+	for _, a := range d.Applications {
+		if a.Application != kibanaApp && a.Application != "*" {
+			v.Other = append(v.Other, fmt.Sprintf("%s:%s@%s", a.Application, strings.Join(a.Privileges, ","), strings.Join(a.Resources, ",")))
+		}
+	}
+	if full {
+		cp := d
+		v.Definition = &cp
+	}
+	return v
+}
+
+func getRolesTool() Tool {
+	return Define(Spec{
+		Name:    "get_roles",
+		Title:   "Get Elasticsearch roles",
+		Toolset: ToolsetRoles,
+		Tier:    Read,
+		Description: "List or read Elasticsearch roles (which also carry Kibana privileges): cluster privileges, index patterns with " +
+			"privileges, document- and field-level security markers, Kibana features. Compact by default; full: true returns complete " +
+			"definitions. Built-in roles are hidden unless include_built_in is set or they are named. Call this before put_role to reuse a " +
+			"role that already fits. It does not show who has a role: see get_users and get_role_mappings.",
+	}, func(ctx context.Context, c *Call, in GetRolesInput) (GetRolesOutput, error) {
+		var out GetRolesOutput
+		t, ctx, err := esTarget(ctx, c, in.Project)
+		if err != nil {
+			return out, err
+		}
+		roles, err := t.ES.GetRoles(ctx, in.Names...)
+		if err != nil {
+			return out, t.fail(err)
+		}
+		var names []string
+		for n, d := range roles {
+			if len(in.Names) == 0 && !in.IncludeBuiltIn && esapi.IsReserved(d.Metadata) {
+				continue
+			}
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range in.Names {
+			if _, ok := roles[n]; !ok {
+				out.Missing = append(out.Missing, n)
+			}
+		}
+		out.Total = len(names)
+		page, next, err := esPage(names, "roles", in.Cursor, in.Limit, 100)
+		if err != nil {
+			return out, err
+		}
+		out.NextCursor = next
+		out.Roles = make([]RoleView, 0, len(page))
+		for _, n := range page {
+			out.Roles = append(out.Roles, roleView(n, roles[n], in.Full))
+		}
+		return out, nil
+	})
+}
+
+// PutRoleInput is a complete role definition.
+type PutRoleInput struct {
+	Project      string                 `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	Name         string                 `json:"name" jsonschema:"role name: short, lower-case, hyphenated, e.g. logs-reader" validate:"required,esname"`
+	Description  string                 `json:"description,omitempty" jsonschema:"short display name shown in Kibana, e.g. Logs Reader" validate:"max=2048"`
+	Cluster      []string               `json:"cluster,omitempty" jsonschema:"cluster privileges, e.g. monitor; leave empty for read-only data access" validate:"dive,required"`
+	Indices      []RoleIndexInput       `json:"indices,omitempty" jsonschema:"index privileges, with optional document-level (query) and field-level (field_security) security" validate:"dive"`
+	Applications []RoleApplicationInput `json:"applications,omitempty" jsonschema:"application privileges in raw form; for Kibana use kibana instead" validate:"dive"`
+	Kibana       []KibanaGrantInput     `json:"kibana,omitempty" jsonschema:"Kibana feature or base privileges per space, e.g. [{\"features\":{\"dashboard\":[\"read\"]},\"spaces\":[\"*\"]}]" validate:"dive"`
+	RunAs        []string               `json:"run_as,omitempty" jsonschema:"users this role may impersonate; not available on Serverless" validate:"dive,required"`
+	Metadata     map[string]any         `json:"metadata,omitempty" jsonschema:"free-form metadata; keys may not start with _"`
+}
+
+// PutRoleOutput reports the role written.
+type PutRoleOutput struct {
+	WriteReport
+	Name    string   `json:"name"`
+	Created bool     `json:"created" jsonschema:"true for a new role, false when an existing one was replaced"`
+	Via     string   `json:"via" jsonschema:"kibana (Kibana role API) or elasticsearch (security API)"`
+	Changes []string `json:"changes,omitempty" jsonschema:"for a replaced role: what changed, old -> new"`
+	Role    RoleView `json:"role" jsonschema:"the role as written"`
+}
+
+func putRoleTool() Tool {
+	return Define(Spec{
+		Name:       "put_role",
+		Title:      "Create or replace a role",
+		Toolset:    ToolsetRoles,
+		Tier:       Write,
+		Idempotent: true,
+		Description: "Create a role, or replace an existing one (after showing the difference and asking the person), with cluster and index " +
+			"privileges, document-level security (query, also templated by user attributes such as {{_user.metadata.department}}), " +
+			"field-level security, Kibana feature and space privileges, and metadata. Read-only data access is read plus " +
+			"view_index_metadata with no cluster privileges. Privilege and role names are checked against the cluster before anything is " +
+			"sent. Kibana privileges go through the Kibana role API when Kibana is known, otherwise through the equivalent Elasticsearch " +
+			"application privileges. Superuser-like grants (cluster all or manage_security, all on *, run_as *) need the person's approval. " +
+			"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
+			"put_role_mapping, or assign_project_custom_role on Serverless.",
+	}, func(ctx context.Context, c *Call, in PutRoleInput) (PutRoleOutput, error) {
+		out := PutRoleOutput{Name: in.Name}
+		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+			return out, err
+		}
+		kib, err := esCheckKibana(in.Kibana)
+		if err != nil {
+			return out, err
+		}
+		t, ctx, err := esTarget(ctx, c, in.Project)
+		if err != nil {
+			return out, err
+		}
+		c.Target("role:" + in.Name)
+		serverless := t.flavor(ctx) == esapi.FlavorServerless
+		if serverless && !serverlessRoleName.MatchString(in.Name) {
+			return out, InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
+		}
+		if serverless && len(in.RunAs) > 0 {
+			return out, InvalidArgs("run_as is not available on Serverless")
+		}
+		pc := newPrivilegeCheck(ctx, t)
+		role := esapi.RoleDescriptor{
+			Description: in.Description,
+			Cluster:     pc.cluster("cluster", in.Cluster),
+			RunAs:       nonNil(in.RunAs),
+			Metadata:    in.Metadata,
+		}
+		idx, warnings, err := esIndexEntries(pc, in.Name, in.Indices)
+		if err != nil {
+			return out, err
+		}
+		role.Indices = idx
+		for _, a := range in.Applications {
+			role.Applications = append(role.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
+		}
+		if err := pc.err(); err != nil {
+			return out, err
+		}
+		out.Warnings = append(out.Warnings, pc.warnings...)
+		out.Warnings = append(out.Warnings, warnings...)
+
+		existing, err := t.ES.GetRoles(ctx, in.Name)
+		if err != nil {
+			return out, t.fail(err)
+		}
+		old, exists := existing[in.Name]
+		if exists && esapi.IsReserved(old.Metadata) {
+			return out, Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
+				"%s is a built-in role; built-in roles are never modified.", in.Name)
+		}
+
+		// Kibana privileges: through Kibana when it is known (it validates
+		// feature names), else in their Elasticsearch form.
+		useKibana := len(kib) > 0 && t.Kibana != nil && len(in.Applications) == 0
+		if len(kib) > 0 && !useKibana {
+			role.Applications = append(role.Applications, esKibanaApplications(kib)...)
+			if t.Kibana == nil {
+				out.Warn("Kibana is not configured (KIBANA_URL), so the Kibana privileges were written in their Elasticsearch form (application kibana-.kibana); feature names were not checked by Kibana")
+			} else {
+				out.Warn("raw applications were given too, so the Kibana privileges were written in their Elasticsearch form through the security API")
+			}
+		}
+		if exists && useKibana {
+			// Kibana keeps the role's privileges for other applications.
+			for _, a := range old.Applications {
+				if a.Application != kibanaApp {
+					role.Applications = append(role.Applications, a)
+				}
+			}
+		}
+		final := role
+		if useKibana {
+			final.Applications = append(append([]esapi.ApplicationPrivileges{}, role.Applications...), esKibanaApplications(kib)...)
+		}
+		if exists {
+			out.Changes = esRoleDiff(old, final)
+		}
+
+		var reasons []string
+		if exists {
+			if len(out.Changes) == 0 {
+				out.Warn("the role already has exactly this definition; nothing was changed")
+				out.Role = roleView(in.Name, final, false)
+				out.Via = "none"
+				return out, nil
+			}
+			reasons = append(reasons, fmt.Sprintf("replace the existing role %s (%s)", in.Name, strings.Join(out.Changes, "; ")))
+		}
+		if esc := esEscalations(final); len(esc) > 0 {
+			reasons = append(reasons, "grant superuser-like power: "+strings.Join(esc, ", "))
+			out.Warnings = append(out.Warnings, "this role grants superuser-like power: "+strings.Join(esc, ", "))
+		}
+		if len(reasons) > 0 {
+			if err := c.Confirm(ctx, Confirmation{Target: "role:" + in.Name,
+				Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
+				return out, err
+			}
+		}
+
+		if useKibana {
+			out.Via = "kibana"
+			kr := esapi.KibanaRole{
+				Description: in.Description,
+				Metadata:    in.Metadata,
+				Elasticsearch: esapi.KibanaESPart{
+					Cluster: nonNil(role.Cluster), Indices: role.Indices, RunAs: nonNil(role.RunAs),
+				},
+				Kibana: kib,
+			}
+			if kr.Elasticsearch.Indices == nil {
+				kr.Elasticsearch.Indices = []esapi.IndexPrivileges{}
+			}
+			if err := t.Kibana.PutRole(ctx, in.Name, kr); err != nil {
+				return out, t.fail(err)
+			}
+			out.Created = !exists
+		} else {
+			out.Via = "elasticsearch"
+			if role.Cluster == nil {
+				role.Cluster = []string{}
+			}
+			if role.Indices == nil {
+				role.Indices = []esapi.IndexPrivileges{}
+			}
+			if role.Applications == nil {
+				role.Applications = []esapi.ApplicationPrivileges{}
+			}
+			if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
+				return out, t.fail(err)
+			}
+			out.Created = !exists
+		}
+		out.Role = roleView(in.Name, final, false)
+		return out, nil
+	})
+}
+
+// DeleteRolesInput names roles to delete.
+type DeleteRolesInput struct {
+	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	Names   []string `json:"names" jsonschema:"role names to delete" validate:"required,min=1,max=50,dive,esname"`
+}
+
+// DeleteRolesOutput reports the deletion.
+type DeleteRolesOutput struct {
+	WriteReport
+	Deleted  []string `json:"deleted"`
+	NotFound []string `json:"not_found,omitempty"`
+	// StillAssigned lists users that still name a deleted role.
+	StillAssigned []string `json:"users_still_naming_them,omitempty" jsonschema:"users whose role list still names a deleted role (the name is kept and grants nothing)"`
+}
+
+func deleteRolesTool() Tool {
+	return Define(Spec{
+		Name:    "delete_roles",
+		Title:   "Delete roles",
+		Toolset: ToolsetRoles,
+		Tier:    Destructive,
+		Description: "Delete custom roles, after the person approves. Everyone holding a deleted role (users, role mappings, API keys created " +
+			"from it are unaffected: keys keep their snapshot) loses the access it gave. Built-in roles are refused. Check who uses a role " +
+			"first with get_users and get_role_mappings.",
+	}, func(ctx context.Context, c *Call, in DeleteRolesInput) (DeleteRolesOutput, error) {
+		out := DeleteRolesOutput{Deleted: []string{}}
+		t, ctx, err := esTarget(ctx, c, in.Project)
+		if err != nil {
+			return out, err
+		}
+		names := sortedUnique(in.Names)
+		roles, err := t.ES.GetRoles(ctx, names...)
+		if err != nil {
+			return out, t.fail(err)
+		}
+		var todo []string
+		for _, n := range names {
+			d, ok := roles[n]
+			switch {
+			case !ok:
+				out.NotFound = append(out.NotFound, n)
+			case esapi.IsReserved(d.Metadata):
+				return out, Refused("leave built-in roles in place; remove them from users instead (update_user remove_roles)", "%s is a built-in role and cannot be deleted.", n)
+			default:
+				todo = append(todo, n)
+			}
+		}
+		if len(todo) == 0 {
+			return out, nil
+		}
+		for _, n := range todo {
+			c.Target("role:" + n)
+		}
+		if t.flavor(ctx) != esapi.FlavorServerless {
+			if users, err := t.ES.GetUsers(ctx); err == nil {
+				for _, un := range esapi.SortedKeys(users) {
+					for _, r := range users[un].Roles {
+						if contains(todo, r) {
+							out.StillAssigned = append(out.StillAssigned, un+" ("+r+")")
+						}
+					}
+				}
+			}
+		}
+		msg := fmt.Sprintf("Delete role(s) %s on %s", strings.Join(todo, ", "), t.Label())
+		if len(out.StillAssigned) > 0 {
+			msg += "; still used by " + strings.Join(out.StillAssigned, ", ")
+		}
+		if err := c.Confirm(ctx, Confirmation{Target: "roles:" + strings.Join(todo, ","), Message: msg + ". This cannot be undone."}); err != nil {
+			return out, err
+		}
+		var done []string
+		for _, n := range todo {
+			found, err := t.ES.DeleteRole(ctx, n)
+			if err != nil {
+				return out, PartialFailure(t.fail(err), done)
+			}
+			if !found && !c.DryRun() {
+				out.NotFound = append(out.NotFound, n)
+				continue
+			}
+			out.Deleted = append(out.Deleted, n)
+			done = append(done, "deleted role "+n)
+		}
+		if len(out.StillAssigned) > 0 {
+			out.Warn("users still name the deleted roles; the names grant nothing now. Remove them with update_user remove_roles if they will not be recreated")
+		}
+		return out, nil
+	})
+}

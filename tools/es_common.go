@@ -1,0 +1,528 @@
+package tools
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+)
+
+// Shared by the Elasticsearch tools: privilege validation against the
+// cluster's own list, role descriptor input, Kibana privilege conversion,
+// differences, cursors.
+
+const esProjectHelp = "optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"
+
+// esPrivilegeCheck validates privilege names before any write, against the
+// names the cluster itself reports (GET /_security/privilege/_builtin, read
+// once per cluster). Raw action patterns are accepted, as Elasticsearch does,
+// with a warning: named privileges survive upgrades, action names do not.
+type esPrivilegeCheck struct {
+	builtin  *esapi.BuiltinPrivileges
+	problems []string
+	warnings []string
+}
+
+func newPrivilegeCheck(ctx context.Context, t *StackTarget) *esPrivilegeCheck {
+	pc := &esPrivilegeCheck{}
+	b, err := t.ES.Builtin(ctx)
+	if err != nil {
+		pc.warnings = append(pc.warnings, "the built-in privilege names could not be read ("+esShort(err)+"); Elasticsearch validates them instead")
+		return pc
+	}
+	pc.builtin = b
+	return pc
+}
+
+func esShort(err error) string {
+	if ue, ok := err.(UpstreamError); ok {
+		return ue.Summary()
+	}
+	return err.Error()
+}
+
+func (pc *esPrivilegeCheck) cluster(where string, names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		l := strings.ToLower(strings.TrimSpace(n))
+		out = append(out, l)
+		if strings.HasPrefix(l, "cluster:") || strings.HasPrefix(l, "indices:admin/template/") || strings.HasPrefix(l, "indices:admin/index_template/") {
+			pc.warnings = append(pc.warnings, fmt.Sprintf("%s uses the action pattern %q; prefer a named cluster privilege", where, n))
+			continue
+		}
+		if pc.builtin != nil && !slices.Contains(pc.builtin.Cluster, l) {
+			pc.problems = append(pc.problems, fmt.Sprintf("%s: unknown cluster privilege %q%s", where, n, suggest(l, pc.builtin.Cluster)))
+		}
+	}
+	return out
+}
+
+func (pc *esPrivilegeCheck) index(where string, names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		l := strings.ToLower(strings.TrimSpace(n))
+		out = append(out, l)
+		if strings.HasPrefix(l, "indices:") {
+			pc.warnings = append(pc.warnings, fmt.Sprintf("%s uses the action pattern %q; prefer a named index privilege such as read or write", where, n))
+			continue
+		}
+		if pc.builtin != nil && !slices.Contains(pc.builtin.Index, l) {
+			pc.problems = append(pc.problems, fmt.Sprintf("%s: unknown index privilege %q%s", where, n, suggest(l, pc.builtin.Index)))
+		}
+	}
+	return out
+}
+
+func (pc *esPrivilegeCheck) err() error {
+	if len(pc.problems) == 0 {
+		return nil
+	}
+	return InvalidArgs("%s", strings.Join(pc.problems, "; "))
+}
+
+// suggest names the known privileges that look like the unknown one, or the
+// whole list when none does.
+func suggest(bad string, known []string) string {
+	var close []string
+	for _, k := range known {
+		if strings.Contains(k, bad) || strings.Contains(bad, k) && len(k) > 3 || levenshtein(bad, k) <= 2 {
+			close = append(close, k)
+		}
+	}
+	if len(close) > 0 {
+		return " (did you mean " + strings.Join(close, ", ") + "?)"
+	}
+	return "; valid names: " + strings.Join(known, ", ")
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// esCheckMetadata refuses keys Elasticsearch reserves.
+func esCheckMetadata(where string, m map[string]any) error {
+	for k := range m {
+		if strings.HasPrefix(k, "_") {
+			return InvalidArgs("%s key %q: metadata keys may not start with _ (Elasticsearch reserves them)", where, k)
+		}
+	}
+	return nil
+}
+
+// serverlessRoleName is the naming rule for custom roles on Serverless.
+var serverlessRoleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// ---- role descriptor input ----
+
+// RoleIndexInput is one index privilege entry of a role or API key.
+type RoleIndexInput struct {
+	Names         []string           `json:"names" jsonschema:"index names or patterns, e.g. logs-*" validate:"required,min=1,dive,required"`
+	Privileges    []string           `json:"privileges" jsonschema:"index privileges, e.g. read and view_index_metadata for read-only; never internal action names" validate:"required,min=1,dive,required"`
+	FieldSecurity FieldSecurityInput `json:"field_security,omitempty" jsonschema:"field-level security: fields to grant and to hide"`
+	Query         any                `json:"query,omitempty" jsonschema:"document-level security: a Query DSL filter as an object or a JSON string, e.g. {\"term\":{\"region\":\"emea\"}}; may use {{_user.metadata.<attribute>}} (it is wrapped into a template automatically)"`
+	// AllowRestrictedIndices reaches .security and other system indices.
+	AllowRestrictedIndices bool `json:"allow_restricted_indices,omitempty" jsonschema:"also cover restricted system indices such as .security; almost never needed"`
+}
+
+// FieldSecurityInput is field-level security.
+type FieldSecurityInput struct {
+	Grant  []string `json:"grant,omitempty" jsonschema:"fields the role may see (wildcards allowed); default [*] when only except is given"`
+	Except []string `json:"except,omitempty" jsonschema:"fields hidden from the role, e.g. ssn, pii.*"`
+}
+
+// RoleApplicationInput is an application privilege entry.
+type RoleApplicationInput struct {
+	Application string   `json:"application" jsonschema:"application name, e.g. kibana-.kibana" validate:"required"`
+	Privileges  []string `json:"privileges" validate:"required,min=1,dive,required"`
+	Resources   []string `json:"resources" validate:"required,min=1,dive,required"`
+}
+
+// esIndexEntries converts and checks index entries. It returns the
+// descriptor form and warnings.
+func esIndexEntries(pc *esPrivilegeCheck, role string, in []RoleIndexInput) ([]esapi.IndexPrivileges, []string, error) {
+	var warnings []string
+	out := make([]esapi.IndexPrivileges, 0, len(in))
+	for i, e := range in {
+		where := fmt.Sprintf("indices[%d]", i)
+		ip := esapi.IndexPrivileges{
+			Names:                  esapi.StringList(e.Names),
+			Privileges:             pc.index(where, e.Privileges),
+			AllowRestrictedIndices: e.AllowRestrictedIndices,
+		}
+		if fs := e.FieldSecurity; len(fs.Grant) > 0 || len(fs.Except) > 0 {
+			grant := fs.Grant
+			if len(grant) == 0 {
+				grant = []string{"*"} // except alone means "everything but"
+			}
+			if slices.Contains(fs.Except, "*") {
+				return nil, nil, InvalidArgs("%s.field_security.except cannot be [*]; grant fewer fields instead", where)
+			}
+			ip.FieldSecurity = &esapi.FieldSecurity{Grant: grant, Except: fs.Except}
+		}
+		q, wrapped, err := esQueryString(e.Query)
+		if err != nil {
+			return nil, nil, InvalidArgs("%s.query: %v", where, err)
+		}
+		if wrapped {
+			warnings = append(warnings, fmt.Sprintf("%s.query uses {{...}} user attributes, so it was wrapped into a template query; users of role %s need those metadata attributes (create_user or update_user metadata)", where, role))
+		}
+		ip.Query = q
+		if e.AllowRestrictedIndices {
+			warnings = append(warnings, fmt.Sprintf("%s covers restricted system indices (allow_restricted_indices)", where))
+		}
+		out = append(out, ip)
+	}
+	return out, warnings, nil
+}
+
+// esQueryString turns a DLS query (object or JSON string) into the JSON
+// string Elasticsearch stores. A query that refers to user attributes
+// ({{_user.metadata.x}}) is only evaluated as a mustache template when it is
+// wrapped in {"template":{"source":...}}; without the wrapper Elasticsearch
+// would silently search for the literal text, so it is wrapped here.
+func esQueryString(q any) (s string, wrapped bool, err error) {
+	switch v := q.(type) {
+	case nil:
+		return "", false, nil
+	case string:
+		if strings.TrimSpace(v) == "" {
+			return "", false, nil
+		}
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(v), &obj); err != nil {
+			return "", false, fmt.Errorf("the query string is not a JSON object: %v", err)
+		}
+		return esQueryFromObject(obj, v)
+	case map[string]any:
+		b, _ := json.Marshal(v)
+		return esQueryFromObject(v, string(b))
+	}
+	return "", false, fmt.Errorf("the query must be a Query DSL object or its JSON string, not %T", q)
+}
+
+func esQueryFromObject(obj map[string]any, raw string) (string, bool, error) {
+	if len(obj) != 1 {
+		return "", false, fmt.Errorf("a query has exactly one top-level clause (term, bool, template, ...), not %d", len(obj))
+	}
+	if _, isTemplate := obj["template"]; isTemplate {
+		return raw, false, nil
+	}
+	if strings.Contains(raw, "{{") {
+		b, _ := json.Marshal(map[string]any{"template": map[string]any{"source": raw}})
+		return string(b), true, nil
+	}
+	return raw, false, nil
+}
+
+// ---- Kibana privileges ----
+
+// KibanaGrantInput grants Kibana privileges in some spaces.
+type KibanaGrantInput struct {
+	Base     []string            `json:"base,omitempty" jsonschema:"base privileges all or read over every feature; leave empty when granting features" validate:"dive,oneof=all read"`
+	Features map[string][]string `json:"features,omitempty" jsonschema:"feature privileges by feature id, e.g. {\"dashboard\":[\"read\"],\"discover\":[\"read\"]}; values all, read, minimal_all, minimal_read or a sub-feature privilege"`
+	Spaces   []string            `json:"spaces,omitempty" jsonschema:"space ids, or [*] for every space (the default)"`
+}
+
+const kibanaApp = "kibana-.kibana"
+
+var (
+	kibanaSpaceID = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	kibanaID      = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+)
+
+// esCheckKibana applies the Kibana role API's own rules, so the ES fallback
+// path does not store privileges Kibana would reject.
+func esCheckKibana(in []KibanaGrantInput) ([]esapi.KibanaPrivileges, error) {
+	out := make([]esapi.KibanaPrivileges, 0, len(in))
+	seen := map[string]bool{}
+	for i, g := range in {
+		where := fmt.Sprintf("kibana[%d]", i)
+		if len(g.Base) == 0 && len(g.Features) == 0 {
+			return nil, InvalidArgs("%s needs base or features", where)
+		}
+		if len(g.Base) > 0 && len(g.Features) > 0 {
+			return nil, InvalidArgs("%s: give either base or features, not both (Kibana refuses features when base is set)", where)
+		}
+		spaces := g.Spaces
+		if len(spaces) == 0 {
+			spaces = []string{"*"}
+		}
+		if slices.Contains(spaces, "*") && len(spaces) > 1 {
+			return nil, InvalidArgs("%s.spaces is either [*] or a list of space ids", where)
+		}
+		for _, s := range spaces {
+			if s != "*" && !kibanaSpaceID.MatchString(s) {
+				return nil, InvalidArgs("%s.spaces: %q is not a space id (lower-case letters, digits, _ and -)", where, s)
+			}
+			if seen[s] {
+				return nil, InvalidArgs("%s: space %q is already granted by another entry; merge the entries", where, s)
+			}
+			seen[s] = true
+		}
+		feat := map[string][]string{}
+		for id, privs := range g.Features {
+			if !kibanaID.MatchString(id) {
+				return nil, InvalidArgs("%s.features: %q is not a Kibana feature id", where, id)
+			}
+			if len(privs) == 0 {
+				return nil, InvalidArgs("%s.features.%s needs at least one privilege (read, all, minimal_read, minimal_all)", where, id)
+			}
+			for _, p := range privs {
+				if !kibanaID.MatchString(p) {
+					return nil, InvalidArgs("%s.features.%s: %q is not a feature privilege", where, id, p)
+				}
+			}
+			feat[id] = privs
+		}
+		out = append(out, esapi.KibanaPrivileges{Base: nonNil(g.Base), Feature: feat, Spaces: spaces})
+	}
+	return out, nil
+}
+
+// esKibanaApplications is the Elasticsearch form of Kibana privileges, the
+// same translation Kibana's role API makes.
+func esKibanaApplications(kp []esapi.KibanaPrivileges) []esapi.ApplicationPrivileges {
+	var out []esapi.ApplicationPrivileges
+	for _, k := range kp {
+		global := len(k.Spaces) == 1 && k.Spaces[0] == "*"
+		var privs, res []string
+		for _, b := range k.Base {
+			if global {
+				privs = append(privs, b)
+			} else {
+				privs = append(privs, "space_"+b)
+			}
+		}
+		for _, id := range esapi.SortedKeys(k.Feature) {
+			for _, p := range k.Feature[id] {
+				privs = append(privs, "feature_"+id+"."+p)
+			}
+		}
+		if global {
+			res = []string{"*"}
+		} else {
+			for _, s := range k.Spaces {
+				res = append(res, "space:"+s)
+			}
+		}
+		out = append(out, esapi.ApplicationPrivileges{Application: kibanaApp, Privileges: privs, Resources: res})
+	}
+	return out
+}
+
+// esKibanaSummary describes Kibana application privileges compactly:
+// "dashboard:read in all spaces", "base all in space marketing".
+func esKibanaSummary(apps []esapi.ApplicationPrivileges) []string {
+	var out []string
+	for _, a := range apps {
+		if a.Application != kibanaApp && a.Application != "*" {
+			continue
+		}
+		where := "all spaces"
+		if !(len(a.Resources) == 1 && a.Resources[0] == "*") {
+			var sp []string
+			for _, r := range a.Resources {
+				sp = append(sp, strings.TrimPrefix(r, "space:"))
+			}
+			where = "spaces " + strings.Join(sp, ",")
+		}
+		for _, p := range a.Privileges {
+			switch {
+			case strings.HasPrefix(p, "feature_"):
+				id, priv, _ := strings.Cut(strings.TrimPrefix(p, "feature_"), ".")
+				out = append(out, id+":"+priv+" in "+where)
+			case strings.HasPrefix(p, "space_"):
+				out = append(out, "base "+strings.TrimPrefix(p, "space_")+" in "+where)
+			case a.Application == "*":
+				out = append(out, "every application privilege ("+p+")")
+			default:
+				out = append(out, "base "+p+" in "+where)
+			}
+		}
+	}
+	return out
+}
+
+// ---- superuser-like grants ----
+
+// esEscalations lists what in a descriptor amounts to superuser power.
+func esEscalations(d esapi.RoleDescriptor) []string {
+	var out []string
+	for _, c := range d.Cluster {
+		switch strings.ToLower(c) {
+		case "all":
+			out = append(out, "cluster privilege all")
+		case "manage_security":
+			out = append(out, "cluster privilege manage_security (it can grant any privilege, so it equals superuser)")
+		}
+	}
+	for _, ip := range d.Indices {
+		if slices.Contains(ip.Names, "*") && slices.Contains(lower(ip.Privileges), "all") {
+			out = append(out, "index privilege all on *")
+		}
+	}
+	if slices.Contains(d.RunAs, "*") {
+		out = append(out, `run_as ["*"] (it can act as any user)`)
+	}
+	for _, a := range d.Applications {
+		if a.Application == "*" && slices.Contains(a.Privileges, "*") {
+			out = append(out, "every privilege of every application")
+		}
+	}
+	return out
+}
+
+func lower(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ---- differences ----
+
+// esRoleDiff lists what changes between two role descriptors, one line per
+// changed part, so an overwrite can be reviewed before it is approved.
+func esRoleDiff(old, new esapi.RoleDescriptor) []string {
+	var out []string
+	add := func(field string, a, b any) {
+		if !reflect.DeepEqual(normalizeForDiff(a), normalizeForDiff(b)) {
+			out = append(out, fmt.Sprintf("%s: %s -> %s", field, compactJSON(a), compactJSON(b)))
+		}
+	}
+	add("description", old.Description, new.Description)
+	add("cluster", old.Cluster, new.Cluster)
+	add("indices", old.Indices, new.Indices)
+	add("applications", old.Applications, new.Applications)
+	add("run_as", old.RunAs, new.RunAs)
+	add("metadata", stripReserved(old.Metadata), stripReserved(new.Metadata))
+	add("remote_indices", old.RemoteIndices, new.RemoteIndices)
+	add("remote_cluster", old.RemoteCluster, new.RemoteCluster)
+	add("global", old.Global, new.Global)
+	return out
+}
+
+// normalizeForDiff makes nil and empty the same, through a JSON round trip.
+func normalizeForDiff(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	switch x := out.(type) {
+	case nil:
+		return nil
+	case []any:
+		if len(x) == 0 {
+			return nil
+		}
+	case map[string]any:
+		if len(x) == 0 {
+			return nil
+		}
+	case string:
+		if x == "" {
+			return nil
+		}
+	}
+	return out
+}
+
+func compactJSON(v any) string {
+	n := normalizeForDiff(v)
+	if n == nil {
+		return "(none)"
+	}
+	b, _ := json.Marshal(n)
+	s := string(b)
+	if len(s) > 400 {
+		s = s[:400] + "..."
+	}
+	return s
+}
+
+func stripReserved(m map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if !strings.HasPrefix(k, "_") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// ---- pages ----
+
+func esEncodeCursor(list string, offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("es-" + list + ":" + strconv.Itoa(offset)))
+}
+
+func esDecodeCursor(list, cursor string) (int, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(b), "es-"+list+":"); ok {
+			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
+				return n, nil
+			}
+		}
+	}
+	return 0, InvalidArgs("cursor %q is not a cursor of this list; pass the next_cursor of the previous call", cursor)
+}
+
+// esPage cuts one page out of sorted names.
+func esPage(names []string, list, cursor string, limit, def int) (page []string, next string, err error) {
+	if limit <= 0 {
+		limit = def
+	}
+	off, err := esDecodeCursor(list, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if off > len(names) {
+		return nil, "", InvalidArgs("cursor is past the end of the list; start again without cursor")
+	}
+	end := min(off+limit, len(names))
+	if end < len(names) {
+		next = esEncodeCursor(list, end)
+	}
+	return names[off:end], next, nil
+}
+
+func sortedUnique(list []string) []string {
+	out := slices.Clone(list)
+	sort.Strings(out)
+	return slices.Compact(out)
+}

@@ -86,12 +86,9 @@ func New(cfg Config) (*Server, error) {
 		mcpserver.WithToolHandlerMiddleware(s.auditMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
 	)
+	s.Tools = nil
 	for _, t := range selected {
-		decl := t.MCP()
-		if cfg.Confirm == tools.ConfirmParam && t.Tier != tools.Read {
-			decl.RawInputSchema = tools.WithConfirmArgument(decl.RawInputSchema)
-		}
-		s.MCP.AddTool(decl, s.handlerFor(t))
+		s.Register(t)
 	}
 	return s, nil
 }
@@ -245,4 +242,15 @@ func (s *Server) HasTool(name string) bool {
 		}
 	}
 	return false
+}
+
+// Register adds a tool to the running server with the same handler and
+// middleware as the catalog's tools (tests use it for probe tools).
+func (s *Server) Register(t tools.Tool) {
+	s.Tools = append(s.Tools, t)
+	decl := t.MCP()
+	if s.cfg.Confirm == tools.ConfirmParam && t.Tier != tools.Read {
+		decl.RawInputSchema = tools.WithConfirmArgument(decl.RawInputSchema)
+	}
+	s.MCP.AddTool(decl, s.handlerFor(t))
 }

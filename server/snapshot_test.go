@@ -1,0 +1,155 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
+	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// The tools/list answer is the product's interface to every model: a change
+// to a name, description or schema must be deliberate. Snapshots are
+// rewritten only with UPDATE_SNAPSHOTS=1.
+var snapshotConfigs = []struct {
+	name string
+	opts servertest.Options
+}{
+	{"default", servertest.Options{}},
+	{"read-only", servertest.Options{Toolsets: []string{"all"}}},
+	{"read-write", servertest.Options{AllowWrites: true}},
+	{"all", servertest.Options{AllowDestructive: true}},
+}
+
+func TestToolSnapshots(t *testing.T) {
+	update := os.Getenv("UPDATE_SNAPSHOTS") == "1"
+	for _, sc := range snapshotConfigs {
+		t.Run(sc.name, func(t *testing.T) {
+			h := servertest.New(t, sc.opts)
+			list, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(list.Tools, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", "snapshots", sc.name+".json")
+			if update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("no snapshot %s (create it with UPDATE_SNAPSHOTS=1 go test ./server -run TestToolSnapshots): %v", path, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("tools/list for %q changed; review the difference and, if intended, run UPDATE_SNAPSHOTS=1 go test ./server -run TestToolSnapshots\n%s", sc.name, firstDifference(string(want), string(got)))
+			}
+		})
+	}
+}
+
+var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// TestEveryToolIsWellFormed checks the whole catalog, registered or not:
+// all four annotations set, no union types (Gemini rejects them, and one bad
+// tool breaks every request), a description, a snake_case name.
+func TestEveryToolIsWellFormed(t *testing.T) {
+	h := servertest.New(t, servertest.Options{AllowDestructive: true})
+	list, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Tools) != len(tools.All()) {
+		t.Fatalf("with every plane configured and every tier allowed, %d of %d tools are listed", len(list.Tools), len(tools.All()))
+	}
+	seen := map[string]bool{}
+	for _, tl := range list.Tools {
+		if seen[tl.Name] {
+			t.Errorf("duplicate tool %s", tl.Name)
+		}
+		seen[tl.Name] = true
+		if !snakeCase.MatchString(tl.Name) {
+			t.Errorf("%s: not a snake_case name", tl.Name)
+		}
+		if len(tl.Description) < 40 || tl.Title == "" {
+			t.Errorf("%s: needs a title and a description written for a model", tl.Name)
+		}
+		a := tl.Annotations
+		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil {
+			t.Errorf("%s: an annotation is not set explicitly: %+v", tl.Name, a)
+		}
+		raw, _ := json.Marshal(tl)
+		var doc map[string]any
+		_ = json.Unmarshal(raw, &doc)
+		for _, key := range []string{"inputSchema", "outputSchema"} {
+			if doc[key] == nil {
+				t.Errorf("%s: no %s", tl.Name, key)
+				continue
+			}
+			if path := findUnionType(doc[key], key); path != "" {
+				t.Errorf("%s: union type at %s", tl.Name, path)
+			}
+		}
+		if in, _ := doc["inputSchema"].(map[string]any); in["additionalProperties"] != false {
+			t.Errorf("%s: input schema accepts unknown arguments", tl.Name)
+		}
+	}
+}
+
+func findUnionType(node any, path string) string {
+	switch n := node.(type) {
+	case map[string]any:
+		if _, isList := n["type"].([]any); isList {
+			return path + ".type"
+		}
+		for k, v := range n {
+			if p := findUnionType(v, path+"."+k); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for _, v := range n {
+			if p := findUnionType(v, path+"[]"); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+func firstDifference(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return "line " + itoa(i+1) + ":\n  snapshot: " + w + "\n  now:      " + g
+		}
+	}
+	return ""
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}

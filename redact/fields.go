@@ -1,7 +1,5 @@
 package redact
 
-import "strings"
-
 // defaultSecretFields are the field names whose values are secrets wherever they appear. They are stored
 // normalized (see normalizeField), so "api_key", "apiKey", "API-Key" and "apikey" are one entry.
 //
@@ -50,33 +48,23 @@ var structuralFields = setOf(
 )
 
 // normalizeField folds a field name so that case and '-'/'_' separators do not matter: "API-Key" -> "apikey".
-// It allocates only when the name is not already in normal form, which for JSON from Elastic is rare.
-func normalizeField(name string) string {
-	clean := true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '-' || c == '_' || ('A' <= c && c <= 'Z') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return name
-	}
-	var b strings.Builder
-	b.Grow(len(name))
+func normalizeField(name string) string { return string(appendNormalized(nil, name)) }
+
+// appendNormalized appends the folded name to buf. Callers pass a stack buffer and index maps with
+// string(bytes), which does not allocate: a listing has hundreds of thousands of keys such as "user_id".
+func appendNormalized(buf []byte, name string) []byte {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
 		case c == '-' || c == '_':
 			continue
 		case 'A' <= c && c <= 'Z':
-			b.WriteByte(c + 'a' - 'A')
+			buf = append(buf, c+'a'-'A')
 		default:
-			b.WriteByte(c)
+			buf = append(buf, c)
 		}
 	}
-	return b.String()
+	return buf
 }
 
 func setOf(names ...string) map[string]bool {
@@ -89,8 +77,8 @@ func setOf(names ...string) map[string]bool {
 
 // isBucketKey reports whether a "key" field is an aggregation bucket key (Elasticsearch puts "key" next to
 // "doc_count" in every bucket, for example in _query/api_key aggregations) rather than a Cloud API key value.
-func isBucketKey(norm string, siblings map[string]any) bool {
-	if norm != "key" {
+func isBucketKey(norm []byte, siblings map[string]any) bool {
+	if string(norm) != "key" {
 		return false
 	}
 	_, ok := siblings["doc_count"]

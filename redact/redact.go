@@ -75,8 +75,8 @@ func (r *Redactor) memory() *memory {
 	return &r.own
 }
 
-func (r *Redactor) isSecretName(norm string) bool {
-	return defaultSecretSet[norm] || r.extra[norm]
+func (r *Redactor) isSecretName(norm []byte) bool {
+	return defaultSecretSet[string(norm)] || r.extra[string(norm)]
 }
 
 func (r *Redactor) placeholderFor(path string) string {
@@ -213,13 +213,26 @@ func (w *walker) withhold(value string) string {
 
 // walk redacts an ordinary value: secret field names and secret shapes inside strings.
 func (w *walker) walk(v any) any {
+	// Unchanged strings, and containers rewritten in place, are returned as the v they came in: boxing them into
+	// a new interface value would allocate once per node.
 	switch t := v.(type) {
 	case map[string]any:
-		return w.object(t, modeNormal)
+		out := w.object(t, modeNormal)
+		if w.inPlace {
+			return v
+		}
+		return out
 	case []any:
-		return w.array(t, modeNormal)
+		out := w.array(t, modeNormal)
+		if w.inPlace {
+			return v
+		}
+		return out
 	case string:
-		return w.text(t)
+		if red := w.text(t); len(red) != len(t) || red != t {
+			return red
+		}
+		return v
 	case nil, bool, float64, json.Number, float32, int, int8, int16, int32, int64,
 		uint, uint8, uint16, uint32, uint64:
 		return t
@@ -272,15 +285,15 @@ func (w *walker) secret(v any, m mode) any {
 }
 
 // childMode decides how a child of an object walked in mode m is treated, from its normalized field name.
-func (w *walker) childMode(m mode, norm string, siblings map[string]any) mode {
+func (w *walker) childMode(m mode, norm []byte, siblings map[string]any) mode {
 	switch m {
 	case modeWhole:
 		return modeWhole
 	case modeSecret:
-		if structuralFields[norm] {
+		if structuralFields[string(norm)] {
 			return modeNormal
 		}
-		if wholeBlockFields[norm] {
+		if wholeBlockFields[string(norm)] {
 			return modeWhole
 		}
 		return modeSecret
@@ -288,7 +301,7 @@ func (w *walker) childMode(m mode, norm string, siblings map[string]any) mode {
 	if !w.r.isSecretName(norm) || isBucketKey(norm, siblings) {
 		return modeNormal
 	}
-	if wholeBlockFields[norm] {
+	if wholeBlockFields[string(norm)] {
 		return modeWhole
 	}
 	return modeSecret
@@ -310,7 +323,8 @@ func (w *walker) object(obj map[string]any, m mode) map[string]any {
 			renamed[k] = key
 		}
 		w.path = append(w.path, pathSeg{key: key, isKey: true})
-		out[k] = w.visit(c, w.childMode(m, normalizeField(k), obj))
+		var buf [64]byte
+		out[k] = w.visit(c, w.childMode(m, appendNormalized(buf[:0], k), obj))
 		w.path = w.path[:len(w.path)-1]
 	}
 	// Keys are renamed after the loop, so that ranging over obj stays sound when it is rewritten in place. Keys

@@ -340,7 +340,8 @@ func (r *Redactor) findQuotedFields(s string, spans []span) []span {
 		if nameEnd == nameStart || closeAt >= len(s) || s[closeAt] != '"' {
 			continue
 		}
-		norm := normalizeField(s[nameStart:nameEnd])
+		var buf [64]byte
+		norm := appendNormalized(buf[:0], s[nameStart:nameEnd])
 		if !r.isSecretName(norm) {
 			i = nameEnd - 1
 			continue
@@ -351,7 +352,7 @@ func (r *Redactor) findQuotedFields(s string, spans []span) []span {
 			continue
 		}
 		j = skipAny(s, j+1, " \t\r\n")
-		if sp, ok := fieldValue(s, j, escaped, wholeBlockFields[norm]); ok {
+		if sp, ok := fieldValue(s, j, escaped, wholeBlockFields[string(norm)]); ok {
 			spans = append(spans, sp)
 			i = sp.end
 		} else {
@@ -440,7 +441,8 @@ func (r *Redactor) findAssignedFields(s string, spans []span) []span {
 		if nameStart == i || (nameStart > 0 && isB64Char(s[nameStart-1])) {
 			continue
 		}
-		if !r.isSecretName(normalizeField(s[nameStart:i])) {
+		var buf [64]byte
+		if !r.isSecretName(appendNormalized(buf[:0], s[nameStart:i])) {
 			continue
 		}
 		start, end := i+1, i+1

@@ -98,7 +98,9 @@ func (s *Server) sinkFound(ctx context.Context, tool string, original any, found
 	if err == nil {
 		placeholder = fmt.Sprintf("[REDACTED: withheld from the model; the person can find it at %s]", ref.Location)
 	}
-	red, _ := redact.New(redact.Options{Placeholder: func(string) string { return placeholder }}).Value(original)
+	// WithPlaceholder shares the remembered secrets, so a value found only
+	// because the server remembered it is replaced here too.
+	red, _ := redact.Default().WithPlaceholder(func(string) string { return placeholder }).Value(original)
 	return red
 }
 

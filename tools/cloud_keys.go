@@ -217,8 +217,8 @@ type CreateCloudAPIKeyInput struct {
 type CreateCloudAPIKeyOutput struct {
 	WriteReport
 	Reused bool         `json:"reused" jsonschema:"true when an existing key with the same description and roles was returned instead of creating one; its value cannot be shown again"`
-	Key    CloudKeyView `json:"key"`
-	Secret *redact.Ref  `json:"secret,omitempty" jsonschema:"where the person can collect the new key's value; it is never shown here"`
+	Key    CloudKeyView `json:"cloud_key"`
+	Secret *redact.Ref  `json:"key_location,omitempty" jsonschema:"where the person can collect the new key's value; it is never shown here"`
 }
 
 func (c *Call) maxCloudKeyExpiration() time.Duration {

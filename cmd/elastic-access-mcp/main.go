@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
@@ -115,10 +116,13 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, true
 }
 
-func startServer(c *commonFlags, stderr io.Writer) (*server.Server, *built, error) {
+func startServer(c *commonFlags, stderr io.Writer, adjust ...func(*server.Config)) (*server.Server, *built, error) {
 	b, err := buildConfig(c, stderr)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, f := range adjust {
+		f(&b.cfg)
 	}
 	s, err := server.New(b.cfg)
 	if err != nil {
@@ -153,10 +157,11 @@ func runHTTP(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := newFlagSet("http", stderr)
 	c.register(fs)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on; off loopback MCP_HTTP_TOKEN is required")
+	linkTTL := fs.Duration("secret-link-ttl", 10*time.Minute, "how long a one-time link to a withheld secret stays valid")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	s, b, err := startServer(&c, stderr)
+	s, b, err := startServer(&c, stderr, func(cfg *server.Config) { cfg.SecretLinkTTL = *linkTTL })
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
 		return exitUsage

@@ -114,11 +114,13 @@ func (c *Client) Builtin(ctx context.Context) (*BuiltinPrivileges, error) {
 // RoleDescriptor is a role (or an API key's role descriptor) in the form
 // Elasticsearch returns; on PUT the same form is accepted.
 type RoleDescriptor struct {
-	Description       string                    `json:"description,omitempty"`
-	Cluster           []string                  `json:"cluster"`
-	Indices           []IndexPrivileges         `json:"indices"`
-	Applications      []ApplicationPrivileges   `json:"applications"`
-	RunAs             []string                  `json:"run_as"`
+	Description string `json:"description,omitempty"`
+	// omitempty: Elasticsearch rejects null for these ("expected field
+	// [applications] value to be an array, but found [VALUE_NULL]").
+	Cluster           []string                  `json:"cluster,omitempty"`
+	Indices           []IndexPrivileges         `json:"indices,omitempty"`
+	Applications      []ApplicationPrivileges   `json:"applications,omitempty"`
+	RunAs             []string                  `json:"run_as,omitempty"`
 	Metadata          map[string]any            `json:"metadata,omitempty"`
 	TransientMetadata map[string]any            `json:"transient_metadata,omitempty"`
 	RemoteIndices     []RemoteIndexPrivileges   `json:"remote_indices,omitempty"`

@@ -106,7 +106,9 @@ func keys(m map[string]string) []string {
 
 func serverEnv(vars map[string]string) []string {
 	env := []string{"HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH")}
-	for _, k := range []string{"EC_BASE_URL", "EC_API_KEY", "ELASTICSEARCH_URL", "ELASTICSEARCH_API_KEY", "KIBANA_URL"} {
+	// Basic authentication: a server on an API key could only create API
+	// keys without privileges (as in real Elasticsearch).
+	for _, k := range []string{"EC_BASE_URL", "EC_API_KEY", "ELASTICSEARCH_URL", "ELASTICSEARCH_USERNAME", "ELASTICSEARCH_PASSWORD", "KIBANA_URL"} {
 		env = append(env, k+"="+vars[k])
 	}
 	return env

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -108,7 +109,35 @@ func TestEveryToolIsWellFormed(t *testing.T) {
 		if in, _ := doc["inputSchema"].(map[string]any); in["additionalProperties"] != false {
 			t.Errorf("%s: input schema accepts unknown arguments", tl.Name)
 		}
+		// A result field named like a secret (key, token, secret, password...)
+		// would be withheld by the redactor and the result would be garbled.
+		for _, name := range propertyNames(doc["outputSchema"]) {
+			probe := map[string]any{name: map[string]any{"detail": "x"}}
+			if _, found := redact.Default().Value(probe); len(found) > 0 {
+				t.Errorf("%s: result field %q has a secret's name; rename it (e.g. *_location for a secret reference)", tl.Name, name)
+			}
+		}
 	}
+}
+
+func propertyNames(node any) []string {
+	var out []string
+	switch n := node.(type) {
+	case map[string]any:
+		if props, ok := n["properties"].(map[string]any); ok {
+			for k := range props {
+				out = append(out, k)
+			}
+		}
+		for _, v := range n {
+			out = append(out, propertyNames(v)...)
+		}
+	case []any:
+		for _, v := range n {
+			out = append(out, propertyNames(v)...)
+		}
+	}
+	return out
 }
 
 func findUnionType(node any, path string) string {

@@ -348,7 +348,7 @@ func createCloudAPIKeyTool() Tool {
 				[]string{"created Cloud API key " + created.ID})
 		}
 		out.Secret = ref
-		out.Warn("The key's value is shown only once: tell the person where to collect it (secret), and to delete that copy once stored safely. Revoke the key with delete_cloud_api_keys when it is no longer needed.")
+		out.Warn("The key's value is shown only once: tell the person where to collect it (key_location), and to delete that copy once stored safely. Revoke the key with delete_cloud_api_keys when it is no longer needed.")
 		return out, nil
 	})
 }

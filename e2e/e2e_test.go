@@ -1,0 +1,104 @@
+// Package e2e runs the end-to-end suite: the built binary driven over stdio
+// and streamable HTTP by the official MCP TypeScript SDK client (the *.test.js
+// files next to this one). It is part of `go test ./...` so that the single
+// test command covers it.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// e2eVersion is stamped into the binary under test with -X main.buildVersion;
+// the suite checks that serverInfo.version reports it.
+const e2eVersion = "v0.0.0-e2e"
+
+func TestNodeSDKEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the end-to-end suite builds the binary and runs Node.js")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the end-to-end suite drives the binary with the MCP TypeScript SDK. Install Node.js 20 or later, then run `npm ci --prefix e2e` (or run go test -short to leave it out)")
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !depsInstalled(dir) {
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			t.Fatal("e2e/node_modules is missing or older than package-lock.json, and npm is not installed to install it: run `npm ci --prefix e2e`")
+		}
+		t.Log("installing the end-to-end dependencies with npm ci")
+		runLogged(t, 5*time.Minute, dir, nil, npm, "ci", "--no-audit", "--no-fund")
+	}
+
+	// The binary is built as a release is (scripts/build.sh, Dockerfile):
+	// static, trimmed, stripped, with the version stamped in. The race
+	// detector covers the same code in the in-process tests; here the point
+	// is the artifact people run.
+	bin := filepath.Join(t.TempDir(), "elastic-access-mcp")
+	runLogged(t, 5*time.Minute, filepath.Dir(dir), append(os.Environ(), "CGO_ENABLED=0"), goTool(),
+		"build", "-trimpath", "-ldflags", "-s -w -X main.buildVersion="+e2eVersion, "-o", bin, "./cmd/elastic-access-mcp")
+
+	env := append(os.Environ(),
+		"EAM_BINARY="+bin,
+		"EAM_EXPECT_VERSION="+e2eVersion,
+	)
+	out := runLogged(t, 3*time.Minute, dir, env, node,
+		"--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=120000",
+		"stdio.test.js", "http.test.js")
+	if !bytes.Contains(out, []byte("fail 0")) {
+		t.Fatalf("the Node.js suite did not report `fail 0`:\n%s", out)
+	}
+}
+
+// depsInstalled reports whether node_modules holds what package-lock.json
+// pins (npm writes node_modules/.package-lock.json on install).
+func depsInstalled(dir string) bool {
+	installed, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
+	if err != nil {
+		return false
+	}
+	lock, err := os.Stat(filepath.Join(dir, "package-lock.json"))
+	return err == nil && !installed.ModTime().Before(lock.ModTime())
+}
+
+// runLogged runs a command and fails the test, with its output, if it
+// fails or outlives timeout.
+func runLogged(t *testing.T, timeout time.Duration, dir string, env []string, name string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	if testing.Verbose() {
+		t.Logf("%s %v:\n%s", filepath.Base(name), args, out)
+	}
+	return out
+}
+
+func goTool() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -124,8 +124,8 @@ func TestHasPrivileges(t *testing.T) {
 	}
 	// superuser has everything, restricted indices included for reads.
 	r = e.call("POST", "/_security/user/_has_privileges", e.admin, map[string]any{
-		"cluster": []string{"all", "manage_security", "cluster:admin/xpack/security/*"},
-		"index":   []any{map[string]any{"names": []string{"*"}, "privileges": []string{"all"}}},
+		"cluster":     []string{"all", "manage_security", "cluster:admin/xpack/security/*"},
+		"index":       []any{map[string]any{"names": []string{"*"}, "privileges": []string{"all"}}},
 		"application": []any{map[string]any{"application": "any-app", "privileges": []string{"anything"}, "resources": []string{"*"}}}})
 	if r.body["has_all_requested"] != true {
 		t.Errorf("superuser: %s", r.raw)

@@ -205,3 +205,9 @@ func (e *env) newUser(name string, roles []string) string {
 	expectStatus(e.t, r, 200)
 	return basic(name, pw)
 }
+
+func newTestServer(t *testing.T, h http.Handler) *httptest.Server {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}

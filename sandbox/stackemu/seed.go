@@ -71,9 +71,15 @@ func (c *Cluster) SeedDemo() SeedInfo {
 			}}}
 		c.mu.Unlock()
 		info.RoleMappings = []string{"ldap-readers", "saml-admins"}
+		// Own the admin keys as the real admin user (full name included).
+		if a := c.authenticateUser("admin", pw); a != nil {
+			admin = a
+		}
 	}
 	c.mu.Lock()
-	c.resolveRolesLocked(admin)
+	if admin.perm.layers == nil {
+		c.resolveRolesLocked(admin)
+	}
 	name := "sandbox-admin"
 	adminKey := c.newAPIKeyLocked(admin, &apiKeyBody{name: &name, metadata: map[string]any{"purpose": "sandbox operator"}})
 	ci := "ci-metrics"

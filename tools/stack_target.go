@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -216,8 +217,13 @@ func (s *StackTargets) projectTarget(p *cloudapi.Project) (*StackTarget, error) 
 	// settings: projects live on public endpoints with public certificates.
 	ec.URL = esURL
 	t := &StackTarget{Project: p}
+	// ELASTICSEARCH_API_KEY is used when it can belong to this project: no
+	// other cluster is configured, or it is this very endpoint. A key made
+	// in another cluster would only be rejected, so the Cloud key (which
+	// works in every project it has stack access to) is preferred then.
+	ownKey := ec.APIKey != "" && (s.cfg.Elasticsearch.URL == "" || sameHost(s.cfg.Elasticsearch.URL, esURL) || s.cfg.CloudAPIKey == "")
 	switch {
-	case ec.APIKey != "":
+	case ownKey:
 		ec.Username, ec.Password = "", ""
 	case s.cfg.CloudAPIKey != "":
 		ec.APIKey, ec.Username, ec.Password = s.cfg.CloudAPIKey, "", ""
@@ -304,4 +310,10 @@ func (t *StackTarget) requireStack(ctx context.Context, feature string) error {
 	}
 	return Unavailable("on Serverless, people are Elastic Cloud organization members: invite them with invite_org_members and give them a project role or a custom role with assign_project_custom_role (create the role first with put_role)",
 		"%s do not exist on Elasticsearch Serverless (%s).", feature, t.Label())
+}
+
+func sameHost(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && strings.EqualFold(ua.Host, ub.Host)
 }

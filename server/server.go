@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -116,6 +117,25 @@ func buildEnv(cfg Config) (*tools.Env, error) {
 		env.Cloud = c
 	}
 	es, kb := cfg.Elasticsearch, cfg.Kibana
+	// The TLS settings (custom CA, insecure) belong to the innermost
+	// transport: the dry-run wrapper hides it from the clients.
+	for _, side := range []struct {
+		tr       *http.RoundTripper
+		ca       *string
+		insecure *bool
+	}{{&es.Transport, &es.CACert, &es.Insecure}, {&kb.Transport, &kb.CACert, &kb.Insecure}} {
+		if *side.tr == nil && (*side.ca != "" || *side.insecure) {
+			base, err := esapi.BaseTransport(*side.ca, *side.insecure)
+			if err != nil {
+				return nil, fmt.Errorf("elasticsearch TLS settings: %w", err)
+			}
+			if *side.insecure {
+				cfg.Logger.Warn("TLS certificate verification is disabled for Elasticsearch/Kibana; configure a CA certificate instead")
+			}
+			*side.tr = base
+			*side.ca, *side.insecure = "", false // applied here, under the wrapper
+		}
+	}
 	es.Transport = tools.DryRunTransport(es.Transport)
 	kb.Transport = tools.DryRunTransport(kb.Transport)
 	if es.UserAgent == "" {
@@ -124,7 +144,7 @@ func buildEnv(cfg Config) (*tools.Env, error) {
 	if kb.UserAgent == "" {
 		kb.UserAgent = ua
 	}
-	st, err := tools.NewStackTargets(tools.StackConfig{Elasticsearch: es, Kibana: kb}, env.Cloud, cfg.Logger)
+	st, err := tools.NewStackTargets(tools.StackConfig{Elasticsearch: es, Kibana: kb, CloudAPIKey: cfg.Cloud.APIKey}, env.Cloud, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}

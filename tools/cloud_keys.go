@@ -209,7 +209,7 @@ type CreateCloudAPIKeyInput struct {
 	Description string                `json:"description" jsonschema:"what the key is for, e.g. ci-deploy; also used to find an existing key for the same purpose" validate:"required,max=255"`
 	Expiration  string                `json:"expiration" jsonschema:"how long the key lives, e.g. 7d or 12h; 1d-7d suits CI and one-off work; the server caps it (90 days unless the operator changed it)" validate:"required,duration"`
 	Roles       []RoleAssignmentInput `json:"roles" jsonschema:"what the key may do: organization, deployment or project role assignments; prefer project-scoped roles" validate:"required,min=1,max=20,dive"`
-	StackAccess []string              `json:"stack_access,omitempty" jsonschema:"Elasticsearch/Kibana roles (admin, developer, viewer or custom role names) added as application_roles to every organization and project assignment that has none; without them the key cannot call Elasticsearch or Kibana. Never added to deployment assignments" validate:"omitempty,max=20"`
+	StackAccess []string              `json:"stack_access,omitempty" jsonschema:"Elasticsearch/Kibana roles (admin, developer, viewer or custom role names) added as application_roles to every organization and project assignment that has none; without them the key cannot call Elasticsearch or Kibana. Never added to deployment assignments. The role_id stays the role chosen in roles (developer on elasticsearch sends elasticsearch-developer); the viewer-plus-custom-role pairing is only for people, see assign_project_custom_role" validate:"omitempty,max=20"`
 	ForceNew    bool                  `json:"force_new,omitempty" jsonschema:"create a new key even when an unexpired key with the same description and roles exists"`
 }
 

@@ -308,7 +308,9 @@ func (c *Client) SetUserEnabled(ctx context.Context, name string, enabled bool) 
 // ChangePassword sets a user's password.
 func (c *Client) ChangePassword(ctx context.Context, name, password string) error {
 	return c.Do(ctx, http.MethodPost, PathEscape("_security", "user", name, "_password"), nil,
-		map[string]string{"password": password}, nil)
+		struct {
+			Password string `json:"password,omitempty"`
+		}{password}, nil)
 }
 
 // ---- role mappings ----

@@ -154,6 +154,9 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 			BaseURL:        firstNonEmpty(get("EC_BASE_URL"), "https://api.elastic-cloud.com"),
 			APIKey:         ecKey,
 			OrganizationID: get("EC_ORGANIZATION_ID"),
+			// The id of the key itself: lets delete_cloud_api_keys refuse to
+			// delete the key the server runs with, exactly.
+			APIKeyID: get("EC_API_KEY_ID"),
 			Timeout:        30 * time.Second,
 		}
 	}

@@ -157,7 +157,7 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 			// The id of the key itself: lets delete_cloud_api_keys refuse to
 			// delete the key the server runs with, exactly.
 			APIKeyID: get("EC_API_KEY_ID"),
-			Timeout:        30 * time.Second,
+			Timeout:  30 * time.Second,
 		}
 	}
 	esKey, err := secret("ELASTICSEARCH_API_KEY")

@@ -76,8 +76,11 @@ func esContains(t *testing.T, text string, parts ...string) {
 }
 
 func esDump(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSpace(b.String())
 }
 
 // esReadRole reads a role straight from the cluster.

@@ -207,6 +207,7 @@ func (s *Sandbox) Vars() [][2]string {
 	return [][2]string{
 		{"EC_BASE_URL", s.CloudURL},
 		{"EC_API_KEY", s.CloudSeed.OwnerAPIKey},
+		{"EC_API_KEY_ID", s.CloudSeed.OwnerAPIKeyID},
 		{"EC_MEMBER_API_KEY", s.CloudSeed.MemberAPIKey},
 		{"ELASTICSEARCH_URL", s.ElasticsearchURL},
 		{"ELASTICSEARCH_API_KEY", s.StackSeed.AdminAPIKey},

@@ -120,6 +120,9 @@ func (h *Harness) Config(opts Options) server.Config {
 			key = opts.CloudAPIKey
 		}
 		cfg.Cloud = cloudapi.Config{BaseURL: vars["EC_BASE_URL"], APIKey: key, Timeout: 10 * time.Second}
+		if opts.CloudAPIKey == "" {
+			cfg.Cloud.APIKeyID = vars["EC_API_KEY_ID"]
+		}
 	}
 	if !opts.NoElasticsearch {
 		cfg.Elasticsearch = esapi.Config{URL: vars["ELASTICSEARCH_URL"]}

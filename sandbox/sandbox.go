@@ -24,6 +24,10 @@ type Options struct {
 	// Listen is the address of the Cloud API emulator; the other emulators
 	// listen on ephemeral ports of the same host. "" = 127.0.0.1:0.
 	Listen string
+	// ExtraMembers and ExtraRoles add synthetic organization members and
+	// Elasticsearch roles to the demo seed (for benchmarks such as a
+	// 10,000-member organization).
+	ExtraMembers, ExtraRoles int
 }
 
 // Sandbox is the three emulators seeded with the demo organization, served on
@@ -83,6 +87,9 @@ func Start(opts Options) (*Sandbox, error) {
 	s.Cloud = cloudemu.New(cloudemu.Options{ProjectEndpoints: s.projectEndpoints})
 	s.serve(cloudLn, withAdmin(s.Cloud, s.Cloud.Faults()))
 	s.CloudSeed = s.Cloud.SeedDemo()
+	if opts.ExtraMembers > 0 {
+		s.Cloud.AddMembers(opts.ExtraMembers)
+	}
 
 	if flavor == string(stackemu.FlavorServerless) {
 		p := s.projectFor("elasticsearch", s.CloudSeed.Projects["elasticsearch"].ID)
@@ -91,11 +98,17 @@ func Start(opts Options) (*Sandbox, error) {
 			return nil, errors.New("sandbox: the demo organization has no elasticsearch project")
 		}
 		s.Stack, s.StackSeed = p.Cluster, p.Seed
+		if opts.ExtraRoles > 0 {
+			s.Stack.AddRoles(opts.ExtraRoles)
+		}
 		s.ElasticsearchURL, s.KibanaURL = p.ElasticsearchURL, p.KibanaURL
 		return s, nil
 	}
 	s.Stack = stackemu.New(stackemu.Options{Flavor: stackemu.FlavorStack})
 	s.StackSeed = s.Stack.SeedDemo()
+	if opts.ExtraRoles > 0 {
+		s.Stack.AddRoles(opts.ExtraRoles)
+	}
 	if s.ElasticsearchURL, s.KibanaURL, err = s.serveCluster(s.Stack); err != nil {
 		s.Close()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,7 +127,15 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 
 	get := os.Getenv
 	if c.sandbox {
-		sb, err := sandbox.Start(sandbox.Options{Flavor: c.flavor})
+		opts := sandbox.Options{Flavor: c.flavor}
+		// Undocumented, for benchmarks: grow the demo seed.
+		if opts.ExtraMembers, err = envInt("EAM_SANDBOX_EXTRA_MEMBERS"); err != nil {
+			return nil, err
+		}
+		if opts.ExtraRoles, err = envInt("EAM_SANDBOX_EXTRA_ROLES"); err != nil {
+			return nil, err
+		}
+		sb, err := sandbox.Start(opts)
 		if err != nil {
 			return nil, err
 		}
@@ -259,4 +268,17 @@ func isTrue(s string) bool {
 		return true
 	}
 	return false
+}
+
+// envInt reads a non-negative integer from the environment; unset is 0.
+func envInt(name string) (int, error) {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s must be a non-negative integer, not %q", name, v)
+	}
+	return n, nil
 }

@@ -116,32 +116,41 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, true
 }
 
-func startServer(c *commonFlags, stderr io.Writer, adjust ...func(*server.Config)) (*server.Server, *built, error) {
+// startServer builds the configuration and the server. A failure is a
+// configuration mistake: it is explained on stderr and ok is false.
+func startServer(c *commonFlags, stderr io.Writer, adjust ...func(*server.Config)) (s *server.Server, b *built, ok bool) {
 	b, err := buildConfig(c, stderr)
 	if err != nil {
-		return nil, nil, err
+		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
+		return nil, nil, false
 	}
 	for _, f := range adjust {
 		f(&b.cfg)
 	}
-	s, err := server.New(b.cfg)
+	s, err = server.New(b.cfg)
 	if err != nil {
 		b.Close()
-		return nil, nil, err
+		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
+		return nil, nil, false
 	}
-	return s, b, nil
+	return s, b, true
+}
+
+// newCommand is a subcommand's flag set with the shared flags registered.
+func newCommand(name string, stderr io.Writer) (*flag.FlagSet, *commonFlags) {
+	fs := newFlagSet(name, stderr)
+	c := &commonFlags{}
+	c.register(fs)
+	return fs, c
 }
 
 func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	var c commonFlags
-	fs := newFlagSet("stdio", stderr)
-	c.register(fs)
+	fs, c := newCommand("stdio", stderr)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	s, b, err := startServer(&c, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
+	s, b, ok := startServer(c, stderr)
+	if !ok {
 		return exitUsage
 	}
 	defer b.Close()
@@ -153,17 +162,14 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func runHTTP(ctx context.Context, args []string, stderr io.Writer) int {
-	var c commonFlags
-	fs := newFlagSet("http", stderr)
-	c.register(fs)
+	fs, c := newCommand("http", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on; off loopback MCP_HTTP_TOKEN is required")
 	linkTTL := fs.Duration("secret-link-ttl", 10*time.Minute, "how long a one-time link to a withheld secret stays valid")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	s, b, err := startServer(&c, stderr, func(cfg *server.Config) { cfg.SecretLinkTTL = *linkTTL })
-	if err != nil {
-		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
+	s, b, ok := startServer(c, stderr, func(cfg *server.Config) { cfg.SecretLinkTTL = *linkTTL })
+	if !ok {
 		return exitUsage
 	}
 	defer b.Close()
@@ -183,16 +189,13 @@ func runHTTP(ctx context.Context, args []string, stderr io.Writer) int {
 }
 
 func runTools(args []string, stdout, stderr io.Writer) int {
-	var c commonFlags
-	fs := newFlagSet("tools", stderr)
-	c.register(fs)
+	fs, c := newCommand("tools", stderr)
 	asJSON := fs.Bool("json", false, "print the tools/list answer as JSON")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	s, b, err := startServer(&c, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
+	s, b, ok := startServer(c, stderr)
+	if !ok {
 		return exitUsage
 	}
 	defer b.Close()
@@ -227,9 +230,7 @@ func runCall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitUsage
 	}
 	name, args := args[0], args[1:]
-	var c commonFlags
-	fs := newFlagSet("call", stderr)
-	c.register(fs)
+	fs, c := newCommand("call", stderr)
 	argsJSON := fs.String("args", "", "the tool's arguments as a JSON object")
 	argsFile := fs.String("args-file", "", "read the arguments from this JSON file (- for standard input)")
 	yes := fs.Bool("yes", false, "approve a confirmation without asking (required when there is no terminal)")
@@ -241,9 +242,8 @@ func runCall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
 		return exitUsage
 	}
-	s, b, err := startServer(&c, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
+	s, b, ok := startServer(c, stderr)
+	if !ok {
 		return exitUsage
 	}
 	defer b.Close()

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -224,30 +225,13 @@ func assertNoSecrets(t *testing.T, where, text string, secrets []string) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestSecretsNeverReachTheModelOverStdio(t *testing.T) {
 	bin := secretsBinary(t)
 	vars := startSandboxProcess(t, bin)
 	dir := t.TempDir()
 	secretsDir, auditPath := filepath.Join(dir, "secrets"), filepath.Join(dir, "audit.log")
 
-	stderr := &lockedBuffer{}
+	stderr := &servertest.SyncBuffer{}
 	c, err := client.NewStdioMCPClientWithOptions(bin, serverEnv(vars),
 		[]string{"stdio", "--allow-writes", "--secrets-dir", secretsDir, "--audit-log", auditPath, "--log-level", "debug", "--env-file", ""},
 		transport.WithCommandFunc(func(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
@@ -334,8 +318,8 @@ func TestSecretLinksOverHTTPWorkOnceAndExpire(t *testing.T) {
 	bin := secretsBinary(t)
 	vars := startSandboxProcess(t, bin)
 	const token = "e2e-http-token-0123456789"
-	start := func(ttl string) (string, *lockedBuffer) {
-		stderr := &lockedBuffer{}
+	start := func(ttl string) (string, *servertest.SyncBuffer) {
+		stderr := &servertest.SyncBuffer{}
 		cmd := exec.Command(bin, "http", "--listen", "127.0.0.1:0", "--allow-writes", "--secret-link-ttl", ttl, "--env-file", "")
 		cmd.Env = append(serverEnv(vars), "MCP_HTTP_TOKEN="+token)
 		pr, pw := io.Pipe()

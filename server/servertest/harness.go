@@ -59,8 +59,8 @@ type Harness struct {
 	Client     *client.Client
 	SecretsDir string
 
-	audit *syncBuffer
-	logs  *syncBuffer
+	audit *SyncBuffer
+	logs  *SyncBuffer
 }
 
 // Accept answers every confirmation prompt with approval.
@@ -82,7 +82,7 @@ func New(t testing.TB, opts Options) *Harness {
 		t.Fatalf("start sandbox: %v", err)
 	}
 	t.Cleanup(sb.Close)
-	h := &Harness{Sandbox: sb, SecretsDir: filepath.Join(t.TempDir(), "secrets"), audit: &syncBuffer{}, logs: &syncBuffer{}}
+	h := &Harness{Sandbox: sb, SecretsDir: filepath.Join(t.TempDir(), "secrets"), audit: &SyncBuffer{}, logs: &SyncBuffer{}}
 	cfg := h.Config(opts)
 	srv, err := server.New(cfg)
 	if err != nil {
@@ -296,18 +296,21 @@ func SecretLocation(t testing.TB, out map[string]any, field string) string {
 	return loc
 }
 
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for concurrent writers (a server's
+// logs, a subprocess's stderr) and readers (the test).
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

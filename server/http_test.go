@@ -171,3 +171,27 @@ func TestHTTPGuards(t *testing.T) {
 		t.Errorf("oversized body: %d, want 413", status)
 	}
 }
+
+func TestHTTPLegacySSEClientWithToken(t *testing.T) {
+	_, hs := startHTTP(t, testToken)
+	c, err := client.NewSSEMCPClient(hs.BaseURL+"/sse", client.WithHeaders(map[string]string{"Authorization": "Bearer " + testToken}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ir mcp.InitializeRequest
+	ir.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	ir.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
+	if _, err := c.Initialize(ctx, ir); err != nil {
+		t.Fatal(err)
+	}
+	res := servertest.CallTool(t, c, "whoami", map[string]any{})
+	if res.IsError {
+		t.Fatal(servertest.Text(res))
+	}
+}

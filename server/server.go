@@ -225,6 +225,10 @@ func (s *Server) FileSink() redact.Sink {
 			s.logger.Error("secret sink unavailable", "error", err.Error())
 			return failingSink{err: err}
 		}
+		if n := fs.Notice(); n != "" {
+			// e.g. the directory existed with looser permissions and was fixed.
+			s.logger.Warn(n)
+		}
 		s.fileSink = fs
 	}
 	return s.fileSink

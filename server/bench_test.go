@@ -1,0 +1,221 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/server"
+	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// In-process figures (DESIGN.md §12). Each tool benchmark has an
+// "emulator" twin that replays, straight over HTTP, exactly the upstream
+// requests the tool sent for the same call, so the server's own cost (MCP
+// decoding, validation, middleware, redaction, audit, projection) is the
+// difference between the two. Run: go test -run=^$ -bench=. -benchmem ./server/
+
+// recorder is an http.RoundTripper that keeps a copy of every request.
+type recorder struct {
+	mu   sync.Mutex
+	on   bool
+	reqs []recorded
+}
+
+type recorded struct {
+	method, url string
+	header      http.Header
+	body        []byte
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	on := r.on
+	r.mu.Unlock()
+	if on {
+		var body []byte
+		if req.Body != nil {
+			body, _ = io.ReadAll(req.Body)
+			req.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		r.mu.Lock()
+		r.reqs = append(r.reqs, recorded{req.Method, req.URL.String(), req.Header.Clone(), body})
+		r.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func (r *recorder) record(fn func()) []recorded {
+	r.mu.Lock()
+	r.on, r.reqs = true, nil
+	r.mu.Unlock()
+	fn()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.on = false
+	return r.reqs
+}
+
+// benchServer is a server on its own sandbox whose upstream clients go
+// through a recorder, with audit and logs discarded so that b.N calls do
+// not grow a buffer.
+type benchServer struct {
+	client *client.Client
+	rec    *recorder
+}
+
+func newBenchServer(b *testing.B, opts servertest.Options) *benchServer {
+	b.Helper()
+	h := servertest.New(b, opts)
+	cfg := h.Config(opts)
+	rec := &recorder{}
+	cfg.Cloud.Transport = rec
+	cfg.Elasticsearch.Transport = rec
+	cfg.Kibana.Transport = rec
+	cfg.Audit = io.Discard
+	cfg.Logger = server.NewLogger(io.Discard, slog.LevelInfo)
+	srv, err := server.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchServer{client: servertest.Connect(b, srv, opts), rec: rec}
+}
+
+func (s *benchServer) call(b *testing.B, name string, args map[string]any) {
+	var req mcp.CallToolRequest
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := s.client.CallTool(context.Background(), req)
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	if res.IsError {
+		b.Fatalf("%s failed: %s", name, servertest.Text(res))
+	}
+}
+
+// replay sends recorded requests again, straight to the emulators.
+func replay(b *testing.B, hc *http.Client, reqs []recorded) {
+	for _, r := range reqs {
+		req, err := http.NewRequest(r.method, r.url, bytes.NewReader(r.body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header = r.header.Clone()
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+type toolCase struct {
+	name string
+	tool string
+	// args returns the arguments of iteration i (unique names for writes
+	// that create something).
+	args func(i int) map[string]any
+}
+
+func benchTool(b *testing.B, opts servertest.Options, tc toolCase) {
+	b.Run(tc.name+"/server", func(b *testing.B) {
+		s := newBenchServer(b, opts)
+		s.call(b, tc.tool, tc.args(-1)) // warm caches (organization id, flavour)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			s.call(b, tc.tool, tc.args(i))
+		}
+	})
+	b.Run(tc.name+"/emulator", func(b *testing.B) {
+		s := newBenchServer(b, opts)
+		s.call(b, tc.tool, tc.args(-1))
+		reqs := s.rec.record(func() { s.call(b, tc.tool, tc.args(-2)) })
+		if len(reqs) == 0 {
+			b.Fatalf("%s sent no upstream request to replay", tc.tool)
+		}
+		b.ReportMetric(float64(len(reqs)), "upstream-req/op")
+		hc := &http.Client{Transport: http.DefaultTransport}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			replay(b, hc, reqs)
+		}
+	})
+}
+
+func BenchmarkReadTool(b *testing.B) {
+	for _, tc := range []toolCase{
+		{"whoami", "whoami", func(int) map[string]any { return map[string]any{} }},
+		{"list_org_members", "list_org_members", func(int) map[string]any { return map[string]any{"limit": 50} }},
+		{"get_roles", "get_roles", func(int) map[string]any { return map[string]any{"limit": 50} }},
+	} {
+		benchTool(b, servertest.Options{}, tc)
+	}
+}
+
+func BenchmarkWriteTool(b *testing.B) {
+	opts := servertest.Options{AllowWrites: true, Elicit: servertest.Accept}
+	for _, tc := range []toolCase{
+		{"create_cloud_api_key-dry_run", "create_cloud_api_key", func(int) map[string]any {
+			return map[string]any{"description": "bench", "expiration": "1d", "dry_run": true,
+				"roles": []any{map[string]any{"scope": "project", "role": "viewer", "project_type": "elasticsearch", "all": true}}}
+		}},
+		{"put_role", "put_role", func(i int) map[string]any {
+			return map[string]any{"name": fmt.Sprintf("bench-put-%d", i+2),
+				"indices": []any{map[string]any{"names": []any{"logs-*"}, "privileges": []any{"read"}}}}
+		}},
+	} {
+		benchTool(b, opts, tc)
+	}
+}
+
+// BenchmarkToolsList measures tools/list per configuration and reports its
+// size: bytes, estimated tokens (bytes/4) and the mean per tool, including
+// input and output schemas and annotations.
+func BenchmarkToolsList(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opts servertest.Options
+	}{
+		{"read-only", servertest.Options{}},
+		{"read-write", servertest.Options{AllowWrites: true}},
+		{"all", servertest.Options{AllowWrites: true, AllowDestructive: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newBenchServer(b, c.opts)
+			ctx := context.Background()
+			list, err := s.client.ListTools(ctx, mcp.ListToolsRequest{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			raw, err := json.Marshal(list.Tools)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := len(list.Tools)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.client.ListTools(ctx, mcp.ListToolsRequest{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(n), "tools")
+			b.ReportMetric(float64(len(raw)), "bytes")
+			b.ReportMetric(float64(len(raw))/4, "est-tokens")
+			b.ReportMetric(float64(len(raw))/float64(n), "bytes/tool")
+		})
+	}
+}

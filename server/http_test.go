@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,9 +21,13 @@ import (
 const testToken = "test-token-for-http-transport"
 
 // startHTTP serves a sandboxed server over HTTP on a free loopback port.
-func startHTTP(t *testing.T, token string) (*servertest.Harness, *server.HTTPServer) {
+func startHTTP(t *testing.T, token string, opts ...servertest.Options) (*servertest.Harness, *server.HTTPServer) {
 	t.Helper()
-	h := servertest.New(t, servertest.Options{})
+	var o servertest.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	h := servertest.New(t, o)
 	hs, err := h.Server.ListenHTTPWith(server.HTTPConfig{Listen: "127.0.0.1:0", Token: token, MaxBodyBytes: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
@@ -193,5 +198,62 @@ func TestHTTPLegacySSEClientWithToken(t *testing.T) {
 	res := servertest.CallTool(t, c, "whoami", map[string]any{})
 	if res.IsError {
 		t.Fatal(servertest.Text(res))
+	}
+}
+
+type urlElicitations struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (u *urlElicitations) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if req.Params.Mode == mcp.ElicitationModeURL {
+		u.urls = append(u.urls, req.Params.URL)
+	}
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}}, nil
+}
+
+// Over HTTP a new secret becomes a one-time link; a client that supports
+// URL-mode elicitation is also shown the link directly, so the person can
+// open it without the model relaying it.
+func TestHTTPSecretLinkOfferedThroughURLElicitation(t *testing.T) {
+	_, hs := startHTTP(t, testToken, servertest.Options{AllowWrites: true})
+	seen := &urlElicitations{}
+	c, err := client.NewStreamableHttpClient(hs.BaseURL+"/mcp",
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}), transport.WithContinuousListening())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = client.NewClient(c.GetTransport(), client.WithElicitationHandler(seen), client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ir mcp.InitializeRequest
+	ir.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	ir.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
+	ir.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{URL: &struct{}{}}
+	if _, err := c.Initialize(ctx, ir); err != nil {
+		t.Fatal(err)
+	}
+	res := servertest.CallTool(t, c, "create_user", map[string]any{"username": "url-mode-user", "roles": []any{"viewer"}})
+	if res.IsError {
+		t.Fatal(servertest.Text(res))
+	}
+	seen.mu.Lock()
+	urls := append([]string(nil), seen.urls...)
+	seen.mu.Unlock()
+	if len(urls) != 1 || !strings.Contains(urls[0], "/secrets/") {
+		t.Fatalf("URL elicitations seen: %v", urls)
+	}
+	if !strings.Contains(servertest.Text(res), urls[0]) {
+		t.Fatalf("the result should name the same link: %s", servertest.Text(res))
+	}
+	if status, _, body := do(t, http.MethodGet, urls[0], map[string]string{"Authorization": "Bearer " + testToken}, nil); status != http.StatusOK || !strings.Contains(body, "secret") {
+		t.Fatalf("offered link: %d", status)
 	}
 }

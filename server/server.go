@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
@@ -160,6 +161,7 @@ func (s *Server) handlerFor(t tools.Tool) mcpserver.ToolHandlerFunc {
 			Request:   req,
 			CanElicit: clientCanElicit(ctx),
 			Sink:      s.sinkFor(ctx),
+			OfferLink: s.offerLink,
 		})
 		if prompt, ok := tools.AsInputRequest(err); ok {
 			return prompt, nil
@@ -187,6 +189,36 @@ func structuredResult(out any) (*mcp.CallToolResult, error) {
 	v = tools.DropNulls(v)
 	b, _ = json.Marshal(v)
 	return mcp.NewToolResultStructured(v, string(b)), nil
+}
+
+// offerLink shows a one-time secret link to the person through URL-mode
+// elicitation, where the client supports it: the link then reaches the
+// person without passing through the model at all. It is best effort (the
+// result names the link anyway) and waits a bounded time for the answer.
+// Session-era clients only: the 2026-07-28 protocol has no server-initiated
+// requests, and repeating the call to deliver the answer would create a
+// second secret.
+func (s *Server) offerLink(ctx context.Context, ref redact.Ref, label string) {
+	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		return
+	}
+	sess, ok := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithClientInfo)
+	if !ok {
+		return
+	}
+	if caps := sess.GetClientCapabilities(); caps.Elicitation == nil || caps.Elicitation.URL == nil {
+		return
+	}
+	wait, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	id := fmt.Sprintf("secret-%d", time.Now().UnixNano())
+	res, err := s.MCP.RequestURLElicitation(wait, sess, id, ref.Location,
+		"Open this one-time link to collect the "+label+". It works once and expires; store the secret in your vault.")
+	if err != nil {
+		s.logger.Info("secret link not offered through the client", "reason", err.Error())
+		return
+	}
+	s.logger.Info("secret link offered through the client", "answer", string(res.Action))
 }
 
 // clientCanElicit reports whether the client declared the elicitation

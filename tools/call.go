@@ -24,6 +24,7 @@ type Call struct {
 	recorder   *recorder
 	info       *CallInfo
 	sink       redact.Sink
+	offerLink  func(ctx context.Context, ref redact.Ref, label string)
 }
 
 // CallOptions are what the server knows about a call that the tool does not.
@@ -31,13 +32,16 @@ type CallOptions struct {
 	Request   mcp.CallToolRequest
 	CanElicit bool        // the client declared the elicitation capability
 	Sink      redact.Sink // where withheld secrets go for this transport
+	// OfferLink, when set, shows a one-time secret link to the person
+	// through the client (URL-mode elicitation), in addition to the result.
+	OfferLink func(ctx context.Context, ref redact.Ref, label string)
 }
 
 // Invoke runs a tool for one request. It returns either the tool's output,
 // an error for the agent, or (through AsInputRequest) a confirmation prompt.
 func (t Tool) Invoke(ctx context.Context, env *Env, opts CallOptions) (any, error) {
 	args := opts.Request.GetArguments()
-	c := &Call{Env: env, Tool: t, req: opts.Request, canElicit: opts.CanElicit, sink: opts.Sink, info: InfoFromContext(ctx)}
+	c := &Call{Env: env, Tool: t, req: opts.Request, canElicit: opts.CanElicit, sink: opts.Sink, offerLink: opts.OfferLink, info: InfoFromContext(ctx)}
 	if v, ok := args[argDryRun]; ok {
 		b, isBool := v.(bool)
 		if !isBool {
@@ -90,6 +94,9 @@ func (c *Call) Withhold(ctx context.Context, s redact.Secret) (*redact.Ref, erro
 	ref, err := c.sink.Put(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("store the secret for the person: %w", err)
+	}
+	if ref.Kind == "link" && c.offerLink != nil {
+		c.offerLink(ctx, ref, s.Label)
 	}
 	return &ref, nil
 }

@@ -28,6 +28,9 @@ type Options struct {
 	// Elasticsearch roles to the demo seed (for benchmarks such as a
 	// 10,000-member organization).
 	ExtraMembers, ExtraRoles int
+	// CloudRateLimit is the Cloud API emulator's per-key quota per minute:
+	// 0 keeps its default, negative disables it (for throughput benchmarks).
+	CloudRateLimit int
 }
 
 // Sandbox is the three emulators seeded with the demo organization, served on
@@ -84,7 +87,7 @@ func Start(opts Options) (*Sandbox, error) {
 		return nil, err
 	}
 	s.CloudURL = "http://" + cloudLn.Addr().String()
-	s.Cloud = cloudemu.New(cloudemu.Options{ProjectEndpoints: s.projectEndpoints})
+	s.Cloud = cloudemu.New(cloudemu.Options{ProjectEndpoints: s.projectEndpoints, RateLimit: opts.CloudRateLimit})
 	s.serve(cloudLn, withAdmin(s.Cloud, s.Cloud.Faults()))
 	s.CloudSeed = s.Cloud.SeedDemo()
 	if opts.ExtraMembers > 0 {

@@ -135,6 +135,11 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 		if opts.ExtraRoles, err = envInt("EAM_SANDBOX_EXTRA_ROLES"); err != nil {
 			return nil, err
 		}
+		if v := os.Getenv("EAM_SANDBOX_CLOUD_RATE_LIMIT"); v == "off" {
+			opts.CloudRateLimit = -1
+		} else if opts.CloudRateLimit, err = envInt("EAM_SANDBOX_CLOUD_RATE_LIMIT"); err != nil {
+			return nil, err
+		}
 		sb, err := sandbox.Start(opts)
 		if err != nil {
 			return nil, err

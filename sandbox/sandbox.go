@@ -141,12 +141,41 @@ func (s *Sandbox) projectFor(projectType, projectID string) *Project {
 		ExternalAuth: s.cloudKeyAuth(projectType, projectID),
 	})
 	p.Seed = p.Cluster.SeedDemo()
+	if err := addProjectRoles(p.Cluster); err != nil {
+		return nil
+	}
 	var err error
 	if p.ElasticsearchURL, p.KibanaURL, err = s.serveCluster(p.Cluster); err != nil {
 		return nil
 	}
 	s.projects[projectID] = p
 	return p
+}
+
+// projectRoles are roles a Serverless project has that the emulated cluster
+// lacks: the predefined admin and developer roles (viewer and editor are
+// built in), and the custom roles the Cloud API lists for every demo project,
+// so that a Cloud key's application_roles resolve to real privileges.
+var projectRoles = map[string]string{
+	"admin": `{"description":"Serverless predefined role: full access to the project","cluster":["all"],
+		"indices":[{"names":["*"],"privileges":["all"]}],
+		"applications":[{"application":"kibana-.kibana","privileges":["all"],"resources":["*"]}]}`,
+	"developer": `{"description":"Serverless predefined role: build search applications","cluster":["monitor","manage_index_templates","manage_ingest_pipelines","manage_own_api_key"],
+		"indices":[{"names":["*"],"privileges":["all"]}],
+		"applications":[{"application":"kibana-.kibana","privileges":["all"],"resources":["space:default"]}]}`,
+	"dashboard-viewer": `{"description":"Read-only access to dashboards","cluster":[],
+		"indices":[{"names":["logs-*","metrics-*"],"privileges":["read","view_index_metadata"]}],
+		"applications":[{"application":"kibana-.kibana","privileges":["feature_dashboard.read"],"resources":["space:default"]}]}`,
+	"logs-reader": `{"description":"Read access to logs-* indices","indices":[{"names":["logs-*"],"privileges":["read","view_index_metadata"]}]}`,
+}
+
+func addProjectRoles(c *stackemu.Cluster) error {
+	for name, body := range projectRoles {
+		if err := c.PutRoleJSON(name, []byte(body)); err != nil {
+			return fmt.Errorf("project role %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // cloudKeyAuth lets a project's Elasticsearch accept Cloud API keys: a key

@@ -134,3 +134,30 @@ func TestStartRefusesBadOptions(t *testing.T) {
 		t.Error("unknown flavour accepted")
 	}
 }
+
+// A Cloud key's application_roles must resolve to real privileges in the
+// project: the owner key's organization-wide "admin" can manage security.
+func TestCloudKeyStackAccessHasPrivileges(t *testing.T) {
+	sb, err := Start(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	search := sb.Project(sb.CloudSeed.Projects["elasticsearch"].ID)
+	for key, want := range map[string]bool{sb.CloudSeed.OwnerAPIKey: true, sb.CloudSeed.MemberAPIKey: false} {
+		req, _ := http.NewRequest(http.MethodPost, search.ElasticsearchURL+"/_security/user/_has_privileges",
+			strings.NewReader(`{"cluster":["manage_security"]}`))
+		req.Header.Set("Authorization", "ApiKey "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || body["has_all_requested"] != want {
+			t.Errorf("manage_security for a key that should have it=%v: %d %v", want, resp.StatusCode, body)
+		}
+	}
+}

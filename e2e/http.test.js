@@ -60,7 +60,7 @@ describe('streamable HTTP with a bearer token', () => {
     assert.equal(info.name, 'elastic-access-mcp');
     if (expectedVersion) assert.equal(info.version, expectedVersion);
     const tools = await s.tools();
-    await s.requireTools('whoami', 'list_org_members', 'create_cloud_api_key', 'remove_org_members');
+    await s.requireTools('whoami', 'list_org_members', 'get_roles', 'create_cloud_api_key', 'create_user', 'remove_org_members');
     for (const t of tools) {
       const a = t.annotations ?? {};
       for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint']) {
@@ -69,6 +69,8 @@ describe('streamable HTTP with a bearer token', () => {
     }
     const who = await s.callOK('whoami');
     assert.equal(who.safety_tier, 'read-write-destructive');
+    const roles = await s.callOK('get_roles', {});
+    assert.ok(Array.isArray(roles.roles) && roles.roles.length > 0, 'the demo cluster has roles');
     const members = await s.callOK('list_org_members', { limit: 500 });
     assert.equal(members.members.length, members.total);
     assert.ok(members.members.some((m) => m.email === 'alice@example.com'));
@@ -104,6 +106,22 @@ describe('streamable HTTP with a bearer token', () => {
 
     const keys = await s.callOK('list_cloud_api_keys');
     assert.ok(keys.keys.some((k) => k.id === out.cloud_key.id));
+  });
+
+  test('create_user: the generated password is behind a one-time link', async () => {
+    const s = await connect();
+    await s.requireTools('create_user');
+    const out = await s.callOK('create_user', { username: 'e2e-http-bob', roles: ['viewer'] });
+    const refs = secretRefs(out);
+    assert.equal(refs.length, 1, JSON.stringify(out));
+    assert.equal(refs[0].kind, 'link');
+    const auth = { headers: { Authorization: `Bearer ${srv.token}` } };
+    const first = await fetch(refs[0].location, auth);
+    assert.equal(first.status, 200);
+    const secrets = secretsFromDocument(await first.json());
+    assert.ok(secrets[0].length >= 20);
+    issued.push(...secrets);
+    assert.equal((await fetch(refs[0].location, auth)).status, 404, 'the link works once');
   });
 
   test('remove_org_members over HTTP: elicitation decline, then accept', async () => {

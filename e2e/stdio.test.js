@@ -180,3 +180,71 @@ describe('stdio, destructive with elicitation', () => {
     }
   });
 });
+
+describe('stdio, Elasticsearch roles and users', () => {
+  test('put_role, get_roles, create_user with the password out of band, delete_roles with elicitation', async () => {
+    const s = await startStdio({ flags: ['--allow-destructive'], elicit: true });
+    const prompts = [];
+    s.elicitAnswer = (req) => { prompts.push(req.params.message); return accept(); };
+    try {
+      await s.requireTools('get_roles', 'put_role', 'create_user', 'delete_roles');
+
+      const put = await s.callOK('put_role', {
+        name: 'e2e-logs-reader',
+        description: 'E2E Logs Reader',
+        indices: [{ names: ['logs-*'], privileges: ['read', 'view_index_metadata'] }],
+      });
+      assert.equal(put.created, true, JSON.stringify(put));
+      const got = await s.callOK('get_roles', { names: ['e2e-logs-reader'] });
+      assert.equal(got.roles.length, 1, JSON.stringify(got));
+      assert.equal(got.roles[0].name, 'e2e-logs-reader');
+      assert.deepEqual(got.roles[0].indices?.[0]?.names, ['logs-*']);
+
+      const user = await s.callOK('create_user', { username: 'e2e-alice', roles: ['e2e-logs-reader'] });
+      const refs = secretRefs(user);
+      assert.equal(refs.length, 1, `one secret reference: ${JSON.stringify(user)}`);
+      assert.equal(refs[0].kind, 'file');
+      assert.equal(statSync(refs[0].location).mode & 0o777, 0o600);
+      const secrets = secretsFromDocument(JSON.parse(readFileSync(refs[0].location, 'utf8')));
+      const password = secrets[0];
+      assert.ok(password.length >= 20, 'a generated password has at least 20 characters');
+
+      // The password in the file is the user's real password: the sandbox's
+      // Elasticsearch accepts it.
+      const esURL = sandboxURL(s.stderr(), 'elasticsearch');
+      const auth = await fetch(`${esURL}/_security/_authenticate`, {
+        headers: { Authorization: 'Basic ' + Buffer.from(`e2e-alice:${password}`).toString('base64') },
+      });
+      assert.equal(auth.status, 200, 'the generated password authenticates');
+      assert.equal((await auth.json()).username, 'e2e-alice');
+
+      const before = prompts.length;
+      s.elicitAnswer = (req) => { prompts.push(req.params.message); return decline(); };
+      const declined = await s.call('delete_roles', { names: ['e2e-logs-reader'] });
+      assert.equal(declined.isError, true, textOf(declined));
+      assert.equal(prompts.length, before + 1, 'delete_roles asked the person');
+      assert.match(prompts.at(-1), /e2e-logs-reader/);
+      assert.equal((await s.callOK('get_roles', { names: ['e2e-logs-reader'] })).roles.length, 1, 'the role survived a declined deletion');
+
+      s.elicitAnswer = (req) => { prompts.push(req.params.message); return accept(); };
+      const deleted = await s.callOK('delete_roles', { names: ['e2e-logs-reader'] });
+      assert.deepEqual(deleted.deleted, ['e2e-logs-reader']);
+      const after = await s.call('get_roles', { names: ['e2e-logs-reader'] });
+      assert.ok(after.isError || after.structuredContent.roles.length === 0, `the role is gone: ${textOf(after)}`);
+
+      assertNothingLeaked(s, secrets);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+// sandboxURL reads an emulator's address from the server's start-up log.
+function sandboxURL(stderr, which) {
+  for (const line of stderr.split('\n')) {
+    if (!line.includes('sandbox mode')) continue;
+    const url = JSON.parse(line)[which];
+    if (url) return url;
+  }
+  assert.fail(`no ${which} address in the sandbox start-up line:\n${stderr}`);
+}

@@ -417,25 +417,11 @@ func deleteRoleMappingsTool() Tool {
 		if len(todo) == 0 {
 			return out, nil
 		}
-		for _, n := range todo {
-			c.Target("role_mapping:" + n)
-		}
-		if err := c.Confirm(ctx, Confirmation{Target: "role_mappings:" + strings.Join(todo, ","),
-			Message: fmt.Sprintf("Delete role mapping(s) %s on %s? Users matched by them lose those roles at their next login.", strings.Join(desc, "; "), t.Label())}); err != nil {
+		msg := fmt.Sprintf("Delete role mapping(s) %s on %s? Users matched by them lose those roles at their next login.", strings.Join(desc, "; "), t.Label())
+		deleted, notFound, err := t.deleteNames(ctx, c, "role_mapping", todo, msg, t.ES.DeleteRoleMapping)
+		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
+		if err != nil {
 			return out, err
-		}
-		var done []string
-		for _, n := range todo {
-			found, err := t.ES.DeleteRoleMapping(ctx, n)
-			if err != nil {
-				return out, PartialFailure(t.fail(err), done)
-			}
-			if !found {
-				out.NotFound = append(out.NotFound, n)
-				continue
-			}
-			out.Deleted = append(out.Deleted, n)
-			done = append(done, "deleted role mapping "+n)
 		}
 		return out, nil
 	})

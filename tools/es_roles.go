@@ -358,9 +358,6 @@ func deleteRolesTool() Tool {
 		if len(todo) == 0 {
 			return out, nil
 		}
-		for _, n := range todo {
-			c.Target("role:" + n)
-		}
 		if t.flavor(ctx) != esapi.FlavorServerless {
 			if users, err := t.ES.GetUsers(ctx); err == nil {
 				for _, un := range esapi.SortedKeys(users) {
@@ -376,21 +373,10 @@ func deleteRolesTool() Tool {
 		if len(out.StillAssigned) > 0 {
 			msg += "; still used by " + strings.Join(out.StillAssigned, ", ")
 		}
-		if err := c.Confirm(ctx, Confirmation{Target: "roles:" + strings.Join(todo, ","), Message: msg + ". This cannot be undone."}); err != nil {
+		deleted, notFound, err := t.deleteNames(ctx, c, "role", todo, msg+". This cannot be undone.", t.ES.DeleteRole)
+		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
+		if err != nil {
 			return out, err
-		}
-		var done []string
-		for _, n := range todo {
-			found, err := t.ES.DeleteRole(ctx, n)
-			if err != nil {
-				return out, PartialFailure(t.fail(err), done)
-			}
-			if !found && !c.DryRun() {
-				out.NotFound = append(out.NotFound, n)
-				continue
-			}
-			out.Deleted = append(out.Deleted, n)
-			done = append(done, "deleted role "+n)
 		}
 		if len(out.StillAssigned) > 0 {
 			out.Warn("users still name the deleted roles; the names grant nothing now. Remove them with update_user remove_roles if they will not be recreated")

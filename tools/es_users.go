@@ -611,25 +611,11 @@ func deleteUsersTool() Tool {
 		if len(todo) == 0 {
 			return out, nil
 		}
-		for _, n := range todo {
-			c.Target("user:" + n)
-		}
-		if err := c.Confirm(ctx, Confirmation{Target: "users:" + strings.Join(todo, ","),
-			Message: fmt.Sprintf("Delete user(s) %s on %s? This cannot be undone; disabling (set_user_enabled) would keep the audit trail.", strings.Join(todo, ", "), t.Label())}); err != nil {
+		msg := fmt.Sprintf("Delete user(s) %s on %s? This cannot be undone; disabling (set_user_enabled) would keep the audit trail.", strings.Join(todo, ", "), t.Label())
+		deleted, notFound, err := t.deleteNames(ctx, c, "user", todo, msg, t.ES.DeleteUser)
+		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
+		if err != nil {
 			return out, err
-		}
-		var done []string
-		for _, n := range todo {
-			found, err := t.ES.DeleteUser(ctx, n)
-			if err != nil {
-				return out, PartialFailure(t.fail(err), done)
-			}
-			if !found {
-				out.NotFound = append(out.NotFound, n)
-				continue
-			}
-			out.Deleted = append(out.Deleted, n)
-			done = append(done, "deleted user "+n)
 		}
 		return out, nil
 	})

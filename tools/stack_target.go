@@ -317,3 +317,31 @@ func sameHost(a, b string) bool {
 	ub, err2 := url.Parse(b)
 	return err1 == nil && err2 == nil && strings.EqualFold(ua.Host, ub.Host)
 }
+
+// deleteNames asks the person to approve deleting names (of one kind:
+// "role", "user", "role_mapping"), then deletes them in order. A failure
+// reports the deletions already made; a name that disappeared meanwhile is
+// reported as not found (in a dry run nothing is sent, so nothing is).
+func (t *StackTarget) deleteNames(ctx context.Context, c *Call, kind string, names []string, message string,
+	del func(context.Context, string) (bool, error)) (deleted, notFound []string, err error) {
+	for _, n := range names {
+		c.Target(kind + ":" + n)
+	}
+	if err := c.Confirm(ctx, Confirmation{Target: kind + "s:" + strings.Join(names, ","), Message: message}); err != nil {
+		return nil, nil, err
+	}
+	var done []string
+	for _, n := range names {
+		found, err := del(ctx, n)
+		if err != nil {
+			return deleted, notFound, PartialFailure(t.fail(err), done)
+		}
+		if !found && !c.DryRun() {
+			notFound = append(notFound, n)
+			continue
+		}
+		deleted = append(deleted, n)
+		done = append(done, "deleted "+strings.ReplaceAll(kind, "_", " ")+" "+n)
+	}
+	return deleted, notFound, nil
+}

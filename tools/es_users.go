@@ -294,28 +294,9 @@ func updateUserTool() Tool {
 		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
 			return out, err
 		}
-		if esIsReservedUser(in.Username, nil) {
-			return out, esRefuseReserved(in.Username)
-		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
+		t, ctx, cur, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users, or create the user with create_user")
 		if err != nil {
 			return out, err
-		}
-		c.Target("user:" + in.Username)
-		if err := t.requireStack(ctx, "Native users"); err != nil {
-			return out, err
-		}
-		users, err := t.ES.GetUsers(ctx, in.Username)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		cur, ok := users[in.Username]
-		if !ok {
-			return out, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: user %s does not exist.", in.Username),
-				Next: "check the name with get_users, or create the user with create_user"}
-		}
-		if esIsReservedUser(in.Username, &cur) {
-			return out, esRefuseReserved(in.Username)
 		}
 		roles := slices.Clone(cur.Roles)
 		if len(in.SetRoles) > 0 {
@@ -432,27 +413,9 @@ func setUserEnabledTool() Tool {
 			"the user it runs as. Self-managed and Elastic Cloud Hosted only.",
 	}, func(ctx context.Context, c *Call, in SetUserEnabledInput) (SetUserEnabledOutput, error) {
 		out := SetUserEnabledOutput{Username: in.Username, Enabled: in.Enabled}
-		if esIsReservedUser(in.Username, nil) {
-			return out, esRefuseReserved(in.Username)
-		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
+		t, ctx, cur, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users")
 		if err != nil {
 			return out, err
-		}
-		c.Target("user:" + in.Username)
-		if err := t.requireStack(ctx, "Native users"); err != nil {
-			return out, err
-		}
-		users, err := t.ES.GetUsers(ctx, in.Username)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		cur, ok := users[in.Username]
-		if !ok {
-			return out, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: user %s does not exist.", in.Username), Next: "check the name with get_users"}
-		}
-		if esIsReservedUser(in.Username, &cur) {
-			return out, esRefuseReserved(in.Username)
 		}
 		if cur.Enabled == in.Enabled {
 			return out, nil
@@ -498,27 +461,9 @@ func resetUserPasswordTool() Tool {
 			"the server runs as. Self-managed and Elastic Cloud Hosted only.",
 	}, func(ctx context.Context, c *Call, in ResetUserPasswordInput) (ResetUserPasswordOutput, error) {
 		out := ResetUserPasswordOutput{Username: in.Username}
-		if esIsReservedUser(in.Username, nil) {
-			return out, esRefuseReserved(in.Username)
-		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
+		t, ctx, _, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users")
 		if err != nil {
 			return out, err
-		}
-		c.Target("user:" + in.Username)
-		if err := t.requireStack(ctx, "Native users"); err != nil {
-			return out, err
-		}
-		users, err := t.ES.GetUsers(ctx, in.Username)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		cur, ok := users[in.Username]
-		if !ok {
-			return out, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: user %s does not exist.", in.Username), Next: "check the name with get_users"}
-		}
-		if esIsReservedUser(in.Username, &cur) {
-			return out, esRefuseReserved(in.Username)
 		}
 		if me, err := t.ES.Authenticate(ctx); err == nil && me.Username == in.Username && me.AuthenticationType != "api_key" {
 			return out, Refused("change the server's own password outside this server, then update its configuration", "%s is the user this server runs as.", in.Username)
@@ -619,4 +564,33 @@ func deleteUsersTool() Tool {
 		}
 		return out, nil
 	})
+}
+
+// esExistingUser starts every tool that changes one native user: it refuses
+// reserved users, resolves the target (which must have native users), and
+// reads the user, which must exist. next is the advice when it does not.
+func esExistingUser(ctx context.Context, c *Call, project, username, next string) (*StackTarget, context.Context, esapi.User, error) {
+	if esIsReservedUser(username, nil) {
+		return nil, ctx, esapi.User{}, esRefuseReserved(username)
+	}
+	t, ctx, err := esTarget(ctx, c, project)
+	if err != nil {
+		return nil, ctx, esapi.User{}, err
+	}
+	c.Target("user:" + username)
+	if err := t.requireStack(ctx, "Native users"); err != nil {
+		return nil, ctx, esapi.User{}, err
+	}
+	users, err := t.ES.GetUsers(ctx, username)
+	if err != nil {
+		return nil, ctx, esapi.User{}, t.fail(err)
+	}
+	cur, ok := users[username]
+	if !ok {
+		return nil, ctx, esapi.User{}, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: user %s does not exist.", username), Next: next}
+	}
+	if esIsReservedUser(username, &cur) {
+		return nil, ctx, esapi.User{}, esRefuseReserved(username)
+	}
+	return t, ctx, cur, nil
 }

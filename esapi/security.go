@@ -205,6 +205,21 @@ func (l *StringList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// getNamed reads security objects by name (all of them when names is empty)
+// from a GET endpoint that answers {name: object}. A 404 means none of the
+// names exist, so missing names are simply absent from the map.
+func getNamed[T any](ctx context.Context, c *Client, base string, names []string) (map[string]T, error) {
+	p := base
+	if len(names) > 0 {
+		p += "/" + NameList(names)
+	}
+	out := map[string]T{}
+	if _, err := c.DoAllow404(ctx, http.MethodGet, p, nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IsReserved reports whether a role or user carries metadata._reserved.
 func IsReserved(metadata map[string]any) bool {
 	v, _ := metadata["_reserved"].(bool)
@@ -214,15 +229,7 @@ func IsReserved(metadata map[string]any) bool {
 // GetRoles returns the named roles, or all (built-in included) when names
 // is empty. Missing names are simply absent from the map.
 func (c *Client) GetRoles(ctx context.Context, names ...string) (map[string]RoleDescriptor, error) {
-	p := "/_security/role"
-	if len(names) > 0 {
-		p += "/" + NameList(names)
-	}
-	out := map[string]RoleDescriptor{}
-	if _, err := c.DoAllow404(ctx, http.MethodGet, p, nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getNamed[RoleDescriptor](ctx, c, "/_security/role", names)
 }
 
 // PutRole creates or replaces a role. created is false when a role was
@@ -268,15 +275,7 @@ type PutUserBody struct {
 
 // GetUsers returns the named users, or all when names is empty.
 func (c *Client) GetUsers(ctx context.Context, names ...string) (map[string]User, error) {
-	p := "/_security/user"
-	if len(names) > 0 {
-		p += "/" + NameList(names)
-	}
-	out := map[string]User{}
-	if _, err := c.DoAllow404(ctx, http.MethodGet, p, nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getNamed[User](ctx, c, "/_security/user", names)
 }
 
 // PutUser creates or updates a user.
@@ -332,15 +331,7 @@ type RoleTemplate struct {
 
 // GetRoleMappings returns the named mappings, or all when names is empty.
 func (c *Client) GetRoleMappings(ctx context.Context, names ...string) (map[string]RoleMapping, error) {
-	p := "/_security/role_mapping"
-	if len(names) > 0 {
-		p += "/" + NameList(names)
-	}
-	out := map[string]RoleMapping{}
-	if _, err := c.DoAllow404(ctx, http.MethodGet, p, nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getNamed[RoleMapping](ctx, c, "/_security/role_mapping", names)
 }
 
 // PutRoleMapping creates or replaces a role mapping.

@@ -55,11 +55,19 @@ func (s *Server) redactMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.Tool
 func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToolResult) *mcp.CallToolResult {
 	r := redact.Default()
 	if res.StructuredContent != nil {
-		v := toJSONValue(res.StructuredContent)
-		red, found := r.Value(v)
-		if len(found) > 0 {
-			red = s.sinkFound(ctx, tool, v, found)
+		v := res.StructuredContent
+		switch v.(type) {
+		case map[string]any, []any: // already plain JSON values (structuredResult)
+		default:
+			v = toJSONValue(v)
 		}
+		red, found := r.Value(v)
+		if len(found) == 0 {
+			// Nothing to withhold; the text is the same JSON, so it is clean too.
+			res.StructuredContent = v
+			return res
+		}
+		red = s.sinkFound(ctx, tool, v, found)
 		res.StructuredContent = red
 		b, _ := json.Marshal(red)
 		replaced := false

@@ -186,8 +186,9 @@ func structuredResult(out any) (*mcp.CallToolResult, error) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return nil, fmt.Errorf("encode result: %w", err)
 	}
-	v = tools.DropNulls(v)
-	b, _ = json.Marshal(v)
+	if tools.DropNulls(v) {
+		b, _ = json.Marshal(v)
+	}
 	return mcp.NewToolResultStructured(v, string(b)), nil
 }
 

@@ -83,14 +83,14 @@ func TestValidationMessagesNameTheArgument(t *testing.T) {
 func TestSchemasHaveNoUnionTypesAndRejectUnknownKeys(t *testing.T) {
 	tool := sampleTool(echo)
 	var in map[string]any
-	if err := json.Unmarshal(tool.InputSchema, &in); err != nil {
+	if err := json.Unmarshal(tool.InputSchema(), &in); err != nil {
 		t.Fatal(err)
 	}
 	if in["additionalProperties"] != false {
-		t.Fatalf("input schema accepts unknown keys: %s", tool.InputSchema)
+		t.Fatalf("input schema accepts unknown keys: %s", tool.InputSchema())
 	}
-	if strings.Contains(string(tool.InputSchema), `"type":[`) || strings.Contains(string(tool.OutputSchema), `"type":[`) {
-		t.Fatalf("union type in schema:\n%s\n%s", tool.InputSchema, tool.OutputSchema)
+	if strings.Contains(string(tool.InputSchema()), `"type":[`) || strings.Contains(string(tool.OutputSchema()), `"type":[`) {
+		t.Fatalf("union type in schema:\n%s\n%s", tool.InputSchema(), tool.OutputSchema())
 	}
 	props := in["properties"].(map[string]any)
 	if _, ok := props["dry_run"]; !ok {
@@ -100,7 +100,7 @@ func TestSchemasHaveNoUnionTypesAndRejectUnknownKeys(t *testing.T) {
 		t.Fatalf("required = %v, want [email]", in["required"])
 	}
 	readTool := Define(Spec{Name: "r", Tier: Read}, func(context.Context, *Call, sampleIn) (sampleOut, error) { return sampleOut{}, nil })
-	if strings.Contains(string(readTool.InputSchema), "dry_run") {
+	if strings.Contains(string(readTool.InputSchema()), "dry_run") {
 		t.Fatal("read tool offers dry_run")
 	}
 }

@@ -74,23 +74,29 @@ func dropRequired(node any) {
 }
 
 // DropNulls removes null members from objects, recursively, matching the
-// output schemas (see dropRequired).
-func DropNulls(v any) any {
+// output schemas (see dropRequired). It reports whether it removed any.
+func DropNulls(v any) bool {
+	dropped := false
 	switch n := v.(type) {
 	case map[string]any:
 		for k, val := range n {
 			if val == nil {
 				delete(n, k)
+				dropped = true
 				continue
 			}
-			n[k] = DropNulls(val)
+			if DropNulls(val) {
+				dropped = true
+			}
 		}
 	case []any:
-		for i, val := range n {
-			n[i] = DropNulls(val)
+		for _, val := range n {
+			if DropNulls(val) {
+				dropped = true
+			}
 		}
 	}
-	return v
+	return dropped
 }
 
 // WithConfirmArgument returns a copy of an input schema with the `confirm`

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -89,12 +90,30 @@ type Spec struct {
 // Tool is one registered tool: its MCP declaration and its handler.
 type Tool struct {
 	Spec
-	InputSchema  json.RawMessage
-	OutputSchema json.RawMessage
-	// inputKeys lists the accepted argument names, for friendly errors.
-	inputKeys []string
-	run       func(ctx context.Context, c *Call, args map[string]any) (any, error)
+	// schema is generated on first use: reflecting 31 input and output types
+	// costs about 20 ms, which a server that registers only some tools (the
+	// read-only default, a single plane) should not pay before it can answer.
+	schema *lazySchema
+	run    func(ctx context.Context, c *Call, args map[string]any) (any, error)
 }
+
+type lazySchema struct {
+	once    sync.Once
+	gen     func() (in, out json.RawMessage, keys []string)
+	in, out json.RawMessage
+	keys    []string // accepted argument names, for friendly errors
+}
+
+func (l *lazySchema) get() *lazySchema {
+	l.once.Do(func() { l.in, l.out, l.keys = l.gen() })
+	return l
+}
+
+// InputSchema is the tool's published input schema.
+func (t Tool) InputSchema() json.RawMessage { return t.schema.get().in }
+
+// OutputSchema is the tool's published output schema.
+func (t Tool) OutputSchema() json.RawMessage { return t.schema.get().out }
 
 // Handler is the shape of every tool's code. The Call gives access to the
 // upstream clients and to the shared safety machinery.
@@ -109,16 +128,16 @@ type Handler[In, Out any] func(ctx context.Context, c *Call, in In) (Out, error)
 // for confirmation get `confirm` when the operator chose --confirm=param;
 // both are handled here, not by the tool.
 func Define[In, Out any](spec Spec, h Handler[In, Out]) Tool {
-	in, keys := inputSchemaFor[In](spec.Tier)
-	out := outputSchemaFor[Out]()
+	schema := &lazySchema{gen: func() (json.RawMessage, json.RawMessage, []string) {
+		in, keys := inputSchemaFor[In](spec.Tier)
+		return in, outputSchemaFor[Out](), keys
+	}}
 	return Tool{
-		Spec:         spec,
-		InputSchema:  in,
-		OutputSchema: out,
-		inputKeys:    keys,
+		Spec:   spec,
+		schema: schema,
 		run: func(ctx context.Context, c *Call, args map[string]any) (any, error) {
 			var v In
-			if err := decodeArgs(args, &v, keys); err != nil {
+			if err := decodeArgs(args, &v, schema.get().keys); err != nil {
 				return nil, err
 			}
 			if err := validateArgs(&v); err != nil {
@@ -159,11 +178,11 @@ func (t Tool) MCP() mcp.Tool {
 		Name:            t.Name,
 		Title:           t.Title,
 		Description:     t.Description,
-		RawInputSchema:  t.InputSchema,
-		RawOutputSchema: t.OutputSchema,
+		RawInputSchema:  t.InputSchema(),
+		RawOutputSchema: t.OutputSchema(),
 		Annotations:     t.Annotations(),
 	}
 }
 
 // InputKeys lists the argument names the tool accepts.
-func (t Tool) InputKeys() []string { return append([]string(nil), t.inputKeys...) }
+func (t Tool) InputKeys() []string { return append([]string(nil), t.schema.get().keys...) }

@@ -38,7 +38,7 @@ type CloudKeyView struct {
 	Description  string     `json:"description"`
 	CreatedAt    time.Time  `json:"created_at"`
 	ExpiresAt    *time.Time `json:"expires_at,omitempty" jsonschema:"absent when the key never expires"`
-	DaysToExpiry *int       `json:"days_to_expiry,omitempty" jsonschema:"whole days left; absent when the key never expires"`
+	DaysToExpiry *int       `json:"days_to_expiry,omitempty" jsonschema:"days left, rounded up while the key is valid; absent when the key never expires"`
 	Scope        []string   `json:"scope" jsonschema:"what the key may do, one line per role assignment"`
 	StackAccess  bool       `json:"stack_access" jsonschema:"true when the key carries application_roles and can call Elasticsearch/Kibana in projects"`
 	CreatedBy    string     `json:"created_by,omitempty" jsonschema:"the creator's user id"`
@@ -109,7 +109,13 @@ func viewKey(k cloudapi.APIKey, now time.Time) CloudKeyView {
 	if k.ExpirationDate != nil {
 		t := *k.ExpirationDate
 		v.ExpiresAt = &t
-		d := int(math.Floor(t.Sub(now).Hours() / 24))
+		// Rounded up while the key is valid: a new 7-day key has 7 days left,
+		// not 6; a key in its last hours still has 1.
+		days := t.Sub(now).Hours() / 24
+		d := int(math.Floor(days))
+		if days > 0 {
+			d = int(math.Ceil(days))
+		}
 		v.DaysToExpiry = &d
 	}
 	return v

@@ -329,8 +329,7 @@ func deleteRolesTool() Tool {
 		Title:   "Delete roles",
 		Toolset: ToolsetRoles,
 		Tier:    Destructive,
-		Description: "Delete custom roles, after the person approves. Everyone holding a deleted role (users, role mappings, API keys created " +
-			"from it are unaffected: keys keep their snapshot) loses the access it gave. Built-in roles are refused. Check who uses a role " +
+		Description: "Delete custom roles, after the person approves. Users and role-mapped users holding a deleted role lose the access it gave; API keys keep the privileges they were created with. Built-in roles are refused. Check who uses a role " +
 			"first with get_users and get_role_mappings.",
 	}, func(ctx context.Context, c *Call, in DeleteRolesInput) (DeleteRolesOutput, error) {
 		out := DeleteRolesOutput{Deleted: []string{}}

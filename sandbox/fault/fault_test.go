@@ -11,7 +11,9 @@ import (
 
 func serve(t *testing.T, in *Injector) *httptest.Server {
 	t.Helper()
-	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, `{"ok":true,"padding":"0123456789"}`) })
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"ok":true,"padding":"0123456789"}`)
+	})
 	ts := httptest.NewServer(in.Wrap(ok))
 	t.Cleanup(ts.Close)
 	return ts
@@ -60,7 +62,9 @@ func TestFaultsMatchPathAndMethodAndCountDown(t *testing.T) {
 }
 
 func TestFaultsBreakResponsesTheWayNetworksDo(t *testing.T) {
-	in := New(func(status int, msg string) (string, []byte) { return "application/json", []byte(`{"custom":"` + msg + `"}`) })
+	in := New(func(status int, msg string) (string, []byte) {
+		return "application/json", []byte(`{"custom":"` + msg + `"}`)
+	})
 	ts := serve(t, in)
 	in.Add(Fault{Path: "/status", Kind: Status, Status: 502})
 	in.Add(Fault{Path: "/malformed", Kind: Malformed})

@@ -26,6 +26,10 @@ type HTTPServer struct {
 	stream   *mcpserver.StreamableHTTPServer
 	sse      *mcpserver.SSEServer
 	BaseURL  string
+
+	// closing is cancelled when shutdown begins, ending long-lived streams.
+	closing     context.Context
+	stopStreams context.CancelFunc
 }
 
 // ListenHTTP binds the listen address and prepares the handlers. It refuses
@@ -59,6 +63,7 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 		ttl = defaultSecretLinkTT
 	}
 	h := &HTTPServer{srv: s, listener: ln, links: redact.NewLinkSink(base, ttl), BaseURL: base}
+	h.closing, h.stopStreams = context.WithCancel(context.Background())
 	withSink := func(ctx context.Context, _ *http.Request) context.Context { return WithSink(ctx, h.links) }
 	h.stream = mcpserver.NewStreamableHTTPServer(s.MCP,
 		mcpserver.WithEndpointPath("/mcp"),
@@ -85,7 +90,7 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	mux.Handle("/secrets/", auth(h.links.Handler()))
 	mux.HandleFunc("/healthz", healthz)
 	h.http = &http.Server{
-		Handler:           guard(mux, maxBody),
+		Handler:           guard(h.endStreamsOnShutdown(mux), maxBody),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          nil,
 	}
@@ -107,6 +112,7 @@ func (h *HTTPServer) Serve(ctx context.Context) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	h.stopStreams()
 	_ = h.stream.Shutdown(shutdownCtx)
 	_ = h.sse.Shutdown(shutdownCtx)
 	err := h.http.Shutdown(shutdownCtx)
@@ -114,6 +120,22 @@ func (h *HTTPServer) Serve(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// endStreamsOnShutdown ties GET requests (the event streams of streamable
+// HTTP and SSE, which never go idle) to the server's lifetime, so shutdown
+// does not wait for clients to hang up; in-flight calls (POST) still finish.
+func (h *HTTPServer) endStreamsOnShutdown(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			stop := context.AfterFunc(h.closing, cancel)
+			defer stop()
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Handler exposes the full HTTP handler (for tests).

@@ -257,3 +257,45 @@ func TestHTTPSecretLinkOfferedThroughURLElicitation(t *testing.T) {
 		t.Fatalf("offered link: %d", status)
 	}
 }
+
+// Shutdown must not wait for a client that keeps an event stream open.
+func TestHTTPShutdownEndsOpenStreams(t *testing.T) {
+	h := servertest.New(t, servertest.Options{})
+	hs, err := h.Server.ListenHTTPWith(server.HTTPConfig{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ctx) }()
+	// A legacy SSE client holds GET /sse open for as long as it lives.
+	c, err := client.NewSSEMCPClient(hs.BaseURL + "/sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ir mcp.InitializeRequest
+	ir.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	ir.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
+	if _, err := c.Initialize(context.Background(), ir); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("shutdown did not finish")
+	}
+	// The graceful timeout is 10 s: finishing well before it means the
+	// stream was ended rather than waited for.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("shutdown waited %v for an open stream", d)
+	}
+}

@@ -149,10 +149,13 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 		for _, kv := range sb.Vars() {
 			vars[kv[0]] = kv[1]
 		}
-		// The sandbox's server authenticates to Elasticsearch as the demo
-		// admin user: as in real Elasticsearch, a server running on an API key
-		// could only create API keys without privileges.
-		delete(vars, "ELASTICSEARCH_API_KEY")
+		// On the stack flavour the sandbox's server authenticates to
+		// Elasticsearch as the demo admin user: as in real Elasticsearch, a
+		// server running on an API key could only create API keys without
+		// privileges. Serverless has no native users, so it keeps the key.
+		if vars["ELASTICSEARCH_USERNAME"] != "" && vars["ELASTICSEARCH_PASSWORD"] != "" {
+			delete(vars, "ELASTICSEARCH_API_KEY")
+		}
 		get = func(k string) string { return vars[k] }
 		logger.Info("sandbox mode: every tool talks to built-in emulators seeded with a demo organization; nothing real is changed",
 			"cloud", sb.CloudURL, "elasticsearch", sb.ElasticsearchURL, "kibana", sb.KibanaURL, "flavor", c.flavor)

@@ -159,3 +159,21 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Fatalf("help: %d %q", code, out)
 	}
 }
+
+// The quick start works in both sandbox flavours.
+func TestSandboxFlavoursStart(t *testing.T) {
+	for _, flavor := range []string{"stack", "serverless"} {
+		t.Run(flavor, func(t *testing.T) {
+			code, out, errs := runCmd(t, "call", "whoami", "--sandbox", "--flavor", flavor, "--log-level", "error", "--env-file", "")
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var who struct {
+				Elasticsearch map[string]any `json:"elasticsearch"`
+			}
+			if err := json.Unmarshal([]byte(out), &who); err != nil || who.Elasticsearch == nil || who.Elasticsearch["error"] != nil {
+				t.Fatalf("whoami did not reach Elasticsearch: %v %s", err, out)
+			}
+		})
+	}
+}

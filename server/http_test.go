@@ -114,15 +114,7 @@ func TestHTTPStreamableClientWithToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
-	if _, err := c.Initialize(ctx, ir); err != nil {
-		t.Fatal(err)
-	}
+	startClient(t, c, "", nil)
 	res := servertest.CallTool(t, c, "whoami", map[string]any{})
 	if res.IsError {
 		t.Fatal(servertest.Text(res))
@@ -184,17 +176,7 @@ func TestHTTPLegacySSEClientWithToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	ir.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
-	if _, err := c.Initialize(ctx, ir); err != nil {
-		t.Fatal(err)
-	}
+	startClient(t, c, mcp.LATEST_LEGACY_PROTOCOL_VERSION, nil)
 	res := servertest.CallTool(t, c, "whoami", map[string]any{})
 	if res.IsError {
 		t.Fatal(servertest.Text(res))
@@ -228,18 +210,7 @@ func TestHTTPSecretLinkOfferedThroughURLElicitation(t *testing.T) {
 	}
 	c = client.NewClient(c.GetTransport(), client.WithElicitationHandler(seen), client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	ir.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
-	ir.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{URL: &struct{}{}}
-	if _, err := c.Initialize(ctx, ir); err != nil {
-		t.Fatal(err)
-	}
+	startClient(t, c, mcp.LATEST_LEGACY_PROTOCOL_VERSION, &mcp.ElicitationCapability{URL: &struct{}{}})
 	res := servertest.CallTool(t, c, "create_user", map[string]any{"username": "url-mode-user", "roles": []any{"viewer"}})
 	if res.IsError {
 		t.Fatal(servertest.Text(res))
@@ -274,15 +245,7 @@ func TestHTTPShutdownEndsOpenStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	ir.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
-	if _, err := c.Initialize(context.Background(), ir); err != nil {
-		t.Fatal(err)
-	}
+	startClient(t, c, mcp.LATEST_LEGACY_PROTOCOL_VERSION, nil)
 	start := time.Now()
 	cancel()
 	select {
@@ -297,5 +260,26 @@ func TestHTTPShutdownEndsOpenStreams(t *testing.T) {
 	// stream was ended rather than waited for.
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("shutdown waited %v for an open stream", d)
+	}
+}
+
+// startClient starts and initializes an HTTP client, on the given protocol
+// version ("" = the client's newest) and with the given elicitation
+// capability (nil = none).
+func startClient(t *testing.T, c *client.Client, version string, elicit *mcp.ElicitationCapability) {
+	t.Helper()
+	// Start's context lives as long as the client: the SSE transport ends its
+	// event stream when it is cancelled. Only the handshake is bounded.
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var ir mcp.InitializeRequest
+	ir.Params.ProtocolVersion = version
+	ir.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
+	ir.Params.Capabilities.Elicitation = elicit
+	if _, err := c.Initialize(ctx, ir); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -143,3 +143,14 @@ func derive(key []byte, purpose string) []byte {
 	}
 	return sub
 }
+
+// String keeps the keys out of logs and error messages that format a Keyring by accident.
+func (k *Keyring) String() string {
+	if k != nil && k.previous != nil {
+		return "state keyring (current and previous key, redacted)"
+	}
+	return "state keyring (redacted)"
+}
+
+// GoString does the same for %#v.
+func (k *Keyring) GoString() string { return k.String() }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +107,18 @@ func TestSubkeysAreStableAndSeparatePerPurpose(t *testing.T) {
 	same, _ := NewKeyring(a, a)
 	if len(same.Subkeys("x")) != 1 {
 		t.Fatal("a previous key equal to the current one counts twice")
+	}
+}
+
+func TestKeyringNeverPrintsItsKeys(t *testing.T) {
+	a, _ := ParseKey(keyA)
+	b, _ := ParseKey(keyB)
+	k, _ := NewKeyring(a, b)
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, k)
+		if strings.Contains(out, fmt.Sprint(a[0:4])) || strings.Contains(out, "0x") ||
+			strings.Contains(strings.ToLower(out), keyA[:16]) || strings.Contains(out, "[") {
+			t.Errorf("%s prints key material: %s", format, out)
+		}
 	}
 }

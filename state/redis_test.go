@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,8 +57,11 @@ func rawClient(t *testing.T, srv *statetest.Server) *redis.Client {
 }
 
 func TestRacingReplicasRedeemANonceExactlyOnce(t *testing.T) {
-	srv := statetest.StartRedis(t)
-	stores := replicas(t, srv, testKeyring(t, keyA), 2)
+	eachReplicaPair(t, testRacingRedeem)
+}
+
+func testRacingRedeem(t *testing.T, a, b Store) {
+	stores := []Store{a, b}
 	ctx := context.Background()
 	issued, err := stores[0].IssueTime(ctx)
 	if err != nil {
@@ -93,8 +97,11 @@ func TestRacingReplicasRedeemANonceExactlyOnce(t *testing.T) {
 }
 
 func TestRacingReplicasTakeALinkExactlyOnce(t *testing.T) {
-	srv := statetest.StartRedis(t)
-	stores := replicas(t, srv, testKeyring(t, keyA), 2)
+	eachReplicaPair(t, testRacingTake)
+}
+
+func testRacingTake(t *testing.T, a, b Store) {
+	stores := []Store{a, b}
 	ctx := context.Background()
 	if err := stores[0].PutLink(ctx, "link", []byte("the secret"), time.Minute); err != nil {
 		t.Fatal(err)
@@ -353,6 +360,49 @@ func TestStoreStoppedMidRunNeverDoubleRedeems(t *testing.T) {
 	// What was used before the outage stays refused: the store forgot it, so it refuses to vouch.
 	if err := stores[0].RedeemOnce(ctx, "phase0-0", issued, time.Minute); !errors.Is(err, ErrIssuedBeforeReset) {
 		t.Fatalf("replaying a pre-outage approval: got %v, want ErrIssuedBeforeReset", err)
+	}
+}
+
+// A store that accepts connections but never answers (a hung server, a black-holed network) must not hang the
+// call: the caller's deadline ends it with ErrUnavailable.
+func TestHungStoreFailsWithinTheCallersDeadline(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // read nothing, answer nothing
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	s, err := Open("redis://"+l.Addr().String()+"/0", testKeyring(t, keyA))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := s.RedeemOnce(ctx, "n", time.Now(), time.Minute); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("got %v, want ErrUnavailable", err)
+	}
+	if err := s.Health(ctx); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("health: got %v, want ErrUnavailable", err)
 	}
 }
 

@@ -45,6 +45,20 @@ func eachStore(t *testing.T, run func(t *testing.T, s Store)) {
 	})
 }
 
+// eachReplicaPair is eachStore with two clients of one store: two Redis clients play two replicas; the memory
+// store, which serves one replica, is shared by two callers.
+func eachReplicaPair(t *testing.T, run func(t *testing.T, a, b Store)) {
+	t.Run("memory", func(t *testing.T) {
+		m := NewMemory(testKeyring(t, keyA))
+		run(t, m, m)
+	})
+	t.Run("redis", func(t *testing.T) {
+		srv := statetest.StartRedis(t)
+		s := replicas(t, srv, testKeyring(t, keyA), 2)
+		run(t, s[0], s[1])
+	})
+}
+
 func TestRedeemOnceAcceptsANonceOnlyOnce(t *testing.T) {
 	eachStore(t, func(t *testing.T, s Store) {
 		ctx := context.Background()

@@ -43,7 +43,7 @@ func NewMemory(keys *Keyring) *Memory {
 	return &Memory{
 		seal:      newSealer(keys),
 		now:       time.Now,
-		epoch:     now,
+		epoch:     toMilli(now),
 		nextSweep: now.Add(sweepEvery),
 		nonces:    map[string]time.Time{},
 		links:     map[string]memLink{},
@@ -56,7 +56,7 @@ func (m *Memory) SetClock(now func() time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.now = now
-	m.epoch = now()
+	m.epoch = toMilli(now())
 	m.nextSweep = m.epoch.Add(sweepEvery)
 }
 
@@ -72,8 +72,12 @@ func (m *Memory) IssueTime(ctx context.Context) (time.Time, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.now(), nil
+	return toMilli(m.now()), nil
 }
+
+// toMilli drops what a Unix-millisecond round trip drops, so that an issue time sealed into an approval compares
+// equal after it comes back.
+func toMilli(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()) }
 
 func (m *Memory) RedeemOnce(ctx context.Context, nonce string, issued time.Time, ttl time.Duration) error {
 	if err := checkTTL(ttl); err != nil {
@@ -85,7 +89,7 @@ func (m *Memory) RedeemOnce(ctx context.Context, nonce string, issued time.Time,
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.sweepLocked()
-	if issued.Before(m.epoch) {
+	if issued.UnixMilli() < m.epoch.UnixMilli() {
 		return ErrIssuedBeforeReset
 	}
 	k := storeKey("nonce", nonce)

@@ -17,6 +17,7 @@ import (
 type Store interface {
 	// IssueTime returns the store's clock, to be sealed into a new approval as its issue time. It also makes sure
 	// the store's memory of used nonces has begun, so that RedeemOnce can tell an approval issued before a reset.
+	// The time has millisecond precision: seal it as UnixMilli (seconds would lose the part that matters).
 	IssueTime(ctx context.Context) (time.Time, error)
 	// RedeemOnce marks nonce as used for ttl. It returns nil only the first time the nonce is redeemed through any
 	// client of the store, ErrAlreadyUsed afterwards, and ErrIssuedBeforeReset when issued (from IssueTime) is

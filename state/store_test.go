@@ -265,3 +265,25 @@ func TestUnavailableErrorIsTypedAndSaysNothingWasDone(t *testing.T) {
 		}
 	}
 }
+
+// The Sealer carries the issue time as Unix milliseconds; an approval issued in the store's first millisecond must
+// survive that round trip.
+func TestIssueTimeSurvivesAMillisecondRoundTrip(t *testing.T) {
+	m := NewMemory(nil)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 700_000, time.UTC) // 0.7 ms into a millisecond
+	m.SetClock(func() time.Time { return start })
+	ctx := context.Background()
+	issued, _ := m.IssueTime(ctx)
+	if err := m.RedeemOnce(ctx, "n", time.UnixMilli(issued.UnixMilli()), time.Minute); err != nil {
+		t.Fatalf("an approval issued at the store's start was refused: %v", err)
+	}
+	eachStore(t, func(t *testing.T, s Store) {
+		issued, err := s.IssueTime(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RedeemOnce(ctx, "m", time.UnixMilli(issued.UnixMilli()), time.Minute); err != nil {
+			t.Fatalf("after a round trip: %v", err)
+		}
+	})
+}

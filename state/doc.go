@@ -10,9 +10,10 @@
 //	defer store.Close()
 //
 // Open refuses a shared store without a key: every replica must seal and verify with the same one. With memory,
-// keys may be nil (a random per-process key is used). Open does not dial; the server may call store.Health(ctx) at
-// start to fail fast, and /healthz reports Health and Kind. Log the spec only through state.Redact (it may hold a
-// password).
+// keys may be nil (a random per-process key is used). Open does not dial. The server calls store.Health(ctx) at
+// start and refuses to start on ErrEvicting (a store whose maxmemory-policy is not noeviction could forget a used
+// nonce); /healthz reports Health and Kind. Log the spec only through state.Redact (it may hold a password). The
+// shared store needs Redis 6.2 or later (GETDEL) or any Valkey.
 //
 // # Approvals (the Sealer)
 //

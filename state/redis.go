@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,9 +103,24 @@ func (r *Redis) Kind() string { return "redis" }
 
 func (r *Redis) Close() error { return r.client.Close() }
 
+// Health checks that the store answers and that it keeps what it is given until it expires: a store that evicts
+// records under memory pressure could forget a used nonce while its approval is still valid.
 func (r *Redis) Health(ctx context.Context) error {
 	if err := r.client.Ping(ctx).Err(); err != nil {
 		return unavailable("health", err)
+	}
+	info, err := r.client.Info(ctx, "memory").Result()
+	if err != nil {
+		var reply redis.Error
+		if errors.As(err, &reply) {
+			return nil // INFO is disabled (some managed services): the policy cannot be checked, only documented
+		}
+		return unavailable("health", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if policy, ok := strings.CutPrefix(strings.TrimSpace(line), "maxmemory_policy:"); ok && policy != "noeviction" {
+			return fmt.Errorf("%w: its maxmemory-policy is %s; set it to noeviction", ErrEvicting, policy)
+		}
 	}
 	return nil
 }

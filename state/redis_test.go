@@ -406,6 +406,25 @@ func TestHungStoreFailsWithinTheCallersDeadline(t *testing.T) {
 	}
 }
 
+func TestHealthRefusesAStoreThatEvicts(t *testing.T) {
+	srv := statetest.StartRedis(t)
+	s := replicas(t, srv, testKeyring(t, keyA), 1)[0]
+	ctx := context.Background()
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("a default server (noeviction): %v", err)
+	}
+	raw := rawClient(t, srv)
+	for _, policy := range []string{"allkeys-lru", "volatile-ttl"} {
+		if err := raw.ConfigSet(ctx, "maxmemory-policy", policy).Err(); err != nil {
+			t.Fatal(err)
+		}
+		err := s.Health(ctx)
+		if !errors.Is(err, ErrEvicting) || !strings.Contains(err.Error(), "noeviction") {
+			t.Fatalf("%s: got %v, want ErrEvicting saying what to set", policy, err)
+		}
+	}
+}
+
 func TestRedisRecordsExpire(t *testing.T) {
 	srv := statetest.StartRedis(t)
 	s := replicas(t, srv, testKeyring(t, keyA), 1)[0]

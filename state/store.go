@@ -39,7 +39,8 @@ type Store interface {
 	// ends and the counter starts again from zero.
 	Incr(ctx context.Context, key string, window time.Duration) (count int64, resetIn time.Duration, err error)
 
-	// Health returns nil when the store answers, for /healthz.
+	// Health returns nil when the store answers and is safe to use, for start-up and /healthz: an error matching
+	// ErrUnavailable when it does not answer, ErrEvicting when it may drop records before they expire.
 	Health(ctx context.Context) error
 	// Kind is "memory" or "redis".
 	Kind() string
@@ -52,6 +53,10 @@ var (
 	// fit for a tool result.
 	ErrUnavailable = errors.New("the state store is unreachable; nothing was done; try again in a moment, and tell " +
 		"the operator if it persists")
+	// ErrEvicting is matched by Health when the store may drop records before they expire, which could let an
+	// approval be used twice. The server should refuse to start on it.
+	ErrEvicting = errors.New("the state store may evict records under memory pressure, so a used approval could be " +
+		"forgotten and used again")
 	// ErrAlreadyUsed: the nonce was redeemed before, here or on another replica.
 	ErrAlreadyUsed = errors.New("this approval was already used; ask for a new one")
 	// ErrIssuedBeforeReset: the store lost its record of used nonces after the approval was issued.

@@ -1,0 +1,80 @@
+// Package completion answers completion/complete for prompt arguments and
+// resource-template parameters from a source.Source: role, user, project and
+// member names, Kibana spaces and the closed vocabularies.
+package completion
+
+import (
+	"context"
+	"strings"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/source"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// MaxValues is the most values one answer carries (the protocol's limit).
+const MaxValues = 100
+
+// Provider completes prompt arguments and resource-template parameters. It
+// implements both of mcp-go's completion provider interfaces.
+type Provider struct {
+	Src source.Source
+	// Prompts maps a prompt name to its arguments.
+	Prompts map[string]map[string]Vocabulary
+	// Templates maps a URI template to its parameters.
+	Templates map[string]map[string]Vocabulary
+}
+
+// Vocabulary is where the values of one argument come from: a fixed list of
+// choices, or a kind of name read from the Source.
+type Vocabulary struct {
+	Kind    source.Kind
+	Choices []string
+}
+
+// CompletePromptArgument implements server.PromptCompletionProvider.
+func (p *Provider) CompletePromptArgument(ctx context.Context, prompt string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	return p.complete(ctx, p.Prompts[prompt], arg), nil
+}
+
+// CompleteResourceArgument implements server.ResourceCompletionProvider.
+func (p *Provider) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	return p.complete(ctx, p.Templates[uri], arg), nil
+}
+
+func (p *Provider) complete(ctx context.Context, args map[string]Vocabulary, arg mcp.CompleteArgument) *mcp.Completion {
+	vocab, ok := args[arg.Name]
+	switch {
+	case !ok:
+		return &mcp.Completion{Values: []string{}}
+	case len(vocab.Choices) > 0:
+		return Match(vocab.Choices, arg.Value)
+	case vocab.Kind == "" || p.Src == nil:
+		return &mcp.Completion{Values: []string{}}
+	}
+	// Completions are hints typed while the person fills a form: an upstream
+	// that is down or not configured gives no suggestions, not an error that
+	// would break the client's form.
+	all, err := source.Values(ctx, p.Src, vocab.Kind)
+	if err != nil {
+		return &mcp.Completion{Values: []string{}}
+	}
+	return Match(all, arg.Value)
+}
+
+// Match keeps the values that start with prefix (case-insensitively), at
+// most MaxValues of them, and says how many matched in all.
+func Match(values []string, prefix string) *mcp.Completion {
+	prefix = strings.ToLower(prefix)
+	out := []string{}
+	total := 0
+	for _, v := range values {
+		if !strings.HasPrefix(strings.ToLower(v), prefix) {
+			continue
+		}
+		total++
+		if len(out) < MaxValues {
+			out = append(out, v)
+		}
+	}
+	return &mcp.Completion{Values: out, Total: total, HasMore: total > len(out)}
+}

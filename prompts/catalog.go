@@ -197,8 +197,8 @@ func All() []Prompt {
 			},
 		},
 		{
-			Name:  MapExternalGroup,
-			Title: "Map a SAML or LDAP group to roles",
+			Name:        MapExternalGroup,
+			Title:       "Map a SAML or LDAP group to roles",
 			Description: "Give the members of a SAML or LDAP group Elasticsearch roles with a role mapping, checked before it is applied.",
 			Args: []Arg{
 				{Name: "realm_type", Required: true, Choices: []string{"saml", "ldap"}, Description: "The kind of identity provider."},
@@ -220,8 +220,8 @@ func All() []Prompt {
 			},
 		},
 		{
-			Name:  Troubleshoot403,
-			Title: "Troubleshoot a 403 (security exception)",
+			Name:        Troubleshoot403,
+			Title:       "Troubleshoot a 403 (security exception)",
 			Description: "Find why a user, API key or Cloud key is denied an action and propose the smallest fix, without changing anything on your own.",
 			Args: []Arg{
 				{Name: "principal", Kind: source.KindIdentity, Description: "Who is denied: a username, an API key name or id, or a Cloud member email (optional)."},

@@ -183,7 +183,7 @@ func All() []Prompt {
 			},
 			Goal: "Create the role {role_name} on {indices} with {restriction}-level restriction: {rule}.",
 			Steps: []Step{
-				{Tool: "get_roles", Text: "check {role_name} does not exist and look for a role that already does this."},
+				{Tool: "get_roles", Text: "with project {project} if given (else the configured Elasticsearch; pass the same project to every step below): check {role_name} does not exist and look for a role that already does this."},
 				{Tool: "put_role", When: is("restriction", "document"), Text: "indices [{indices}] with privileges read and view_index_metadata and query set to a filter expressing: {rule} (e.g. {\"term\":{\"region\":\"emea\"}}); dry_run: true first."},
 				{Tool: "put_role", When: is("restriction", "field"), Text: "indices [{indices}] with privileges read and view_index_metadata and field_security (grant the needed fields, or except the hidden ones) expressing: {rule}; dry_run: true first."},
 				{Tool: "put_role", When: is("restriction", "attribute"), Text: "indices [{indices}] with privileges read and view_index_metadata and a query using {{_user.metadata.<attribute>}} expressing: {rule}; dry_run: true first."},

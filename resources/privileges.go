@@ -26,8 +26,10 @@ type Application struct {
 	Kibana            []Privilege `json:"kibana"`
 }
 
-func stackOnly(name, meaning string) Privilege { return Privilege{Name: name, Meaning: meaning, stackOnly: true} }
-func both(name, meaning string) Privilege      { return Privilege{Name: name, Meaning: meaning} }
+func stackOnly(name, meaning string) Privilege {
+	return Privilege{Name: name, Meaning: meaning, stackOnly: true}
+}
+func both(name, meaning string) Privilege { return Privilege{Name: name, Meaning: meaning} }
 
 // clusterPrivileges are the named cluster privileges of Elasticsearch 9, with
 // meanings written for someone choosing the least one that does a job.

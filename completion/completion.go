@@ -24,11 +24,13 @@ type Provider struct {
 	Templates map[string]map[string]Vocabulary
 }
 
-// Vocabulary is where the values of one argument come from: a fixed list of
-// choices, or a kind of name read from the Source.
+// Vocabulary is where the values of one argument come from: a closed list
+// of choices, or a kind of name read from the Source plus fixed suggestions
+// (predefined role names next to the custom ones, say).
 type Vocabulary struct {
-	Kind    source.Kind
-	Choices []string
+	Kind        source.Kind
+	Choices     []string
+	Suggestions []string
 }
 
 // CompletePromptArgument implements server.PromptCompletionProvider.
@@ -49,16 +51,34 @@ func (p *Provider) complete(ctx context.Context, args map[string]Vocabulary, arg
 	case len(vocab.Choices) > 0:
 		return Match(vocab.Choices, arg.Value)
 	case vocab.Kind == "" || p.Src == nil:
-		return &mcp.Completion{Values: []string{}}
+		return Match(vocab.Suggestions, arg.Value)
 	}
 	// Completions are hints typed while the person fills a form: an upstream
-	// that is down or not configured gives no suggestions, not an error that
-	// would break the client's form.
-	all, err := source.Values(ctx, p.Src, vocab.Kind)
+	// that is down or not configured gives only the fixed suggestions, not an
+	// error that would break the client's form.
+	names, err := source.Values(ctx, p.Src, vocab.Kind)
 	if err != nil {
-		return &mcp.Completion{Values: []string{}}
+		names = nil
 	}
-	return Match(all, arg.Value)
+	return Match(union(vocab.Suggestions, names), arg.Value)
+}
+
+// union is a followed by the values of b not in a.
+func union(a, b []string) []string {
+	if len(a) == 0 {
+		return b
+	}
+	out := append([]string(nil), a...)
+	seen := make(map[string]bool, len(a))
+	for _, v := range a {
+		seen[v] = true
+	}
+	for _, v := range b {
+		if !seen[v] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Match keeps the values that start with prefix (case-insensitively), at

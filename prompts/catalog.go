@@ -66,7 +66,7 @@ func All() []Prompt {
 			Description: "Give a person access to one Serverless project with a predefined role (viewer, admin, …) or a custom " +
 				"role defined in the project, inviting them first if they are not a member.",
 			Args: []Arg{argEmail, argProject,
-				{Name: "role", Required: true, Kind: source.KindRole,
+				{Name: "role", Required: true, Kind: source.KindRole, Suggestions: predefinedProjectRoles,
 					Description: "Predefined project role (viewer, developer, editor, admin, Security analyst roles) or the name of a custom role defined in the project."},
 			},
 			Goal: "Give {email} the role {role} on the Serverless project {project}.",
@@ -123,7 +123,7 @@ func All() []Prompt {
 			Args: []Arg{
 				{Name: "purpose", Required: true, Description: "What the key is for; becomes its description, e.g. ci-deploy-search."},
 				{Name: "project", Kind: source.KindProject, Description: "Serverless project the key acts on (optional; without one, ask which scope is needed)."},
-				{Name: "stack_access", Kind: source.KindRole, Description: "Comma-separated Elasticsearch/Kibana roles the key needs in the project (e.g. viewer or a custom role); leave empty for Cloud API only."},
+				{Name: "stack_access", Kind: source.KindRole, Suggestions: []string{"admin", "developer", "viewer"}, Description: "Comma-separated Elasticsearch/Kibana roles the key needs in the project (e.g. viewer or a custom role); leave empty for Cloud API only."},
 				{Name: "expiration", Description: "How long the key lives, e.g. 1d or 7d (default 7d)."},
 			},
 			Goal: "Create a Cloud API key for {purpose}.",

@@ -30,6 +30,8 @@ type Arg struct {
 	Choices []string
 	// Kind is the vocabulary completions draw from.
 	Kind source.Kind
+	// Suggestions are completed besides Kind's names but not enforced.
+	Suggestions []string
 }
 
 // Step is one numbered step of a prompt's text. {arg} placeholders are
@@ -119,8 +121,8 @@ func Vocabularies() map[string]map[string]completion.Vocabulary {
 	for _, p := range All() {
 		args := map[string]completion.Vocabulary{}
 		for _, a := range p.Args {
-			if a.Kind != "" || len(a.Choices) > 0 {
-				args[a.Name] = completion.Vocabulary{Kind: a.Kind, Choices: a.Choices}
+			if a.Kind != "" || len(a.Choices) > 0 || len(a.Suggestions) > 0 {
+				args[a.Name] = completion.Vocabulary{Kind: a.Kind, Choices: a.Choices, Suggestions: a.Suggestions}
 			}
 		}
 		out[p.Name] = args

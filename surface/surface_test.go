@@ -409,6 +409,10 @@ func TestUpstreamFailureIsAClearError(t *testing.T) {
 	if got := complete(t, c, mcp.PromptReference{Type: "ref/prompt", Name: prompts.GrantProjectAccess}, "email", "a"); len(got.Values) != 0 {
 		t.Fatalf("completions during an outage: %v", got.Values)
 	}
+	// Fixed suggestions still come.
+	if got := complete(t, c, mcp.PromptReference{Type: "ref/prompt", Name: prompts.GrantProjectAccess}, "role", "ad"); !slices.Equal(got.Values, []string{"admin"}) {
+		t.Fatalf("predefined role suggestions during an outage: %v", got.Values)
+	}
 }
 
 func complete(t *testing.T, c *client.Client, ref any, arg, value string) mcp.Completion {
@@ -436,6 +440,8 @@ func TestCompletions(t *testing.T) {
 			}{
 				{prompt(prompts.GrantProjectAccess), "email", "a", []string{"alice@example.com"}},
 				{prompt(prompts.GrantProjectAccess), "role", "LOGS", []string{"logs-reader", "logs-writer"}},
+				{prompt(prompts.GrantProjectAccess), "role", "vi", []string{"viewer"}},
+				{prompt(prompts.GrantProjectAccess), "role", "t1", []string{"t1_analyst"}},
 				{prompt(prompts.GrantProjectAccess), "project", "search", []string{"search-demo", "search-demo-a1b2"}},
 				{prompt(prompts.GrantProjectAccess), "project", "p-", []string{"p-search-1", "p-sec-1"}},
 				{prompt(prompts.CreateESUser), "username", "b", []string{"bob"}},
@@ -474,4 +480,26 @@ func TestCompletionsAreBounded(t *testing.T) {
 // credential-bearing endpoint: endpoints are served bare, not merely masked.
 func leaksEndpointCredentials(text string) bool {
 	return strings.Contains(text, "hunter2") || strings.Contains(text, "@sec-demo") || strings.Contains(text, "token=")
+}
+
+// A secret pasted into a prompt argument is not echoed back to the model.
+func TestPromptTextIsRedacted(t *testing.T) {
+	const key = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
+	for _, era := range eras {
+		c := connect(t, demoSource(), era.version, prompts.Options{})
+		var req mcp.GetPromptRequest
+		req.Params.Name = prompts.Troubleshoot403
+		req.Params.Arguments = map[string]string{"error": "curl -H 'Authorization: ApiKey " + key + "' gives 403", "principal": "ci-bot"}
+		res, err := c.GetPrompt(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := promptText(t, res)
+		if strings.Contains(text, key) || strings.Contains(text, key[:20]) {
+			t.Fatalf("%s: the API key reached the prompt text:\n%s", era.name, text)
+		}
+		if !strings.Contains(text, "gives 403") {
+			t.Fatalf("%s: the rest of the argument was lost:\n%s", era.name, text)
+		}
+	}
 }

@@ -1,11 +1,16 @@
 package prompts
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/source"
 )
+
+// expiration is the duration form create_cloud_api_key accepts.
+var expiration = regexp.MustCompile(`^[1-9][0-9]*[mhd]$`)
 
 // predefinedProjectRoles are the role names every project of some type
 // defines; any other role name is a custom role.
@@ -127,6 +132,12 @@ func All() []Prompt {
 				{Name: "expiration", Description: "How long the key lives, e.g. 1d or 7d (default 7d)."},
 			},
 			Goal: "Create a Cloud API key for {purpose}.",
+			Check: func(a map[string]string) error {
+				if e, ok := a["expiration"]; ok && !expiration.MatchString(e) {
+					return fmt.Errorf("expiration %q is not a duration such as 12h, 1d or 7d", e)
+				}
+				return nil
+			},
 			Steps: []Step{
 				{Tool: "whoami", Text: "confirm Elastic Cloud is connected and writes are allowed."},
 				{Tool: "list_cloud_api_keys", Text: "with description {purpose}: reuse an unexpired key for the same purpose instead of creating another."},
@@ -232,12 +243,12 @@ func All() []Prompt {
 			Steps: []Step{
 				{Tool: "whoami", Text: "see which services are connected; a Cloud API key calling Elasticsearch or Kibana needs application_roles."},
 				{Tool: "explain_access", Optional: true, Text: "explain what {principal} may do for the failing action and which role would grant it."},
-				{Tool: "get_users", Text: "for a native user: is {principal} enabled, and which roles do they hold?"},
-				{Tool: "list_es_api_keys", Text: "for an Elasticsearch API key: is it expired or invalidated, and what do its role descriptors allow?"},
-				{Tool: "list_cloud_api_keys", Text: "for a Cloud API key: does its project assignment carry application_roles? Without them Elasticsearch and Kibana answer 403."},
-				{Tool: "list_org_members", Text: "for a Cloud member using {project}: which project role or custom role (application_roles) do they hold there?"},
-				{Tool: "get_role_mappings", Text: "for SSO users: which mapping gives them roles, and does it match their groups?"},
-				{Tool: "get_roles", Text: "read the roles found above and compare with the action in the error; read elastic://privileges/stack or elastic://privileges/serverless to name the missing privilege."},
+				{Tool: "get_users", Optional: true, Text: "for a native user: is {principal} enabled, and which roles do they hold?"},
+				{Tool: "list_es_api_keys", Optional: true, Text: "for an Elasticsearch API key: is it expired or invalidated, and what do its role descriptors allow?"},
+				{Tool: "list_cloud_api_keys", Optional: true, Text: "for a Cloud API key: does its project assignment carry application_roles? Without them Elasticsearch and Kibana answer 403."},
+				{Tool: "list_org_members", Optional: true, Text: "for a Cloud member using {project}: which project role or custom role (application_roles) do they hold there?"},
+				{Tool: "get_role_mappings", Optional: true, Text: "for SSO users: which mapping gives them roles, and does it match their groups?"},
+				{Tool: "get_roles", Optional: true, Text: "read the roles found above and compare with the action in the error; read elastic://privileges/stack or elastic://privileges/serverless to name the missing privilege."},
 				{Text: "propose the smallest fix (one privilege on one index pattern, one role, one application role) and let the person decide; apply it with put_role, update_user or assign_project_custom_role only after they agree."},
 			},
 			Rules: []string{
@@ -256,17 +267,21 @@ func All() []Prompt {
 			Goal: "Review access (scope {scope}) and report what is risky, with a fix for each finding.",
 			Steps: []Step{
 				{Tool: "whoami", Text: "see which services are connected."},
-				{Tool: "access_review", When: func(a map[string]string) bool { return a["scope"] != "cloud" }, Text: "audit roles, users, role mappings and API keys of {project} or the configured cluster."},
-				{Tool: "list_org_members", When: func(a map[string]string) bool { return a["scope"] != "elasticsearch" }, Text: "find organization owners and members with organization-wide roles or application_roles."},
-				{Tool: "list_org_invitations", When: func(a map[string]string) bool { return a["scope"] != "elasticsearch" }, Text: "find expired or long-open invitations."},
-				{Tool: "list_cloud_api_keys", When: func(a map[string]string) bool { return a["scope"] != "elasticsearch" }, Text: "find keys near or past expiry, or with organization-wide stack access."},
+				{Tool: "access_review", Optional: true, When: func(a map[string]string) bool { return a["scope"] != "cloud" }, Text: "audit roles, users, role mappings and API keys of {project} or the configured cluster."},
+				{Tool: "list_org_members", Optional: true, When: func(a map[string]string) bool { return a["scope"] != "elasticsearch" }, Text: "find organization owners and members with organization-wide roles or application_roles."},
+				{Tool: "list_org_invitations", Optional: true, When: func(a map[string]string) bool { return a["scope"] != "elasticsearch" }, Text: "find expired or long-open invitations."},
+				{Tool: "list_cloud_api_keys", Optional: true, When: func(a map[string]string) bool { return a["scope"] != "elasticsearch" }, Text: "find keys near or past expiry, or with organization-wide stack access."},
 				{Tool: "list_deployments", Optional: true, When: func(a map[string]string) bool { return a["scope"] != "elasticsearch" }, Text: "match deployment role assignments against the deployments that exist."},
 				{Text: "report findings grouped by severity (high, medium, low), each with who, what and the fix; change nothing unless the person asks."},
 			},
 			Rules: []string{"This is a read-only job: do not call write tools while reviewing."},
 		},
 		{
-			Name:        OffboardPersonJob,
+			Name: OffboardPersonJob,
+			// Offered when the server can remove access on at least one plane;
+			// each step is shown only where its tool is offered.
+			NeedsAny: []string{"offboard_person", "remove_org_members", "cancel_org_invitations", "set_user_enabled",
+				"delete_users", "invalidate_es_api_keys", "delete_cloud_api_keys"},
 			Title:       "Offboard a person",
 			Description: "Remove a leaving person's access across Elastic Cloud and Elasticsearch in one reviewed plan: membership, invitations, native users and their API keys.",
 			Args: []Arg{
@@ -276,18 +291,18 @@ func All() []Prompt {
 			Goal: "Offboard {identity}: remove every access they hold, after one approved plan.",
 			Steps: []Step{
 				{Tool: "offboard_person", Optional: true, Text: "identity {identity}, native users {native_user}; run with dry_run: true to show the whole plan, then run it once the person approves and report each step's outcome. The steps below are then only for checking."},
-				{Tool: "list_org_members", Text: "find the member with email {identity} and their roles."},
-				{Tool: "list_org_invitations", Text: "find open invitations for {identity}."},
-				{Tool: "get_users", Text: "find native users named {identity} or with that email."},
-				{Tool: "list_es_api_keys", Text: "find Elasticsearch API keys owned by those users."},
-				{Tool: "list_cloud_api_keys", Text: "find Cloud API keys created by the member."},
+				{Tool: "list_org_members", Optional: true, Text: "find the member with email {identity} and their roles."},
+				{Tool: "list_org_invitations", Optional: true, Text: "find open invitations for {identity}."},
+				{Tool: "get_users", Optional: true, Text: "find native users named {identity} or with that email."},
+				{Tool: "list_es_api_keys", Optional: true, Text: "find Elasticsearch API keys owned by those users."},
+				{Tool: "list_cloud_api_keys", Optional: true, Text: "find Cloud API keys created by the member."},
 				{Text: "show the person one plan with everything found and wait for their approval."},
-				{Tool: "remove_org_members", Text: "remove the membership."},
-				{Tool: "cancel_org_invitations", Text: "cancel their open invitations."},
-				{Tool: "set_user_enabled", When: func(a map[string]string) bool { return a["native_user"] != "delete" }, Text: "disable their native users (enabled: false)."},
-				{Tool: "delete_users", When: is("native_user", "delete"), Text: "delete their native users."},
-				{Tool: "invalidate_es_api_keys", Text: "invalidate their Elasticsearch API keys."},
-				{Tool: "delete_cloud_api_keys", Text: "revoke their Cloud API keys (anything still using them breaks: check with the person)."},
+				{Tool: "remove_org_members", Optional: true, Text: "remove the membership."},
+				{Tool: "cancel_org_invitations", Optional: true, Text: "cancel their open invitations."},
+				{Tool: "set_user_enabled", Optional: true, When: func(a map[string]string) bool { return a["native_user"] != "delete" }, Text: "disable their native users (enabled: false)."},
+				{Tool: "delete_users", Optional: true, When: is("native_user", "delete"), Text: "delete their native users."},
+				{Tool: "invalidate_es_api_keys", Optional: true, Text: "invalidate their Elasticsearch API keys."},
+				{Tool: "delete_cloud_api_keys", Optional: true, Text: "revoke their Cloud API keys (anything still using them breaks: check with the person)."},
 				{Text: "report what was done, what failed and what remains."},
 			},
 			Rules: []string{

@@ -57,6 +57,9 @@ type Prompt struct {
 	Rules []string
 	// Check validates argument combinations beyond presence and choices.
 	Check func(args map[string]string) error
+	// NeedsAny, when set, offers the prompt only if the server has at least
+	// one of these tools (for jobs made of optional steps).
+	NeedsAny []string
 }
 
 // Tools lists every tool the prompt names, in step order, without repeats.
@@ -100,6 +103,9 @@ func Offered(opts Options) []Prompt {
 		ok := true
 		for _, t := range p.RequiredTools() {
 			ok = ok && opts.has(t)
+		}
+		if len(p.NeedsAny) > 0 {
+			ok = ok && slices.ContainsFunc(p.NeedsAny, opts.has)
 		}
 		if ok {
 			out = append(out, p)

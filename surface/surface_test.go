@@ -66,6 +66,9 @@ func connect(t *testing.T, src source.Source, version string, opts prompts.Optio
 	if err != nil {
 		t.Fatal(err)
 	}
+	if res.ProtocolVersion != version {
+		t.Fatalf("negotiated %s, want %s", res.ProtocolVersion, version)
+	}
 	if res.Capabilities.Prompts == nil || res.Capabilities.Resources == nil || res.Capabilities.Completions == nil {
 		t.Fatalf("capabilities missing: %+v", res.Capabilities)
 	}
@@ -90,6 +93,8 @@ func sampleArgs(p prompts.Prompt, requiredOnly bool) map[string]string {
 			out[a.Name] = a.Choices[len(a.Choices)-1]
 		case a.Kind == source.KindMember || a.Name == "email":
 			out[a.Name] = "alice@example.com"
+		case a.Name == "expiration":
+			out[a.Name] = "7d"
 		case a.Kind == source.KindProject:
 			out[a.Name] = "search-demo"
 		default:
@@ -197,6 +202,10 @@ func TestPromptArgumentErrors(t *testing.T) {
 			err := get(prompts.MapExternalGroup, map[string]string{"realm_type": "kerberos", "group": "g", "roles": "r"})
 			if err == nil || !strings.Contains(err.Error(), "saml, ldap") {
 				t.Errorf("closed set not enforced: %v", err)
+			}
+			err = get(prompts.CICDCloudKey, map[string]string{"purpose": "ci", "expiration": "forever"})
+			if err == nil || !strings.Contains(err.Error(), "12h, 1d or 7d") {
+				t.Errorf("bad expiration accepted: %v", err)
 			}
 			err = get(prompts.ReviewAccess, map[string]string{"scop": "all"})
 			if err == nil || !strings.Contains(err.Error(), "no argument scop") {
@@ -500,6 +509,46 @@ func TestPromptTextIsRedacted(t *testing.T) {
 		}
 		if !strings.Contains(text, "gives 403") {
 			t.Fatalf("%s: the rest of the argument was lost:\n%s", era.name, text)
+		}
+	}
+}
+
+// On a server connected to one plane, cross-plane jobs are offered with only
+// the steps that plane's tools can do.
+func TestCrossPlanePromptsShowTheConnectedPlaneOnly(t *testing.T) {
+	cloudOnly := map[string]bool{"whoami": true, "list_org_members": true, "list_org_invitations": true,
+		"list_cloud_api_keys": true, "remove_org_members": true, "cancel_org_invitations": true, "delete_cloud_api_keys": true}
+	esOnly := map[string]bool{"whoami": true, "access_review": true, "get_users": true, "get_roles": true,
+		"list_es_api_keys": true, "get_role_mappings": true, "set_user_enabled": true, "delete_users": true, "invalidate_es_api_keys": true}
+	args := map[string]map[string]string{
+		prompts.ReviewAccess:      nil,
+		prompts.Troubleshoot403:   {"error": "403", "principal": "bob"},
+		prompts.OffboardPersonJob: {"identity": "bob@example.com"},
+	}
+	expect := map[string]map[string]string{ // plane -> prompt -> a step it must show
+		"cloud":         {prompts.ReviewAccess: "list_org_members:", prompts.Troubleshoot403: "list_cloud_api_keys:", prompts.OffboardPersonJob: "remove_org_members:"},
+		"elasticsearch": {prompts.ReviewAccess: "access_review:", prompts.Troubleshoot403: "get_roles:", prompts.OffboardPersonJob: "set_user_enabled:"},
+	}
+	all := []string{"access_review", "get_users", "get_roles", "set_user_enabled", "invalidate_es_api_keys",
+		"list_org_members", "remove_org_members", "list_cloud_api_keys", "delete_cloud_api_keys"}
+	for plane, tools := range map[string]map[string]bool{"cloud": cloudOnly, "elasticsearch": esOnly} {
+		c := connect(t, demoSource(), mcp.LATEST_PROTOCOL_VERSION, prompts.Options{HasTool: func(n string) bool { return tools[n] }})
+		for p, a := range args {
+			var req mcp.GetPromptRequest
+			req.Params.Name, req.Params.Arguments = p, a
+			res, err := c.GetPrompt(ctx(t), req)
+			if err != nil {
+				t.Fatalf("%s-only server: %s not offered: %v", plane, p, err)
+			}
+			text := promptText(t, res)
+			for _, tool := range all {
+				if strings.Contains(text, tool+":") && !tools[tool] {
+					t.Errorf("%s-only server: %s shows a step with %s:\n%s", plane, p, tool, text)
+				}
+			}
+			if !strings.Contains(text, expect[plane][p]) {
+				t.Errorf("%s-only server: %s lacks the step %s:\n%s", plane, p, expect[plane][p], text)
+			}
 		}
 	}
 }

@@ -44,6 +44,9 @@ type Step struct {
 	Text     string
 	// When, if set, decides from the arguments whether the step applies.
 	When func(args map[string]string) bool
+	// Unless names a tool that does this step's work by itself: when the
+	// server offers it, the step is left out.
+	Unless string
 }
 
 // Prompt is one job.
@@ -240,6 +243,9 @@ func (p Prompt) Render(args map[string]string, opts Options) string {
 			continue
 		}
 		if s.Optional && !opts.has(s.Tool) {
+			continue
+		}
+		if s.Unless != "" && opts.HasTool != nil && opts.has(s.Unless) {
 			continue
 		}
 		n++

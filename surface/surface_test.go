@@ -552,3 +552,24 @@ func TestCrossPlanePromptsShowTheConnectedPlaneOnly(t *testing.T) {
 		}
 	}
 }
+
+// Once offboard_person is offered, the offboarding prompt uses it alone
+// instead of the step-by-step path.
+func TestOffboardingUsesTheOneStepToolWhenOffered(t *testing.T) {
+	tools := map[string]bool{"offboard_person": true, "remove_org_members": true, "list_org_members": true, "set_user_enabled": true}
+	c := connect(t, demoSource(), mcp.LATEST_PROTOCOL_VERSION, prompts.Options{HasTool: func(n string) bool { return tools[n] }})
+	var req mcp.GetPromptRequest
+	req.Params.Name = prompts.OffboardPersonJob
+	req.Params.Arguments = map[string]string{"identity": "bob@example.com", "native_user": "delete"}
+	res, err := c.GetPrompt(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := promptText(t, res)
+	if !strings.Contains(text, "offboard_person:") || strings.Contains(text, "remove_org_members:") || strings.Contains(text, "set_user_enabled:") {
+		t.Fatalf("offboarding text:\n%s", text)
+	}
+	if !strings.Contains(text, "native users delete") {
+		t.Fatalf("the native-user choice is not passed on:\n%s", text)
+	}
+}

@@ -31,20 +31,28 @@ type Vocabulary struct {
 	Kind        source.Kind
 	Choices     []string
 	Suggestions []string
+	// ByProjectType replaces Suggestions once the request's context names a
+	// project (argument "project"): the predefined roles of its type.
+	ByProjectType map[string][]string
 }
 
 // CompletePromptArgument implements server.PromptCompletionProvider.
-func (p *Provider) CompletePromptArgument(ctx context.Context, prompt string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
-	return p.complete(ctx, p.Prompts[prompt], arg), nil
+func (p *Provider) CompletePromptArgument(ctx context.Context, prompt string, arg mcp.CompleteArgument, given mcp.CompleteContext) (*mcp.Completion, error) {
+	return p.complete(ctx, p.Prompts[prompt], arg, given.Arguments), nil
 }
 
 // CompleteResourceArgument implements server.ResourceCompletionProvider.
-func (p *Provider) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
-	return p.complete(ctx, p.Templates[uri], arg), nil
+func (p *Provider) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, given mcp.CompleteContext) (*mcp.Completion, error) {
+	return p.complete(ctx, p.Templates[uri], arg, given.Arguments), nil
 }
 
-func (p *Provider) complete(ctx context.Context, args map[string]Vocabulary, arg mcp.CompleteArgument) *mcp.Completion {
+func (p *Provider) complete(ctx context.Context, args map[string]Vocabulary, arg mcp.CompleteArgument, given map[string]string) *mcp.Completion {
 	vocab, ok := args[arg.Name]
+	if ok && vocab.ByProjectType != nil && given["project"] != "" && p.Src != nil {
+		if t := p.projectType(ctx, given["project"]); t != "" {
+			vocab.Suggestions = vocab.ByProjectType[t]
+		}
+	}
 	switch {
 	case !ok:
 		return &mcp.Completion{Values: []string{}}
@@ -97,4 +105,16 @@ func Match(values []string, prefix string) *mcp.Completion {
 		}
 	}
 	return &mcp.Completion{Values: out, Total: total, HasMore: total > len(out)}
+}
+
+// projectType is the type of the project named key, or "" when unknown.
+func (p *Provider) projectType(ctx context.Context, key string) string {
+	ps, err := p.Src.ListProjects(ctx)
+	if err != nil {
+		return ""
+	}
+	if pr, ok := source.FindProject(ps, key); ok {
+		return pr.Type
+	}
+	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/resources"
 	"github.com/elastic-access-mcp/elastic-access-mcp/source"
 )
 
@@ -26,6 +27,17 @@ func isPredefined(role string) bool {
 		role = strings.TrimPrefix(role, t+"_")
 	}
 	return slices.Contains(predefinedProjectRoles, role)
+}
+
+// predefinedByType are the short predefined role names of each project type.
+func predefinedByType() map[string][]string {
+	out := map[string][]string{}
+	for _, t := range source.ProjectTypes {
+		for _, r := range resources.CloudRoles(t)[0].Roles {
+			out[t] = append(out[t], r.Short)
+		}
+	}
+	return out
 }
 
 func predefined(args map[string]string) bool { return isPredefined(args["role"]) }
@@ -71,7 +83,7 @@ func All() []Prompt {
 			Description: "Give a person access to one Serverless project with a predefined role (viewer, admin, …) or a custom " +
 				"role defined in the project, inviting them first if they are not a member.",
 			Args: []Arg{argEmail, argProject,
-				{Name: "role", Required: true, Kind: source.KindRole, Suggestions: predefinedProjectRoles,
+				{Name: "role", Required: true, Kind: source.KindRole, Suggestions: predefinedProjectRoles, ByProjectType: predefinedByType(),
 					Description: "Predefined project role (viewer, developer, editor, admin, Security analyst roles) or the name of a custom role defined in the project."},
 			},
 			Goal: "Give {email} the role {role} on the Serverless project {project}.",

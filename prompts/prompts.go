@@ -32,6 +32,9 @@ type Arg struct {
 	Kind source.Kind
 	// Suggestions are completed besides Kind's names but not enforced.
 	Suggestions []string
+	// ByProjectType narrows Suggestions to the type of the project argument
+	// once it is given.
+	ByProjectType map[string][]string
 }
 
 // Step is one numbered step of a prompt's text. {arg} placeholders are
@@ -131,7 +134,7 @@ func Vocabularies() map[string]map[string]completion.Vocabulary {
 		args := map[string]completion.Vocabulary{}
 		for _, a := range p.Args {
 			if a.Kind != "" || len(a.Choices) > 0 || len(a.Suggestions) > 0 {
-				args[a.Name] = completion.Vocabulary{Kind: a.Kind, Choices: a.Choices, Suggestions: a.Suggestions}
+				args[a.Name] = completion.Vocabulary{Kind: a.Kind, Choices: a.Choices, Suggestions: a.Suggestions, ByProjectType: a.ByProjectType}
 			}
 		}
 		out[p.Name] = args

@@ -573,3 +573,36 @@ func TestOffboardingUsesTheOneStepToolWhenOffered(t *testing.T) {
 		t.Fatalf("the native-user choice is not passed on:\n%s", text)
 	}
 }
+
+// Once the project is chosen, role suggestions are the predefined roles of
+// its type next to the custom role names.
+func TestRoleCompletionFollowsTheChosenProject(t *testing.T) {
+	c := connect(t, demoSource(), mcp.LATEST_PROTOCOL_VERSION, prompts.Options{})
+	completeIn := func(project, value string) []string {
+		var req mcp.CompleteRequest
+		req.Params.Ref = mcp.PromptReference{Type: "ref/prompt", Name: prompts.GrantProjectAccess}
+		req.Params.Argument = mcp.CompleteArgument{Name: "role", Value: value}
+		req.Params.Context = mcp.CompleteContext{Arguments: map[string]string{"project": project}}
+		res, err := c.Complete(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Completion.Values
+	}
+	cases := []struct {
+		project, value string
+		want           []string
+	}{
+		{"sec-demo", "t", []string{"t1_analyst", "t2_analyst", "t3_analyst", "threat_intel_analyst"}},
+		{"search-demo", "d", []string{"developer"}},
+		{"search-demo", "e", []string{}}, // editor is not a Search project role
+		{"p-sec-1", "e", []string{"editor", "endpoint_operations_analyst", "endpoint_policy_manager"}},
+		{"search-demo", "logs-r", []string{"logs-reader"}}, // custom roles still come
+		{"unknown-project", "ed", []string{"editor"}},      // unknown project: every predefined role
+	}
+	for _, tc := range cases {
+		if got := completeIn(tc.project, tc.value); !slices.Equal(got, tc.want) {
+			t.Errorf("project %s, role %q: got %v, want %v", tc.project, tc.value, got, tc.want)
+		}
+	}
+}

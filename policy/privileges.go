@@ -116,9 +116,11 @@ func restrictedIndices() Set {
 	restrictedOnce.Do(func() {
 		restrictedSet = mustPatterns(restrictedIndexPatterns...)
 		securitySet = mustPatterns(".security", ".security-*", ".security-tokens*", ".security-profile*")
-		// "Every index" for the risk classification: every name that is not
-		// hidden by a leading dot.
-		ordinarySet = Everything().Minus(MustPattern(".*"))
+		// "Every index" for the risk classification: every valid index name
+		// that starts with a letter (index names are lower case). A grant
+		// covering all of them covers every ordinary index, however the
+		// pattern is spelled (*, ?*, **, /.*/, /[a-z].*/, a*,/[^a].*/).
+		ordinarySet = MustPattern("/[a-z][a-z0-9._+-]*/")
 	})
 	return restrictedSet
 }

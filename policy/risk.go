@@ -83,12 +83,12 @@ func riskSets() {
 		allCluster, _ = ClusterPrivilege("all")
 		// Actions that change who may do what: with any of them a holder can
 		// give itself every privilege.
-		securityWrite = withOwn(mustPatterns(
+		securityWrite = mustPatterns(
 			"cluster:admin/xpack/security/role/put*", "cluster:admin/xpack/security/role/bulk_put*",
 			"cluster:admin/xpack/security/user/put*", "cluster:admin/xpack/security/user/change_password*",
 			"cluster:admin/xpack/security/user/set_enabled*", "cluster:admin/xpack/security/role_mapping/put*",
 			"cluster:admin/xpack/security/privilege/put*", "cluster:admin/xpack/security/service_account/token/create*",
-			"cluster:admin/xpack/security/api_key/update*", "cluster:admin/xpack/security/settings/update*"))
+			"cluster:admin/xpack/security/settings/update*")
 		for _, n := range actAsOthersPrivs {
 			s, _ := ClusterPrivilege(n)
 			actAsOthersSet = actAsOthersSet.Union(s)
@@ -98,7 +98,7 @@ func riskSets() {
 		manageActions = mustPatterns("indices:admin/delete*", "indices:admin/close*", "indices:admin/settings/update*",
 			"indices:admin/mapping/put*", "indices:admin/data_stream/delete*", "indices:admin/rollover*", "indices:admin/aliases",
 			"indices:admin/aliases[*")
-		readActions = mustPatterns("indices:data/read/*")
+		readActions = mustPatterns("indices:data/read/*").Minus(mustPatterns("indices:data/read/field_caps*"))
 	})
 }
 
@@ -183,7 +183,8 @@ func layerCapabilities(layer []*compiledRole) []Capability {
 				manageNames = manageNames.Union(g.names)
 				manageVia = append(manageVia, r.name)
 			}
-			if g.names.Overlaps(securityIndices()) && !g.privs.IsEmpty() {
+			if g.names.Overlaps(securityIndices()) && (g.privs.Overlaps(readActions) || g.privs.Overlaps(writeActions) ||
+				g.privs.Overlaps(manageActions)) {
 				secIdxVia = append(secIdxVia, r.name)
 				if g.privs.Overlaps(writeActions) || g.privs.Overlaps(manageActions) {
 					secIdx = "write"

@@ -205,7 +205,7 @@ func (n *nfa) determinize(f frag) *dfa {
 			d.next[qi][c] = t
 		}
 	}
-	return d
+	return d.minimize()
 }
 
 func (d *dfa) complement() *dfa {
@@ -217,30 +217,124 @@ func (d *dfa) complement() *dfa {
 }
 
 // product combines two complete DFAs state by state; keep decides acceptance.
+// The result is minimized, so that chains of unions stay small.
 func product(a, b *dfa, keep func(x, y bool) bool) *dfa {
 	d := &dfa{}
-	index := map[[2]int32]int32{}
+	nb := int32(len(b.next))
+	index := make([]int32, len(a.next)*len(b.next))
+	for i := range index {
+		index[i] = -1
+	}
 	var queue [][2]int32
-	addState := func(p [2]int32) int32 {
-		if i, ok := index[p]; ok {
+	addState := func(x, y int32) int32 {
+		k := x*nb + y
+		if i := index[k]; i >= 0 {
 			return i
 		}
 		i := int32(len(d.next))
-		index[p] = i
+		index[k] = i
 		d.next = append(d.next, [256]int32{})
-		d.accept = append(d.accept, keep(a.accept[p[0]], b.accept[p[1]]))
-		queue = append(queue, p)
+		d.accept = append(d.accept, keep(a.accept[x], b.accept[y]))
+		queue = append(queue, [2]int32{x, y})
 		return i
 	}
-	addState([2]int32{0, 0})
+	addState(0, 0)
 	for qi := 0; qi < len(queue); qi++ {
 		p := queue[qi]
+		an, bn := &a.next[p[0]], &b.next[p[1]]
 		for c := 0; c < 256; c++ {
-			t := addState([2]int32{a.next[p[0]][c], b.next[p[1]][c]})
-			d.next[qi][c] = t
+			d.next[qi][c] = addState(an[c], bn[c])
 		}
 	}
-	return d
+	return d.minimize()
+}
+
+// search walks the product of a and b and reports whether some string
+// reaches a state pair where found holds (a subset or overlap test that
+// stops early instead of building the product).
+func search(a, b *dfa, found func(x, y bool) bool) bool {
+	nb := int32(len(b.next))
+	seen := make([]bool, len(a.next)*len(b.next))
+	queue := [][2]int32{{0, 0}}
+	seen[0] = true
+	for qi := 0; qi < len(queue); qi++ {
+		p := queue[qi]
+		if found(a.accept[p[0]], b.accept[p[1]]) {
+			return true
+		}
+		an, bn := &a.next[p[0]], &b.next[p[1]]
+		for c := 0; c < 256; c++ {
+			x, y := an[c], bn[c]
+			if k := x*nb + y; !seen[k] {
+				seen[k] = true
+				queue = append(queue, [2]int32{x, y})
+			}
+		}
+	}
+	return false
+}
+
+// minimize is Moore's partition refinement.
+func (d *dfa) minimize() *dfa {
+	n := len(d.next)
+	class := make([]int32, n)
+	for i, acc := range d.accept {
+		if acc {
+			class[i] = 1
+		}
+	}
+	count := 0
+	for {
+		sig := map[string]int32{}
+		next := make([]int32, n)
+		buf := make([]byte, 0, 4*257)
+		for s := 0; s < n; s++ {
+			buf = buf[:0]
+			buf = append(buf, byte(class[s]), byte(class[s]>>8), byte(class[s]>>16), byte(class[s]>>24))
+			for c := 0; c < 256; c++ {
+				t := class[d.next[s][c]]
+				buf = append(buf, byte(t), byte(t>>8), byte(t>>16), byte(t>>24))
+			}
+			k := string(buf)
+			id, ok := sig[k]
+			if !ok {
+				id = int32(len(sig))
+				sig[k] = id
+			}
+			next[s] = id
+		}
+		class = next
+		if len(sig) == count {
+			break
+		}
+		count = len(sig)
+	}
+	// Renumber so that the start state stays 0.
+	renum := make([]int32, count)
+	for i := range renum {
+		renum[i] = -1
+	}
+	out := &dfa{next: make([][256]int32, count), accept: make([]bool, count)}
+	nextID := int32(0)
+	order := make([]int, 0, n)
+	order = append(order, 0)
+	for s := 1; s < n; s++ {
+		order = append(order, s)
+	}
+	for _, s := range order {
+		if renum[class[s]] < 0 {
+			renum[class[s]] = nextID
+			nextID++
+		}
+	}
+	for s := 0; s < n; s++ {
+		c := renum[class[s]]
+		out.accept[c] = d.accept[s]
+		for ch := 0; ch < 256; ch++ {
+			out.next[c][ch] = renum[class[d.next[s][ch]]]
+		}
+	}
+	return out
 }
 
 // witness returns a shortest accepted string, or false when the language is

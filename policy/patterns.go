@@ -112,14 +112,18 @@ func (s Set) Minus(o Set) Set {
 }
 
 // SubsetOf reports whether every name in s is in o.
-func (s Set) SubsetOf(o Set) bool { return s.Minus(o).IsEmpty() }
+func (s Set) SubsetOf(o Set) bool {
+	return !search(s.dfa(), o.dfa(), func(x, y bool) bool { return x && !y })
+}
 
 func (s Set) IsEmpty() bool { _, ok := s.dfa().witness(); return !ok }
 
 // IsTotal reports whether s holds every possible name.
 func (s Set) IsTotal() bool { return Everything().SubsetOf(s) }
 
-func (s Set) Overlaps(o Set) bool { return !s.Intersect(o).IsEmpty() }
+func (s Set) Overlaps(o Set) bool {
+	return search(s.dfa(), o.dfa(), func(x, y bool) bool { return x && y })
+}
 
 // Contains reports whether the literal name is in s.
 func (s Set) Contains(name string) bool {

@@ -193,11 +193,11 @@ func (p *Permission) Cluster(name string) (ClusterAnswer, error) {
 	}
 	ans := ClusterAnswer{Privilege: name, Allowed: len(p.layers) > 0}
 	var by []string
-	for _, layer := range p.layers {
+	for li, layer := range p.layers {
 		var union Set
 		for _, r := range layer {
 			union = union.Union(r.cluster)
-			if r.cluster.Overlaps(want) {
+			if li == 0 && r.cluster.Overlaps(want) {
 				by = append(by, r.name)
 			}
 		}
@@ -251,20 +251,27 @@ func (p *Permission) Index(index, priv string, allowRestricted bool) (IndexAnswe
 	if names.IsEmpty() {
 		return ans, nil
 	}
-	var by []string
-	var granting []compiledGroup
-	var grantingRoles []string
-	for _, layer := range p.layers {
+	// The granting groups are those that hold the whole privilege on their
+	// own; only when the privilege is assembled from several groups do the
+	// contributing ones count (a view_index_metadata group shares field_caps
+	// with read, but does not grant read).
+	var full, partial []compiledGroup
+	var fullRoles, partialRoles []string
+	for li, layer := range p.layers {
 		var union Set
 		for _, r := range layer {
 			for _, g := range r.groups {
-				if names.SubsetOf(g.names) {
-					union = union.Union(g.privs)
-					if g.privs.Overlaps(want) {
-						by = append(by, r.name)
-						granting = append(granting, g)
-						grantingRoles = append(grantingRoles, r.name)
-					}
+				if !names.SubsetOf(g.names) {
+					continue
+				}
+				union = union.Union(g.privs)
+				if li > 0 {
+					continue // limited_by layers restrict, they do not grant
+				}
+				if want.SubsetOf(g.privs) {
+					full, fullRoles = append(full, g), append(fullRoles, r.name)
+				} else if g.privs.Overlaps(want) {
+					partial, partialRoles = append(partial, g), append(partialRoles, r.name)
 				}
 			}
 		}
@@ -275,8 +282,11 @@ func (p *Permission) Index(index, priv string, allowRestricted bool) (IndexAnswe
 	if !ans.Allowed {
 		return ans, nil
 	}
-	ans.GrantedBy = uniqSorted(by)
-	ans.DocumentQueries, ans.FieldSecurity, ans.Warnings = combineRestrictions(granting, grantingRoles)
+	if len(full) == 0 {
+		full, fullRoles = partial, partialRoles
+	}
+	ans.GrantedBy = uniqSorted(fullRoles)
+	ans.DocumentQueries, ans.FieldSecurity, ans.Warnings = combineRestrictions(full, fullRoles)
 	return ans, nil
 }
 
@@ -344,7 +354,7 @@ func (p *Permission) Application(app, resource, priv string) (ApplicationAnswer,
 	}
 	ans := ApplicationAnswer{Application: app, Resource: resource, Privilege: priv, Allowed: len(p.layers) > 0}
 	var by []string
-	for _, layer := range p.layers {
+	for li, layer := range p.layers {
 		ok := false
 		for _, r := range layer {
 			for _, ap := range r.apps {
@@ -359,7 +369,9 @@ func (p *Permission) Application(app, resource, priv string) (ApplicationAnswer,
 				for _, gp := range ap.Privileges {
 					if appPrivImplies(app, gp, priv) {
 						ok = true
-						by = append(by, r.name)
+						if li == 0 {
+							by = append(by, r.name)
+						}
 					}
 				}
 			}
@@ -380,12 +392,14 @@ func (p *Permission) RunAs(user string) (bool, []string) {
 		return false, nil
 	}
 	var by []string
-	for _, layer := range p.layers {
+	for li, layer := range p.layers {
 		ok := false
 		for _, r := range layer {
 			if r.runAs.Contains(user) {
 				ok = true
-				by = append(by, r.name)
+				if li == 0 {
+					by = append(by, r.name)
+				}
 			}
 		}
 		if !ok {

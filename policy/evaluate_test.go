@@ -334,3 +334,57 @@ func TestEvaluateErrors(t *testing.T) {
 		t.Logf("reader calls: %d", r.calls)
 	}
 }
+
+type projectReader struct {
+	byProject map[string]map[string]Role
+	asked     []string
+}
+
+func (r *projectReader) Roles(_ context.Context, project string, names []string) (map[string]Role, error) {
+	r.asked = append(r.asked, project)
+	out := map[string]Role{}
+	for _, n := range names {
+		if d, ok := r.byProject[project][n]; ok {
+			out[n] = d
+		}
+	}
+	return out, nil
+}
+
+// A Cloud application role is judged by its definition in the project it is
+// granted in: "ops" is harmless in p1 and superuser-like in p2, and a grant
+// on every project is judged as the reader reports it for AnyProject.
+func TestCloudRolesJudgedPerProject(t *testing.T) {
+	harmless := role(t, `{"indices":[{"names":["logs-*"],"privileges":["read"]}]}`)
+	admin := role(t, `{"cluster":["all"],"indices":[{"names":["*"],"privileges":["all"]}]}`)
+	r := &projectReader{byProject: map[string]map[string]Role{"p1": {"ops": harmless}, "p2": {"ops": admin}, AnyProject: {"ops": admin}}}
+	ctx := context.Background()
+	one := func(ids ...string) Change {
+		return Change{Cloud: []CloudChange{{Kind: "cloud_api_key", Name: "ci", New: RoleAssignments{Project: &ProjectRoleAssignments{
+			Elasticsearch: []ResourceRoleAssignment{{RoleID: "elasticsearch-viewer", ProjectIDs: ids, ApplicationRoles: []string{"ops"}}}}}}}}
+	}
+	if d, _ := Evaluate(ctx, one("p1"), r); d.Escalates() {
+		t.Errorf("ops in p1 is harmless:\n%s", d.Describe())
+	}
+	if d, _ := Evaluate(ctx, one("p2"), r); !d.Escalates() || !strings.Contains(d.Describe(), "project p2") {
+		t.Errorf("ops in p2 is superuser-like:\n%s", d.Describe())
+	}
+	all := Change{Cloud: []CloudChange{{Kind: "cloud_member", Name: "bob", New: RoleAssignments{Project: &ProjectRoleAssignments{
+		Elasticsearch: []ResourceRoleAssignment{{RoleID: "elasticsearch-viewer", All: true, ApplicationRoles: []string{"ops"}}}}}}}}
+	if d, _ := Evaluate(ctx, all, r); !d.Escalates() {
+		t.Errorf("ops on every project is superuser-like somewhere:\n%s", d.Describe())
+	}
+	// Adding p1 next to an existing p2 grant gains only p1.
+	add := one("p1", "p2")
+	add.Cloud[0].Old = one("p2").Cloud[0].New
+	if d, _ := Evaluate(ctx, add, r); d.Escalates() {
+		t.Errorf("only p1 is new:\n%s", d.Describe())
+	}
+	// Elasticsearch changes are judged in Change.Project.
+	r.asked = nil
+	c := newUser("alice", "ops")
+	c.Project = "p2"
+	if d, _ := Evaluate(ctx, c, r); !d.Escalates() || r.asked[len(r.asked)-1] != "p2" {
+		t.Errorf("asked %v, delta:\n%s", r.asked, d.Describe())
+	}
+}

@@ -225,3 +225,68 @@ func policyAnswer(t *testing.T, p *policy.Permission, c privCheck) bool {
 	}
 	return a.Allowed
 }
+
+// Built-in roles are judged by the definitions the cluster reports: the
+// policy reads them back from the sandbox and must answer like the sandbox's
+// _has_privileges for users holding them, and for an API key limited by its
+// superuser owner.
+func TestBuiltinRolesAgreeWithPolicy(t *testing.T) {
+	e := newEnv(t, FlavorStack)
+	checks := []privCheck{
+		{cluster: "all"}, {cluster: "manage_security"}, {cluster: "monitor"}, {cluster: "read_security"},
+		{cluster: "manage_saml"}, {cluster: "manage_own_api_key"}, {cluster: "create_snapshot"},
+		{index: "*", priv: "read"}, {index: "*", priv: "all"}, {index: "logs-a", priv: "read"}, {index: "logs-a", priv: "write"},
+		{index: ".kibana", priv: "read"}, {index: ".security-7", priv: "read", ari: true}, {index: "*", priv: "view_index_metadata", ari: true},
+		{index: "observability-annotations", priv: "write"}, {index: ".monitoring-es-1", priv: "read"},
+		{index: "ilm-history-1", priv: "read"}, {index: ".alerts-x", priv: "write"},
+		{app: "kibana-.kibana", res: "space:default", priv: "all"}, {app: "kibana-.kibana", res: "*", priv: "read"},
+		{app: "kibana-.kibana", res: "*", priv: "feature_discover.all"},
+	}
+	for i, name := range []string{"superuser", "viewer", "editor", "kibana_admin", "monitoring_user", "snapshot_user", "kibana_system", "remote_monitoring_collector"} {
+		t.Run(name, func(t *testing.T) {
+			r := e.call("GET", "/_security/role/"+name, e.admin, nil)
+			expectStatus(t, r, 200)
+			raw, _ := json.Marshal(r.body[name])
+			var def policy.Role
+			if err := json.Unmarshal(raw, &def); err != nil {
+				t.Fatal(err)
+			}
+			perm, err := policy.NewPermission(policy.NamedRole{Name: name, Role: def})
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth := e.newUser(fmt.Sprintf("builtin_user_%d", i), []string{name})
+			for _, ch := range checks {
+				if emu, pol := hasPrivilege(t, e, auth, ch), policyAnswer(t, perm, ch); emu != pol {
+					t.Errorf("%s: sandbox says %v, policy %v", describeCheck(ch), emu, pol)
+				}
+			}
+		})
+	}
+	t.Run("API key limited by its owner", func(t *testing.T) {
+		desc := `{"m":{"indices":[{"names":["metrics-*"],"privileges":["read","write"]}],"cluster":["monitor"]}}`
+		var body map[string]any
+		_ = json.Unmarshal([]byte(`{"name":"agree","expiration":"1d","role_descriptors":`+desc+`}`), &body)
+		auth, _ := e.createKey(e.admin, body)
+		var descs map[string]policy.Role
+		_ = json.Unmarshal([]byte(desc), &descs)
+		key, err := policy.NewPermission(policy.NamedRole{Name: "m", Role: descs["m"]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := e.call("GET", "/_security/role/superuser", e.admin, nil)
+		raw, _ := json.Marshal(r.body["superuser"])
+		var su policy.Role
+		_ = json.Unmarshal(raw, &su)
+		owner, _ := policy.NewPermission(policy.NamedRole{Name: "superuser", Role: su})
+		perm := key.Limit(owner)
+		for _, ch := range append(checks, privCheck{index: "metrics-a", priv: "write"}, privCheck{index: "metrics-*", priv: "read"}) {
+			if emu, pol := hasPrivilege(t, e, auth, ch), policyAnswer(t, perm, ch); emu != pol {
+				t.Errorf("%s: sandbox says %v, policy %v", describeCheck(ch), emu, pol)
+			}
+		}
+		if len(perm.Escalations()) != 0 {
+			t.Errorf("a key limited to metrics-* is not an escalation: %+v", perm.Escalations())
+		}
+	})
+}

@@ -100,9 +100,9 @@ func (p Principal) String() string {
 	case "user":
 		return p.Name
 	case "role":
-		return "everyone holding role " + p.Name
+		return "role " + p.Name + " (everyone holding it)"
 	case "role_mapping":
-		return "the users matched by role mapping " + p.Name
+		return "role mapping " + p.Name + " (every user its rules match)"
 	case "api_key":
 		return "API key " + p.Name
 	case "cloud_member":

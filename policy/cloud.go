@@ -62,6 +62,8 @@ type cloudAtom struct {
 func (a cloudAtom) String() string {
 	where := "the organization"
 	switch {
+	case a.scope == "organization" && a.appRole != "":
+		where = "every project of the organization"
 	case a.scope == "organization":
 	case a.target == AnyProject:
 		where = "every " + a.noun() + ", current and future"

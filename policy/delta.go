@@ -118,12 +118,15 @@ func (g Grant) describe() string {
 		return who + " gains " + c.Detail
 	case KindInheritsOwner:
 		return who + " gets " + c.Detail
-	case KindAnyRole, KindOrganizationAdmin, KindOrganizationAppRoles, KindAdminEverywhere, KindProjectAdmin,
-		KindRestrictionCancelled:
+	case KindRestrictionCancelled:
+		return who + " loses " + c.Detail
+	case KindAnyRole, KindOrganizationAdmin, KindOrganizationAppRoles, KindAdminEverywhere, KindProjectAdmin:
 		return who + " gains " + c.Detail + " (through " + g.Route + ")"
 	}
 	line := who + " gains " + c.describe()
-	if len(c.Via) > 0 {
+	if g.Plane == "cloud" {
+		line += " (through " + g.Route + ")"
+	} else if len(c.Via) > 0 {
 		noun := "role "
 		if len(c.Via) > 1 {
 			noun = "roles "

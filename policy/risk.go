@@ -49,21 +49,19 @@ func (c Capability) describe() string {
 	case KindSuperuser:
 		return "superuser: every privilege on this cluster"
 	case KindClusterAll:
-		return "every cluster privilege, including security administration"
+		return "every cluster privilege, security administration included"
 	case KindSecurityAdmin:
-		return "security administration (" + c.Detail + "): can create users, roles and role mappings, so can grant itself any privilege"
+		return "security administration (" + c.Detail + "), enough to create users, roles and role mappings and so to grant itself any privilege"
 	case KindActAsOthers:
-		return "can obtain credentials that act as other users (" + c.Detail + ")"
+		return "the means to obtain credentials that act as other users (" + c.Detail + ")"
 	case KindRunAs:
-		return "can run requests as " + c.Detail
+		return "the right to run requests as " + c.Detail
 	case KindIndexEverywhere:
 		return c.Detail + " on every index"
 	case KindSecurityIndices:
-		return c.Detail + " on the security indices (password hashes, API keys, tokens)"
+		return c.Detail + " access to the security indices (password hashes, API keys, tokens)"
 	case KindKibanaAll:
 		return "Kibana " + c.Detail + " in every space"
-	case KindRestrictionCancelled:
-		return c.Detail
 	}
 	if c.Detail != "" {
 		return c.Kind + ": " + c.Detail
@@ -194,10 +192,13 @@ func layerCapabilities(layer []*compiledRole) []Capability {
 			}
 		}
 	}
-	superuser := allCluster.SubsetOf(cluster) && ordinaryIndices().SubsetOf(allNames)
-	if superuser {
+	if allCluster.SubsetOf(cluster) && ordinaryIndices().SubsetOf(allNames) {
+		// Superuser subsumes every other capability: with it a holder can
+		// grant itself the rest.
 		add(KindSuperuser, "", append(clusterVia, allVia...))
-	} else {
+		return out
+	}
+	{
 		if allCluster.SubsetOf(cluster) {
 			add(KindClusterAll, "", clusterVia)
 		} else if len(secVia) > 0 {
@@ -227,7 +228,7 @@ func layerCapabilities(layer []*compiledRole) []Capability {
 	}
 	if len(runAsVia) > 0 {
 		detail := "any user"
-		if !runAs.IsTotal() {
+		if !MustPattern("?*").SubsetOf(runAs) {
 			ex, _ := runAs.Example()
 			detail = "other users (for example " + strconvQuote(ex) + ")"
 			if !strings.ContainsAny(strings.Join(runAsPatterns(layer), ""), "*?/") {
@@ -320,7 +321,7 @@ func cancelledRestrictions(before, after *Permission) []Capability {
 					}
 					ex, _ := ng.names.Intersect(g.names).Example()
 					out = append(out, Capability{Kind: KindRestrictionCancelled, Escalation: true, Via: []string{nr.name},
-						Detail: fmt.Sprintf("the %s security of role %s on %s is cancelled by role %s, which reads %s without restriction (for example %s)",
+						Detail: fmt.Sprintf("the %s security of role %s on %s: role %s reads %s without restriction (for example %s)",
 							what, r.name, strings.Join(g.source.Names, ","), nr.name, strings.Join(ng.source.Names, ","), strconvQuote(ex))})
 				}
 			}

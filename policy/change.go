@@ -119,6 +119,20 @@ func (p Principal) String() string {
 // capabilities. Role names are resolved through reader; a template whose
 // output cannot be known statically counts as able to produce any role.
 func Evaluate(ctx context.Context, c Change, reader Reader) (*Delta, error) {
+	// Definitions the agent proposes must resolve completely: Elasticsearch
+	// would reject what the policy cannot read, and a guess is no judgement.
+	for _, rc := range c.Roles {
+		if err := Validate(rc.New); err != nil {
+			return nil, fmt.Errorf("role [%s]: %w", rc.Name, err)
+		}
+	}
+	for _, kc := range c.APIKeys {
+		for _, n := range sortedKeys(kc.NewDescriptors) {
+			if err := Validate(kc.NewDescriptors[n]); err != nil {
+				return nil, fmt.Errorf("API key [%s] role descriptor [%s]: %w", kc.Name, n, err)
+			}
+		}
+	}
 	ev := &evaluator{ctx: ctx, reader: reader, project: c.Project, cache: map[string]map[string]*Role{}}
 	d := &Delta{}
 	for _, rc := range c.Roles {

@@ -388,3 +388,27 @@ func TestCloudRolesJudgedPerProject(t *testing.T) {
 		t.Errorf("asked %v, delta:\n%s", r.asked, d.Describe())
 	}
 }
+
+// A role read from a newer cluster may use privileges the policy does not
+// know: the evaluation still succeeds, and the unknown part is judged as a
+// possible escalation rather than ignored.
+func TestUnknownPrivilegesOfExistingRoles(t *testing.T) {
+	r := newReader(t)
+	r.roles["newer"] = role(t, `{"cluster":["manage_something_new"],"indices":[{"names":["logs-*"],"privileges":["read","read_failure_store"]}]}`)
+	d, err := Evaluate(context.Background(), newUser("alice", "newer"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	esc := d.Escalations()
+	if len(esc) != 1 || esc[0].Capability.Kind != KindUnknownPrivilege ||
+		!strings.Contains(esc[0].Capability.Detail, "manage_something_new") || !strings.Contains(esc[0].Capability.Detail, "read_failure_store") {
+		t.Errorf("escalations %+v", esc)
+	}
+	p, _ := NewPermission(NamedRole{Name: "newer", Role: r.roles["newer"]})
+	if a, _ := p.Index("logs-a", "read", false); !a.Allowed {
+		t.Error("the known part of the role still answers")
+	}
+	if len(p.Unknown()["newer"]) != 2 {
+		t.Errorf("unknown: %v", p.Unknown())
+	}
+}

@@ -32,6 +32,7 @@ const (
 	KindPrivileges           = "privileges"
 	KindCloudRole            = "cloud_role"
 	KindUnknownRole          = "undefined_role"
+	KindUnknownPrivilege     = "unknown_privilege"
 )
 
 // Capability is one thing a principal can do, with the roles it comes from.
@@ -62,6 +63,8 @@ func (c Capability) describe() string {
 		return c.Detail + " access to the security indices (password hashes, API keys, tokens)"
 	case KindKibanaAll:
 		return "Kibana " + c.Detail + " in every space"
+	case KindUnknownPrivilege:
+		return "privileges the policy cannot judge (" + c.Detail + "), treated as a possible escalation"
 	}
 	if c.Detail != "" {
 		return c.Kind + ": " + c.Detail
@@ -242,6 +245,11 @@ func layerCapabilities(layer []*compiledRole) []Capability {
 	}
 	if via, what := kibanaEverywhere(layer); len(via) > 0 {
 		add(KindKibanaAll, what, via)
+	}
+	for _, r := range layer {
+		if len(r.unknown) > 0 {
+			add(KindUnknownPrivilege, strings.Join(r.unknown, ", "), []string{r.name})
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].key() < out[j].key() })
 	return out

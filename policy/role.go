@@ -89,6 +89,7 @@ type compiledRole struct {
 	apps    []ApplicationPrivileges
 	runAs   Set
 	raw     Role
+	unknown []string // privileges and patterns the policy cannot resolve
 }
 
 type compiledGroup struct {
@@ -101,19 +102,29 @@ func (g compiledGroup) restricted() bool {
 	return g.source.Query != "" || g.source.FieldSecurity != nil
 }
 
-func compileRole(name string, r Role) (*compiledRole, error) {
+// compileRole turns a role into sets. Definitions read from a cluster may
+// use privileges newer than the pinned version; those are kept in unknown
+// (and judged as possible escalations) instead of failing the evaluation.
+// Validate is the strict form for definitions an agent proposes.
+func compileRole(name string, r Role) *compiledRole {
 	c := &compiledRole{name: name, raw: r, apps: r.Applications}
 	for _, p := range r.Cluster {
 		s, err := ClusterPrivilege(p)
 		if err != nil {
-			return nil, fmt.Errorf("role [%s]: %v", name, err)
+			c.unknown = append(c.unknown, "cluster privilege "+p)
+			continue
 		}
 		c.cluster = c.cluster.Union(s)
 	}
 	for _, ip := range r.Indices {
-		names, err := Patterns(ip.Names...)
-		if err != nil {
-			return nil, fmt.Errorf("role [%s]: %v", name, err)
+		var names Set
+		for _, n := range ip.Names {
+			s, err := Pattern(n)
+			if err != nil {
+				c.unknown = append(c.unknown, "index pattern "+n)
+				continue
+			}
+			names = names.Union(s)
 		}
 		if !ip.AllowRestrictedIndices {
 			names = names.Minus(restrictedIndices())
@@ -122,18 +133,61 @@ func compileRole(name string, r Role) (*compiledRole, error) {
 		for _, p := range ip.Privileges {
 			s, err := IndexPrivilege(p)
 			if err != nil {
-				return nil, fmt.Errorf("role [%s]: %v", name, err)
+				c.unknown = append(c.unknown, "index privilege "+p)
+				continue
 			}
 			g.privs = g.privs.Union(s)
 		}
 		c.groups = append(c.groups, g)
 	}
-	runAs, err := Patterns(r.RunAs...)
-	if err != nil {
-		return nil, fmt.Errorf("role [%s]: run_as: %v", name, err)
+	for _, u := range r.RunAs {
+		s, err := Pattern(u)
+		if err != nil {
+			c.unknown = append(c.unknown, "run_as pattern "+u)
+			continue
+		}
+		c.runAs = c.runAs.Union(s)
 	}
-	c.runAs = runAs
-	return c, nil
+	return c
+}
+
+// Validate reports the first privilege name or pattern of a role that the
+// policy cannot resolve: unknown privileges and invalid patterns. Elasticsearch
+// would reject them too, so a proposed role with one is bad input.
+func Validate(r Role) error {
+	for _, p := range r.Cluster {
+		if _, err := ClusterPrivilege(p); err != nil {
+			return err
+		}
+	}
+	for _, ip := range r.Indices {
+		if len(ip.Names) == 0 {
+			return fmt.Errorf("an indices entry needs at least one name")
+		}
+		for _, n := range ip.Names {
+			if _, err := Pattern(n); err != nil {
+				return err
+			}
+		}
+		for _, p := range ip.Privileges {
+			if _, err := IndexPrivilege(p); err != nil {
+				return err
+			}
+		}
+	}
+	for _, u := range r.RunAs {
+		if _, err := Pattern(u); err != nil {
+			return fmt.Errorf("run_as: %v", err)
+		}
+	}
+	for _, ap := range r.Applications {
+		for _, res := range ap.Resources {
+			if _, err := Pattern(res); err != nil {
+				return fmt.Errorf("application %s: %v", ap.Application, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Permission is what a principal may do: the union of its roles, and for an
@@ -143,17 +197,30 @@ type Permission struct {
 	layers [][]*compiledRole
 }
 
-// NewPermission compiles the roles a principal holds.
+// NewPermission compiles the roles a principal holds. Privileges the
+// policy does not know (a newer cluster's) grant nothing in the answers and
+// count as possible escalations; Unknown lists them. The error is reserved
+// for future use and is always nil today.
 func NewPermission(roles ...NamedRole) (*Permission, error) {
 	layer := make([]*compiledRole, 0, len(roles))
 	for _, r := range roles {
-		c, err := compileRole(r.Name, r.Role)
-		if err != nil {
-			return nil, err
-		}
-		layer = append(layer, c)
+		layer = append(layer, compileRole(r.Name, r.Role))
 	}
 	return &Permission{layers: [][]*compiledRole{layer}}, nil
+}
+
+// Unknown lists, per role, the privileges and patterns the policy could not
+// resolve.
+func (p *Permission) Unknown() map[string][]string {
+	out := map[string][]string{}
+	for _, l := range p.layers {
+		for _, r := range l {
+			if len(r.unknown) > 0 {
+				out[r.name] = r.unknown
+			}
+		}
+	}
+	return out
 }
 
 // Limit returns the permission restricted by another (an API key's role

@@ -19,8 +19,10 @@ func (s Set) dfa() *dfa {
 	return s.d
 }
 
+var everything = func() Set { n := &nfa{}; return Set{n.determinize(n.anyString())} }()
+
 // Everything is the set of all names.
-func Everything() Set { n := &nfa{}; return Set{n.determinize(n.anyString())} }
+func Everything() Set { return everything }
 
 // Pattern parses one Elasticsearch name pattern: /regex/ is a Lucene regular
 // expression over the whole name, anything else a wildcard pattern where *
@@ -461,4 +463,40 @@ func (p *reParser) interval(body string) (frag, error) {
 		fs = append(fs, p.n.concat(p.n.star(p.n.rng('0', '0')), p.n.literal(s)))
 	}
 	return p.n.union(fs...), nil
+}
+
+// IndexExpression is the set a request's index expression names, such as
+// "logs-*,-logs-secret": comma-separated names or patterns, where "-name"
+// removes names matched so far, as Elasticsearch's index name resolver does
+// once a wildcard expression came before it (otherwise it is a plain name).
+// Role definitions have no exclusions: there "-foo" is a literal name.
+func IndexExpression(expr string) (Set, error) {
+	var out Set
+	sawWildcard := false
+	for _, part := range strings.Split(expr, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if strings.HasPrefix(part, "-") && sawWildcard {
+			s, err := Pattern(part[1:])
+			if err != nil {
+				return Set{}, err
+			}
+			out = out.Minus(s)
+			continue
+		}
+		s, err := Pattern(part)
+		if err != nil {
+			return Set{}, err
+		}
+		if strings.ContainsAny(part, "*?") || strings.HasPrefix(part, "/") {
+			sawWildcard = true
+		}
+		out = out.Union(s)
+	}
+	if out.d == nil {
+		return Set{}, fmt.Errorf("empty index expression")
+	}
+	return out, nil
 }

@@ -134,3 +134,29 @@ func TestPrivilegeResolution(t *testing.T) {
 		t.Error("indices:* with the proxy form covers all")
 	}
 }
+
+func TestIndexExpressionExclusions(t *testing.T) {
+	s, err := IndexExpression("logs-*, -logs-secret*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Contains("logs-app") || s.Contains("logs-secret-1") {
+		t.Error("logs-*,-logs-secret* keeps logs-app and drops logs-secret-1")
+	}
+	// Without a wildcard before it, -name is a name.
+	lit, _ := IndexExpression("-odd")
+	if !lit.Contains("-odd") {
+		t.Error("a leading -odd is the literal name")
+	}
+	if _, err := IndexExpression(" , "); err == nil {
+		t.Error("an empty expression is an error")
+	}
+	p := perm(t, map[string]string{"r": `{"indices":[{"names":["logs-*"],"privileges":["read"]},{"names":["logs-secret"],"privileges":["read"],"query":"{\"match_none\":{}}"}]}`})
+	a, err := p.Index("logs-*,-logs-secret", "read", false)
+	if err != nil || !a.Allowed || !a.Unrestricted() {
+		t.Errorf("answer %+v %v", a, err)
+	}
+	if a, _ := p.Index("logs-*,-logs-secret,metrics-1", "read", false); a.Allowed {
+		t.Error("metrics-1 is not granted")
+	}
+}

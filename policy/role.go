@@ -295,7 +295,8 @@ type IndexAnswer struct {
 // Unrestricted reports whether documents and fields are both unrestricted.
 func (a IndexAnswer) Unrestricted() bool { return a.DocumentQueries == nil && a.FieldSecurity == nil }
 
-// Index answers "is index privilege priv held on index (a name or pattern)?"
+// Index answers "is index privilege priv held on index?" where index is a
+// name, a pattern or an expression with exclusions ("logs-*,-logs-secret"),
 // with Elasticsearch's checkResourcePrivileges: the requested names, minus
 // the restricted indices unless allowRestricted or a concrete restricted
 // name is asked for, must be covered by the index groups whose privileges
@@ -307,7 +308,7 @@ func (p *Permission) Index(index, priv string, allowRestricted bool) (IndexAnswe
 	if err != nil {
 		return IndexAnswer{}, err
 	}
-	names, err := Pattern(index)
+	names, err := IndexExpression(index)
 	if err != nil {
 		return IndexAnswer{}, err
 	}

@@ -159,8 +159,17 @@ func setKey(set []int) string {
 	return string(b)
 }
 
+// maxDeterminizedStates bounds the subset construction like Lucene's
+// Operations.DEFAULT_DETERMINIZE_WORK_LIMIT bounds it for Elasticsearch: a
+// pattern such as /(a|b)*a(a|b){40}/ is refused as too complex instead of
+// exhausting memory.
+const maxDeterminizedStates = 10000
+
+type tooComplex struct{}
+
 // determinize is the subset construction; the result is complete (the empty
-// set becomes a dead state).
+// set becomes a dead state). It panics with tooComplex beyond
+// maxDeterminizedStates; Pattern recovers and reports an error.
 func (n *nfa) determinize(f frag) *dfa {
 	d := &dfa{}
 	index := map[string]int32{}
@@ -171,6 +180,9 @@ func (n *nfa) determinize(f frag) *dfa {
 			return i
 		}
 		i := int32(len(d.next))
+		if i >= maxDeterminizedStates {
+			panic(tooComplex{})
+		}
 		index[k] = i
 		d.next = append(d.next, [256]int32{})
 		acc := false
@@ -220,19 +232,34 @@ func (d *dfa) complement() *dfa {
 // The result is minimized, so that chains of unions stay small.
 func product(a, b *dfa, keep func(x, y bool) bool) *dfa {
 	d := &dfa{}
-	nb := int32(len(b.next))
-	index := make([]int32, len(a.next)*len(b.next))
-	for i := range index {
-		index[i] = -1
+	nb := int64(len(b.next))
+	// A dense index while the pair space is small, a map beyond.
+	var dense []int32
+	var sparse map[int64]int32
+	if int64(len(a.next))*nb <= 1<<20 {
+		dense = make([]int32, int64(len(a.next))*nb)
+		for i := range dense {
+			dense[i] = -1
+		}
+	} else {
+		sparse = map[int64]int32{}
 	}
 	var queue [][2]int32
 	addState := func(x, y int32) int32 {
-		k := x*nb + y
-		if i := index[k]; i >= 0 {
+		k := int64(x)*nb + int64(y)
+		if dense != nil {
+			if i := dense[k]; i >= 0 {
+				return i
+			}
+		} else if i, ok := sparse[k]; ok {
 			return i
 		}
 		i := int32(len(d.next))
-		index[k] = i
+		if dense != nil {
+			dense[k] = i
+		} else {
+			sparse[k] = i
+		}
 		d.next = append(d.next, [256]int32{})
 		d.accept = append(d.accept, keep(a.accept[x], b.accept[y]))
 		queue = append(queue, [2]int32{x, y})
@@ -253,10 +280,9 @@ func product(a, b *dfa, keep func(x, y bool) bool) *dfa {
 // reaches a state pair where found holds (a subset or overlap test that
 // stops early instead of building the product).
 func search(a, b *dfa, found func(x, y bool) bool) bool {
-	nb := int32(len(b.next))
-	seen := make([]bool, len(a.next)*len(b.next))
+	nb := int64(len(b.next))
+	seen := map[int64]bool{0: true}
 	queue := [][2]int32{{0, 0}}
-	seen[0] = true
 	for qi := 0; qi < len(queue); qi++ {
 		p := queue[qi]
 		if found(a.accept[p[0]], b.accept[p[1]]) {
@@ -265,7 +291,7 @@ func search(a, b *dfa, found func(x, y bool) bool) bool {
 		an, bn := &a.next[p[0]], &b.next[p[1]]
 		for c := 0; c < 256; c++ {
 			x, y := an[c], bn[c]
-			if k := x*nb + y; !seen[k] {
+			if k := int64(x)*nb + int64(y); !seen[k] {
 				seen[k] = true
 				queue = append(queue, [2]int32{x, y})
 			}

@@ -27,7 +27,15 @@ func Everything() Set { return everything }
 // Pattern parses one Elasticsearch name pattern: /regex/ is a Lucene regular
 // expression over the whole name, anything else a wildcard pattern where *
 // matches any string, ? any one character and \ escapes the next character.
-func Pattern(p string) (Set, error) {
+func Pattern(p string) (s Set, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(tooComplex); !ok {
+				panic(r)
+			}
+			s, err = Set{}, fmt.Errorf("invalid pattern [%s]: too complex to evaluate", p)
+		}
+	}()
 	n := &nfa{}
 	var f frag
 	if strings.HasPrefix(p, "/") {

@@ -1,6 +1,9 @@
 package policy
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPatternMembership(t *testing.T) {
 	cases := []struct {
@@ -158,5 +161,11 @@ func TestIndexExpressionExclusions(t *testing.T) {
 	}
 	if a, _ := p.Index("logs-*,-logs-secret,metrics-1", "read", false); a.Allowed {
 		t.Error("metrics-1 is not granted")
+	}
+}
+
+func TestPatternTooComplex(t *testing.T) {
+	if _, err := Pattern("/(a|b)*a(a|b){20}/"); err == nil || !strings.Contains(err.Error(), "too complex") {
+		t.Errorf("an exponential pattern must be refused, got %v", err)
 	}
 }

@@ -235,6 +235,20 @@ func requestedIndexSet(name string, allowRestricted bool) (policy.Set, bool) {
 // grantedIndexCovers reports whether an index group's names cover the
 // requested set.
 func grantedIndexCovers(ip indexPriv, requested policy.Set) bool {
+	return requested.SubsetOf(grantedIndexSet(ip))
+}
+
+var grantedSets sync.Map // names + allow_restricted_indices -> policy.Set
+
+func grantedIndexSet(ip indexPriv) policy.Set {
+	key := strings.Join(ip.Names, "\x00")
+	if ip.AllowRestricted {
+		key += "\x00+restricted"
+	}
+	if v, ok := grantedSets.Load(key); ok {
+		s, _ := v.(policy.Set)
+		return s
+	}
 	var granted policy.Set
 	for _, n := range ip.Names {
 		if s, ok := nameSet(n); ok {
@@ -244,7 +258,8 @@ func grantedIndexCovers(ip indexPriv, requested policy.Set) bool {
 	if !ip.AllowRestricted {
 		granted = granted.Minus(restrictedOnce())
 	}
-	return requested.SubsetOf(granted)
+	grantedSets.Store(key, granted)
+	return granted
 }
 
 // globSubset reports whether every name matched by sub is matched by sup

@@ -77,14 +77,16 @@ type MappingChange struct {
 // APIKeyChange creates or updates an Elasticsearch API key. An empty
 // NewDescriptors means the key gets every privilege of its owner; OwnerRoles
 // (nil when unknown) are the roles of the credential the key belongs to,
-// which limit it.
+// which limit it. When that credential is itself an API key, give its
+// effective role descriptors as OwnerDescriptors instead.
 type APIKeyChange struct {
-	Name           string          `json:"name"`
-	ID             string          `json:"id,omitempty"`
-	Exists         bool            `json:"exists"`
-	OldDescriptors map[string]Role `json:"old_descriptors,omitempty"`
-	NewDescriptors map[string]Role `json:"new_descriptors"`
-	OwnerRoles     []string        `json:"owner_roles,omitempty"`
+	Name             string          `json:"name"`
+	ID               string          `json:"id,omitempty"`
+	Exists           bool            `json:"exists"`
+	OldDescriptors   map[string]Role `json:"old_descriptors,omitempty"`
+	NewDescriptors   map[string]Role `json:"new_descriptors"`
+	OwnerRoles       []string        `json:"owner_roles,omitempty"`
+	OwnerDescriptors map[string]Role `json:"owner_descriptors,omitempty"`
 }
 
 // Principal is who gains a capability.
@@ -435,7 +437,13 @@ func (ev *evaluator) apiKey(d *Delta, kc APIKeyChange) error {
 	}
 	who := Principal{Kind: "api_key", Name: name}
 	var owner *Permission
-	if kc.OwnerRoles != nil {
+	if kc.OwnerDescriptors != nil {
+		var roles []NamedRole
+		for _, n := range sortedKeys(kc.OwnerDescriptors) {
+			roles = append(roles, NamedRole{Name: n, Role: kc.OwnerDescriptors[n]})
+		}
+		owner, _ = NewPermission(roles...)
+	} else if kc.OwnerRoles != nil {
 		var err error
 		if owner, _, err = ev.permissionOf(ev.project, kc.OwnerRoles); err != nil {
 			return err

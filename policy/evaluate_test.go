@@ -412,3 +412,48 @@ func TestUnknownPrivilegesOfExistingRoles(t *testing.T) {
 		t.Errorf("unknown: %v", p.Unknown())
 	}
 }
+
+func TestAPIKeyOwnerDescriptors(t *testing.T) {
+	ctx := context.Background()
+	owner := map[string]Role{"o": role(t, `{"cluster":["all"],"indices":[{"names":["*"],"privileges":["all"]}]}`)}
+	d, err := Evaluate(ctx, Change{APIKeys: []APIKeyChange{{Name: "child", OwnerDescriptors: owner}}}, newReader(t))
+	if err != nil || !d.Escalates() {
+		t.Errorf("a key inheriting a superuser-like key escalates: %v\n%s", err, d.Describe())
+	}
+	limited := map[string]Role{"o": role(t, `{"indices":[{"names":["metrics-*"],"privileges":["read"]}]}`)}
+	d, _ = Evaluate(ctx, Change{APIKeys: []APIKeyChange{{Name: "child", OwnerDescriptors: limited,
+		NewDescriptors: map[string]Role{"x": role(t, `{"cluster":["all"]}`)}}}}, newReader(t))
+	if d.Escalates() {
+		t.Errorf("a key limited by a metrics reader cannot escalate:\n%s", d.Describe())
+	}
+	d, _ = Evaluate(ctx, Change{APIKeys: []APIKeyChange{{Name: "child"}}}, newReader(t))
+	if d.Escalates() || len(d.Grants) != 1 || d.Grants[0].Capability.Kind != KindInheritsOwner {
+		t.Errorf("an unknown owner is reported as inherited access:\n%s", d.Describe())
+	}
+}
+
+// A key and its owner that reach security administration through different
+// spellings still give the key security administration.
+func TestAPIKeyEscalationThroughDifferentSpellings(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct{ key, owner string }{
+		{`{"cluster":["cluster:admin/xpack/security/user/put"]}`, `{"cluster":["manage_security"]}`},
+		{`{"cluster":["all"],"indices":[{"names":["*"],"privileges":["all"]}]}`, `{"cluster":["manage_security"]}`},
+		{`{"cluster":["manage_security"]}`, `{"cluster":["all"]}`},
+	}
+	for _, c := range cases {
+		d, err := Evaluate(ctx, Change{APIKeys: []APIKeyChange{{Name: "k",
+			OwnerDescriptors: map[string]Role{"owner": role(t, c.owner)},
+			NewDescriptors:   map[string]Role{"key": role(t, c.key)}}}}, newReader(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, g := range d.Escalations() {
+			found = found || g.Capability.Kind == KindSecurityAdmin
+		}
+		if !found {
+			t.Errorf("key %s limited by %s: no security administration in\n%s", c.key, c.owner, d.Describe())
+		}
+	}
+}

@@ -111,19 +111,43 @@ func (p *Permission) capabilities() []Capability {
 	}
 	caps := layerCapabilities(p.layers[0])
 	for _, l := range p.layers[1:] {
-		other := map[string]bool{}
-		for _, c := range layerCapabilities(l) {
-			other[c.key()] = true
-		}
-		kept := caps[:0]
-		for _, c := range caps {
-			if other[c.key()] {
-				kept = append(kept, c)
-			}
-		}
-		caps = kept
+		caps = intersectCapabilities(caps, layerCapabilities(l))
 	}
 	return caps
+}
+
+// intersectCapabilities keeps what both sides allow, by kind: superuser on
+// one side leaves the other side's capabilities, every cluster privilege on
+// one side leaves the other's cluster-level ones, and otherwise a kind is
+// kept when both sides have it.
+func intersectCapabilities(a, b []Capability) []Capability {
+	has := func(caps []Capability, kind string) bool {
+		for _, c := range caps {
+			if c.Kind == kind {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has(a, KindSuperuser):
+		return b
+	case has(b, KindSuperuser):
+		return a
+	}
+	clusterLevel := func(kind string) bool { return kind == KindSecurityAdmin || kind == KindActAsOthers }
+	var out []Capability
+	for _, c := range a {
+		if has(b, c.Kind) || (clusterLevel(c.Kind) && has(b, KindClusterAll)) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range b {
+		if clusterLevel(c.Kind) && has(a, KindClusterAll) && !has(a, c.Kind) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Escalations lists the escalating capabilities of the permission.

@@ -136,9 +136,10 @@ func (ev *evaluator) cloud(d *Delta, cc CloudChange) error {
 	}
 	var added []cloudAtom
 	for _, a := range atoms(cc.New) {
-		if !had[a] {
-			// All:true reaches every project, so it adds nothing to an
-			// atom that already covered AnyProject.
+		every := a
+		every.target = AnyProject
+		// A grant on every project already covers each single one.
+		if !had[a] && !(a.scope != "organization" && had[every]) {
 			added = append(added, a)
 		}
 	}
@@ -182,7 +183,6 @@ func (ev *evaluator) cloudAppRole(d *Delta, who Principal, a cloudAtom) error {
 		return err
 	}
 	for _, c := range p.capabilities() {
-		c.Detail = strings.TrimSpace(c.Detail)
 		d.add(Grant{Plane: "cloud", Principal: who, Route: route, Capability: c})
 	}
 	kind := KindRole

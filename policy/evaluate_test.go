@@ -457,3 +457,15 @@ func TestAPIKeyEscalationThroughDifferentSpellings(t *testing.T) {
 		}
 	}
 }
+
+func TestCloudGrantAlreadyCoveredByAll(t *testing.T) {
+	all := ResourceRoleAssignment{RoleID: "elasticsearch-admin", All: true}
+	one := ResourceRoleAssignment{RoleID: "elasticsearch-admin", ProjectIDs: []string{"p1"}}
+	c := Change{Cloud: []CloudChange{{Name: "bob",
+		Old: RoleAssignments{Project: &ProjectRoleAssignments{Elasticsearch: []ResourceRoleAssignment{all}}},
+		New: RoleAssignments{Project: &ProjectRoleAssignments{Elasticsearch: []ResourceRoleAssignment{all, one}}}}}}
+	d, err := Evaluate(context.Background(), c, newReader(t))
+	if err != nil || len(d.Grants) != 0 {
+		t.Errorf("admin on p1 adds nothing to admin on every project: %v\n%s", err, d.Describe())
+	}
+}

@@ -308,20 +308,17 @@ func (p permission) index(name string, allowRestricted bool, priv string) bool {
 
 func layerIndexAction(layer []*roleDescriptor, name string, allowRestricted bool, action string) bool {
 	_, im := models()
-	needRestricted := mayMatchRestricted(name) && (allowRestricted || !strings.ContainsAny(name, "*?"))
+	requested, ok := requestedIndexSet(name, allowRestricted)
+	if !ok {
+		return false
+	}
+	if requested.IsEmpty() {
+		// Only restricted names were asked for without allow_restricted_indices.
+		return true
+	}
 	for _, d := range layer {
 		for _, ip := range d.Indices {
-			if needRestricted && !ip.AllowRestricted {
-				continue
-			}
-			covered := false
-			for _, g := range ip.Names {
-				if indexNameCovers(g, name) {
-					covered = true
-					break
-				}
-			}
-			if !covered {
+			if !grantedIndexCovers(ip, requested) {
 				continue
 			}
 			for _, gp := range ip.Privileges {

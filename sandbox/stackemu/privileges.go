@@ -1,10 +1,11 @@
 package stackemu
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 )
 
 // Privileges are modelled as Elasticsearch models them: a named privilege is a
@@ -192,36 +193,73 @@ func globMatch(pattern, s string) bool {
 	return strings.HasSuffix(s, last)
 }
 
-// indexNameCovers reports whether a granted index name pattern covers a
-// requested name or pattern. Granted names may be globs or Lucene regular
-// expressions between slashes; the reserved viewer and editor roles use the
-// complement form /~(...)/ to mean "every index not starting with a dot".
-func indexNameCovers(granted, requested string) bool {
-	if len(granted) > 1 && strings.HasPrefix(granted, "/") && strings.HasSuffix(granted, "/") {
-		re := granted[1 : len(granted)-1]
-		negate := false
-		if strings.HasPrefix(re, "~(") && strings.HasSuffix(re, ")") {
-			negate, re = true, re[2:len(re)-1]
-		}
-		rx, err := regexp.Compile("^(?:" + re + ")$")
-		if err != nil {
-			return false
-		}
-		samples := []string{requested}
-		if strings.ContainsAny(requested, "*?") {
-			samples = nil
-			for _, fill := range []string{"", "x", ".x", "ilm-history-x", "a.b"} {
-				samples = append(samples, strings.NewReplacer("*", fill, "?", "x").Replace(requested))
-			}
-		}
-		for _, s := range samples {
-			if rx.MatchString(s) == negate {
-				return false
-			}
-		}
-		return true
+// Index name patterns are compared as Elasticsearch compares them: as
+// automata (wildcards with * and ?, Lucene regular expressions between
+// slashes, including @, <n-m>, & and ~ anywhere), using the policy package's
+// pattern sets. A granted group without allow_restricted_indices loses the
+// restricted names; a requested pattern without it does too, unless it is a
+// concrete restricted name (IndicesPermission.checkResourcePrivileges).
+var nameSets sync.Map // pattern -> policy.Set
+
+func nameSet(pattern string) (policy.Set, bool) {
+	if v, ok := nameSets.Load(pattern); ok {
+		s, _ := v.(policy.Set)
+		return s, true
 	}
-	return globSubset(requested, granted)
+	s, err := policy.Pattern(pattern)
+	if err != nil {
+		return policy.Set{}, false
+	}
+	nameSets.Store(pattern, s)
+	return s, true
+}
+
+var restrictedOnce = sync.OnceValue(func() policy.Set {
+	s, _ := policy.Patterns(restrictedPatterns...)
+	return s
+})
+
+// requestedIndexSet is the set a _has_privileges index entry asks about.
+func requestedIndexSet(name string, allowRestricted bool) (policy.Set, bool) {
+	s, ok := nameSet(name)
+	if !ok {
+		return policy.Set{}, false
+	}
+	concrete := !strings.ContainsAny(name, "*?") && !strings.HasPrefix(name, "/")
+	if !allowRestricted && !(concrete && isRestrictedName(name)) {
+		s = s.Minus(restrictedOnce())
+	}
+	return s, true
+}
+
+// grantedIndexCovers reports whether an index group's names cover the
+// requested set.
+func grantedIndexCovers(ip indexPriv, requested policy.Set) bool {
+	return requested.SubsetOf(grantedIndexSet(ip))
+}
+
+var grantedSets sync.Map // names + allow_restricted_indices -> policy.Set
+
+func grantedIndexSet(ip indexPriv) policy.Set {
+	key := strings.Join(ip.Names, "\x00")
+	if ip.AllowRestricted {
+		key += "\x00+restricted"
+	}
+	if v, ok := grantedSets.Load(key); ok {
+		s, _ := v.(policy.Set)
+		return s
+	}
+	var granted policy.Set
+	for _, n := range ip.Names {
+		if s, ok := nameSet(n); ok {
+			granted = granted.Union(s)
+		}
+	}
+	if !ip.AllowRestricted {
+		granted = granted.Minus(restrictedOnce())
+	}
+	grantedSets.Store(key, granted)
+	return granted
 }
 
 // globSubset reports whether every name matched by sub is matched by sup
@@ -265,7 +303,7 @@ func (d privDef) contains(action string) bool {
 	}
 	ok := false
 	for _, p := range d.include {
-		if globMatch(p, action) {
+		if actionMatch(p, action) {
 			ok = true
 			break
 		}
@@ -274,12 +312,25 @@ func (d privDef) contains(action string) bool {
 		return false
 	}
 	for _, p := range d.exclude {
-		if globMatch(p, action) {
+		if actionMatch(p, action) {
 			return false
 		}
 	}
 	return true
 }
+
+// actionMatch matches an action against an action pattern, where * matches
+// any string and ? one character (Automatons.patterns).
+func actionMatch(pattern, action string) bool {
+	if !strings.ContainsAny(pattern, "*?") {
+		return pattern == action
+	}
+	return globSubset(action, pattern)
+}
+
+// actionPattern is ClusterPrivilegeResolver/IndexPrivilege.actionToPattern:
+// a raw action in a role or a privileges check also covers its sub-actions.
+func actionPattern(name string) string { return name + "*" }
 
 // sample turns a pattern into a representative concrete name.
 func sample(pattern string) string { return strings.ReplaceAll(pattern, "*", "x") }
@@ -349,13 +400,14 @@ func (m *privModel) actionsOf(name string) []string {
 		}
 		return out
 	}
+	pattern := actionPattern(name)
 	for _, a := range m.universe {
-		if globMatch(name, a) {
+		if actionMatch(pattern, a) {
 			out = append(out, a)
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, sample(name))
+		out = append(out, sample(pattern))
 	}
 	return out
 }
@@ -376,7 +428,7 @@ func (m *privModel) grantsAction(granted, action string) bool {
 	if d, ok := m.defs[granted]; ok {
 		return d.contains(action)
 	}
-	return privDef{include: []string{granted}}.contains(action)
+	return privDef{include: []string{actionPattern(granted)}}.contains(action)
 }
 
 // grantedBy lists the privileges that grant action, least privileged first
@@ -497,14 +549,6 @@ func isRestrictedName(name string) bool {
 		}
 	}
 	return false
-}
-
-// mayMatchRestricted is a conservative overlap test for a requested pattern.
-func mayMatchRestricted(name string) bool {
-	if !strings.ContainsAny(name, "*?") {
-		return isRestrictedName(name)
-	}
-	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "*") || strings.HasPrefix(name, "?")
 }
 
 // Kibana application privileges imply each other the way Kibana registers

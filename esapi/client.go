@@ -83,8 +83,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("elasticsearch: %q is not an http(s) URL", cfg.URL)
+		return nil, fmt.Errorf("elasticsearch: %q is not an http(s) URL", RedactURL(cfg.URL))
 	}
+	cfg.URL, cfg.Username, cfg.Password = splitUserinfo(u, cfg.APIKey, cfg.Username, cfg.Password)
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
@@ -126,7 +127,45 @@ func authHeader(apiKey, user, password string) string {
 	return ""
 }
 
-// URL is the cluster's base URL.
+// RedactURL returns a URL without the user name and password it may carry,
+// the form in which an endpoint is shown anywhere (prompts, results, logs).
+// A string that does not parse is returned with everything before an "@"
+// in its authority removed.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err == nil {
+		if u.User == nil {
+			return raw
+		}
+		u.User = nil
+		return u.String()
+	}
+	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+		if at := strings.LastIndex(rest, "@"); at >= 0 && !strings.ContainsAny(rest[:at], "/?#") {
+			return scheme + "://" + rest[at+1:]
+		}
+	}
+	return raw
+}
+
+// splitUserinfo moves credentials written into the URL
+// (https://user:pass@host) into the user name and password, unless others
+// were configured, and returns the URL without them: the URL is shown in
+// prompts and results, the credentials are sent only as a header.
+func splitUserinfo(u *url.URL, apiKey, user, password string) (string, string, string) {
+	if u.User == nil {
+		return u.String(), user, password
+	}
+	if apiKey == "" && user == "" && password == "" {
+		user = u.User.Username()
+		password, _ = u.User.Password()
+	}
+	clean := *u
+	clean.User = nil
+	return clean.String(), user, password
+}
+
+// URL is the cluster's base URL, without credentials.
 func (c *Client) URL() string { return c.cfg.URL }
 
 // UsesAPIKey reports whether the client authenticates with an API key.

@@ -54,6 +54,7 @@ func (s *Server) redactMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.Tool
 
 func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToolResult) *mcp.CallToolResult {
 	r := redact.Default()
+	redactPrompts(res)
 	if res.StructuredContent != nil {
 		v := res.StructuredContent
 		switch v.(type) {
@@ -89,6 +90,28 @@ func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToo
 	return res
 }
 
+// redactPrompts runs the redactor over the confirmation prompts a result
+// carries. Both elicitation forms come from here: a 2026-07-28 client reads
+// the input requests of the result, and for an older client mcp-go turns the
+// same requests into elicitation/create requests after this middleware ran.
+// Secrets in a prompt (a stored role's metadata, a password inside an
+// endpoint URL) are replaced, never sunk: the person approving a change does
+// not need them.
+func redactPrompts(res *mcp.CallToolResult) {
+	r := redact.Default()
+	for id, ir := range res.InputRequests {
+		if e := ir.Elicitation; e != nil {
+			clean := *e
+			clean.Message, _ = r.Text(e.Message)
+			if e.RequestedSchema != nil {
+				clean.RequestedSchema, _ = r.Value(toJSONValue(e.RequestedSchema))
+			}
+			ir.Elicitation = &clean
+			res.InputRequests[id] = ir
+		}
+	}
+}
+
 // sinkFound withholds secrets the tool did not withhold itself (for
 // example a credentials block in an upstream response): they go to the
 // sink in one piece, and the placeholders name the location.
@@ -98,6 +121,8 @@ func (s *Server) sinkFound(ctx context.Context, tool string, original any, found
 	parts := map[string]string{}
 	for _, f := range found {
 		parts[f.Path] = f.Value
+		// Seen once, scrubbed by value everywhere after (errors, audit lines).
+		redact.Default().Remember(f.Value)
 	}
 	b, _ := json.Marshal(parts)
 	secret.Value = string(b)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -54,6 +55,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Limits == (tools.Limits{}) {
 		cfg.Limits = tools.DefaultLimits
 	}
+	rememberConfiguredSecrets(cfg)
 	env, err := buildEnv(cfg)
 	if err != nil {
 		return nil, err
@@ -93,6 +95,27 @@ func New(cfg Config) (*Server, error) {
 		s.Register(t)
 	}
 	return s, nil
+}
+
+// rememberConfiguredSecrets makes the server's own credentials known to the
+// redactor before any call, in every encoding they take (see
+// redact.RememberCredential), so an upstream error that echoes one never
+// reaches a client or the audit log.
+func rememberConfiguredSecrets(cfg Config) {
+	r := redact.Default()
+	r.RememberCredential("", cfg.Cloud.APIKey)
+	for _, c := range []struct{ url, key, user, password string }{
+		{cfg.Elasticsearch.URL, cfg.Elasticsearch.APIKey, cfg.Elasticsearch.Username, cfg.Elasticsearch.Password},
+		{cfg.Kibana.URL, cfg.Kibana.APIKey, cfg.Kibana.Username, cfg.Kibana.Password},
+	} {
+		r.RememberCredential("", c.key)
+		r.RememberCredential(c.user, c.password)
+		if u, err := url.Parse(c.url); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				r.RememberCredential(u.User.Username(), pw)
+			}
+		}
+	}
 }
 
 // buildEnv creates the upstream clients. Every client sends through the

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -36,6 +37,26 @@ func (s *Server) recoverMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.Too
 			return mcp.NewToolResultError(req.Params.Name + " returned no result"), nil
 		}
 		return res, nil
+	}
+}
+
+// deadlineMiddleware gives every tool call one deadline, inside which all
+// its upstream requests, retries and backoff waits must fit (the clients
+// stop retrying when a wait would not fit). A call cut off by it is told so,
+// with what to check, since a write in it may have been applied.
+func (s *Server) deadlineMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		limit := s.cfg.CallTimeout
+		if limit <= 0 {
+			limit = DefaultCallTimeout
+		}
+		ctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		res, err := next(ctx, req)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && (err != nil || (res != nil && res.IsError)) {
+			return mcp.NewToolResultError(fmt.Sprintf("%s did not finish within the per-call limit of %s, so it was stopped. A change it was making may or may not have been applied. Next: check the current state with the matching list or get tool before repeating it; the operator can raise the limit with --call-timeout.", req.Params.Name, limit)), nil
+		}
+		return res, err
 	}
 }
 

@@ -89,6 +89,7 @@ func New(cfg Config) (*Server, error) {
 		mcpserver.WithToolHandlerMiddleware(s.recoverMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.auditMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.deadlineMiddleware),
 	)
 	s.Tools = nil
 	for _, t := range selected {

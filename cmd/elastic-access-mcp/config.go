@@ -34,6 +34,7 @@ type commonFlags struct {
 	logLevel         string
 	envFile          string
 	maxKeyExpiration string
+	callTimeout      string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -50,6 +51,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
 	fs.StringVar(&c.envFile, "env-file", ".env", "load settings from this file if it exists; the real environment wins")
 	fs.StringVar(&c.maxKeyExpiration, "max-key-expiration", "90d", "longest expiration allowed for new Cloud and Elasticsearch API keys")
+	fs.StringVar(&c.callTimeout, "call-timeout", "", "deadline of one tool call, retries included, e.g. 90s (default: $MCP_CALL_TIMEOUT or 1m)")
 }
 
 func defaultSecretsDirHint() string {
@@ -109,6 +111,10 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--max-key-expiration: %w", err)
 	}
+	callTimeout, err := parseCallTimeout(firstNonEmpty(c.callTimeout, os.Getenv("MCP_CALL_TIMEOUT")))
+	if err != nil {
+		return nil, err
+	}
 	b := &built{}
 	logger := server.NewLogger(stderr, level)
 	b.cfg = server.Config{
@@ -121,10 +127,11 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 			Tools:            splitList(c.tools),
 			ExcludeTools:     splitList(c.excludeTools),
 		},
-		Confirm:    confirm,
-		Limits:     tools.Limits{MaxCloudKeyExpiration: maxExp, MaxESKeyExpiration: maxExp},
-		SecretsDir: c.secretsDir,
-		Logger:     logger,
+		Confirm:     confirm,
+		Limits:      tools.Limits{MaxCloudKeyExpiration: maxExp, MaxESKeyExpiration: maxExp},
+		SecretsDir:  c.secretsDir,
+		Logger:      logger,
+		CallTimeout: callTimeout,
 	}
 	if c.auditLog != "" {
 		f, err := os.OpenFile(c.auditLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -327,6 +334,18 @@ func secretFromEnv(get func(string) string, name string) (string, error) {
 		return "", fmt.Errorf("%s_FILE: %w", name, err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// parseCallTimeout reads --call-timeout / MCP_CALL_TIMEOUT ("" = default).
+func parseCallTimeout(v string) (time.Duration, error) {
+	if strings.TrimSpace(v) == "" {
+		return server.DefaultCallTimeout, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("--call-timeout (or MCP_CALL_TIMEOUT) must be a duration of at least 1s such as 90s or 2m, not %q", v)
+	}
+	return d, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -57,6 +57,10 @@ type HTTPConfig struct {
 	PublicURL string
 	// MaxBodyBytes limits request bodies.
 	MaxBodyBytes int64
+	// SessionIdleTTL and MaxSessions bound streamable HTTP sessions;
+	// 0 = DefaultSessionIdleTTL, DefaultMaxSessions.
+	SessionIdleTTL time.Duration
+	MaxSessions    int
 }
 
 // DefaultCallTimeout is the default deadline of one tool call.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -184,7 +186,8 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 			Targets:    info.SnapshotTargets(),
 			DurationMS: float64(time.Since(start).Microseconds()) / 1000,
 			DryRun:     info.DryRun,
-			Principal:  s.Env.Principal(),
+			Principal:  s.principal(ctx),
+			Caller:     callerFrom(ctx),
 		}
 		args, _ := redact.Default().Value(toJSONValue(req.GetArguments()))
 		rec.Arguments = args
@@ -205,9 +208,44 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 	}
 }
 
+// principal is who the server acts as upstream. whoami records it; until
+// then it is resolved once, after the first call (so the call's own
+// requests go first), from the configured credentials.
+func (s *Server) principal(ctx context.Context) string {
+	if p := s.Env.Principal(); p != "" {
+		return p
+	}
+	s.principalOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		var parts []string
+		if s.Env.Cloud != nil {
+			p := "cloud-key"
+			if id := s.Env.Cloud.APIKeyID(); id != "" {
+				p += ":" + id
+			}
+			parts = append(parts, p)
+		}
+		if s.Env.Stack != nil && s.Env.Stack.HasDefaultElasticsearch() {
+			if me, err := s.Env.Stack.Default().ES.Authenticate(ctx); err == nil {
+				p := "elasticsearch:" + me.Username
+				if me.APIKey != nil {
+					p += " (api key " + me.APIKey.Name + ")"
+				}
+				parts = append(parts, p)
+			}
+		}
+		if len(parts) > 0 && s.Env.Principal() == "" {
+			s.Env.SetPrincipal(strings.Join(parts, ", "))
+		}
+	})
+	return s.Env.Principal()
+}
+
 type auditRecord struct {
 	Time       string   `json:"time"`
 	Principal  string   `json:"principal,omitempty"`
+	Caller     string   `json:"caller,omitempty"`
 	Tool       string   `json:"tool"`
 	Targets    []string `json:"targets,omitempty"`
 	Outcome    string   `json:"outcome"`
@@ -243,4 +281,31 @@ func firstText(res *mcp.CallToolResult) string {
 		}
 	}
 	return ""
+}
+
+type callerKey struct{}
+
+// WithCaller records who sent a request over HTTP (remote address and, when
+// set, the forwarding proxy's X-Forwarded-For), for the audit line.
+func WithCaller(ctx context.Context, caller string) context.Context {
+	return context.WithValue(ctx, callerKey{}, caller)
+}
+
+func callerFrom(ctx context.Context) string {
+	s, _ := ctx.Value(callerKey{}).(string)
+	return s
+}
+
+func callerOf(r *http.Request) string {
+	c := r.RemoteAddr
+	if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
+		c += " (forwarded for " + fwd + ")"
+	}
+	if ua := r.UserAgent(); ua != "" {
+		c += " " + ua
+	}
+	if len(c) > 300 {
+		c = c[:300] // the header values are the caller's to choose
+	}
+	return c
 }

@@ -34,6 +34,8 @@ type Server struct {
 	// secret does not create directories.
 	sinkMu   sync.Mutex
 	fileSink redact.Sink
+
+	principalOnce sync.Once
 }
 
 const instructions = `This server manages access in Elastic: Elastic Cloud organization members, invitations, role assignments and Cloud API keys, and Elasticsearch/Kibana users, roles, role mappings and API keys.
@@ -251,6 +253,12 @@ func (s *Server) offerLink(ctx context.Context, ref redact.Ref, label string) {
 func clientCanElicit(ctx context.Context) bool {
 	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
 		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil
+	}
+	// The session must also be able to carry the request: an SSE session
+	// cannot, whatever the client declared, and the approval then fails as
+	// a tool result instead of a JSON-RPC error.
+	if _, carries := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithElicitation); !carries {
+		return false
 	}
 	if sess, ok := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithClientInfo); ok {
 		return sess.GetClientCapabilities().Elicitation != nil

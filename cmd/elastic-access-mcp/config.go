@@ -13,6 +13,7 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
@@ -134,9 +135,12 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 		CallTimeout: callTimeout,
 	}
 	if c.auditLog != "" {
-		f, err := os.OpenFile(c.auditLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		f, notice, err := redact.OpenPrivateAppend(c.auditLog)
 		if err != nil {
 			return nil, fmt.Errorf("--audit-log: %w", err)
+		}
+		if notice != "" {
+			logger.Warn("--audit-log: " + notice)
 		}
 		b.closers = append(b.closers, f)
 		b.cfg.Audit = f

@@ -87,7 +87,7 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 			// 2026-07-28 protocol on it (server/discover reports this list).
 			return mcpserver.WithSupportedProtocolVersions(withSink(ctx, r), legacyProtocolVersions())
 		}),
-		mcpserver.WithKeepAliveInterval(30*time.Second),
+		mcpserver.WithKeepAliveInterval(30 * time.Second),
 	}
 	if cfg.PublicURL != "" {
 		// Behind a proxy the public address is known; otherwise the message

@@ -105,7 +105,7 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	mux := http.NewServeMux()
 	// Authentication comes before anything reads or sizes the body.
 	auth := func(next http.Handler) http.Handler { return bearerAuth(cfg.Token)(limitBody(next, maxBody)) }
-	mux.Handle("/mcp", auth(h.stream))
+	mux.Handle("/mcp", auth(newCancelWatch().wrap(h.stream)))
 	mux.Handle("/sse", auth(h.sse.SSEHandler()))
 	mux.Handle("/message", auth(h.sse.MessageHandler()))
 	mux.Handle("/secrets/", auth(h.links.Handler()))

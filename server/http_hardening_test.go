@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
+	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -165,5 +166,47 @@ func TestAuditLinesCarryPrincipalAndCaller(t *testing.T) {
 	}
 	if !strings.Contains(audit, `"caller":"127.0.0.1:`) {
 		t.Errorf("the audit line does not name the HTTP caller: %s", audit)
+	}
+}
+
+// Over streamable HTTP too, a cancelled request gets no response.
+func TestHTTPSendsNoResponseToACancelledRequest(t *testing.T) {
+	h, hs := startHTTP(t, "")
+	started := make(chan struct{}, 1)
+	h.Server.Register(tools.Define(tools.Spec{Name: "wait_probe", Title: "Wait probe", Toolset: tools.ToolsetDiagnostics, Tier: tools.Read},
+		func(ctx context.Context, _ *tools.Call, _ struct{}) (struct{}, error) {
+			started <- struct{}{}
+			select {
+			case <-time.After(10 * time.Second):
+			case <-ctx.Done():
+			}
+			return struct{}{}, ctx.Err()
+		}))
+	url := hs.BaseURL + "/mcp"
+	hdr := map[string]string{"Mcp-Protocol-Version": "2025-06-18"}
+	id := initSession(t, url, hdr)
+	hdr["Mcp-Session-Id"] = id
+	type answer struct {
+		status int
+		body   string
+	}
+	got := make(chan answer, 1)
+	go func() {
+		status, _, body := do(t, http.MethodPost, url, jsonHeaders(hdr),
+			strings.NewReader(`{"jsonrpc":"2.0","id":"call-7","method":"tools/call","params":{"name":"wait_probe","arguments":{}}}`))
+		got <- answer{status, body}
+	}()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call did not start")
+	}
+	do(t, http.MethodPost, url, jsonHeaders(hdr), strings.NewReader(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"call-7"}}`))
+	a := <-got
+	if strings.Contains(a.body, `"call-7"`) {
+		t.Errorf("the cancelled request got a response: %d %s", a.status, a.body)
+	}
+	if status, _, body := do(t, http.MethodPost, url, jsonHeaders(hdr), strings.NewReader(listBody)); status != http.StatusOK || !strings.Contains(body, `"id":2`) {
+		t.Errorf("the session stopped answering after a cancellation: %d %s", status, body)
 	}
 }

@@ -29,3 +29,12 @@ func TestLostPasswordResetAnswerStillHandsThePasswordOver(t *testing.T) {
 		t.Errorf("the secret file does not name the user: %s", b)
 	}
 }
+
+func TestLostAPIKeyAnswerSaysHowToCheck(t *testing.T) {
+	h := servertest.New(t, servertest.Options{AllowWrites: true, AllowDestructive: true, Confirm: "none", ESBasicAuth: true})
+	h.Sandbox.Stack.ElasticsearchFaults().Add(fault.Fault{Method: "POST", Path: "/_security/api_key", Kind: fault.Status, Status: 502, Times: 1})
+	text := h.CallErr(t, "create_es_api_key", map[string]any{"name": "ci-shipper", "expiration": "1d", "role_descriptors": map[string]any{"reader": map[string]any{"indices": []any{map[string]any{"names": []string{"logs-*"}, "privileges": []string{"read"}}}}}})
+	if !strings.Contains(text, "may have been created") || !strings.Contains(text, "list_es_api_keys name=ci-shipper") {
+		t.Errorf("a lost key creation does not say how to check: %s", text)
+	}
+}

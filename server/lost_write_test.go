@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/fault"
+	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 )
 
@@ -36,5 +37,36 @@ func TestLostAPIKeyAnswerSaysHowToCheck(t *testing.T) {
 	text := h.CallErr(t, "create_es_api_key", map[string]any{"name": "ci-shipper", "expiration": "1d", "role_descriptors": map[string]any{"reader": map[string]any{"indices": []any{map[string]any{"names": []string{"logs-*"}, "privileges": []string{"read"}}}}}})
 	if !strings.Contains(text, "may have been created") || !strings.Contains(text, "list_es_api_keys name=ci-shipper") {
 		t.Errorf("a lost key creation does not say how to check: %s", text)
+	}
+}
+
+// A change that would create a secret is refused before anything happens
+// when the secret sink cannot take it.
+func TestChangesAreRefusedWhenTheSecretSinkIsBroken(t *testing.T) {
+	opts := servertest.Options{AllowWrites: true, AllowDestructive: true, Confirm: "none"}
+	h := servertest.New(t, opts)
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := h.Config(opts)
+	cfg.SecretsDir = filepath.Join(blocker, "secrets") // cannot be created under a file
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := servertest.Connect(t, srv, opts)
+	// A sentinel: it disappears if the password change is ever sent.
+	faults := h.Sandbox.Stack.ElasticsearchFaults()
+	faults.Add(fault.Fault{Method: "POST", Path: "/_security/user/*/_password", Kind: fault.Status, Status: 500, Times: 1})
+	res := servertest.CallTool(t, c, "reset_user_password", map[string]any{"username": "alice"})
+	if !res.IsError || !strings.Contains(servertest.Text(res), "Nothing was changed") {
+		t.Fatalf("reset with a broken sink = %v %s", res.IsError, servertest.Text(res))
+	}
+	if len(faults.List()) != 1 {
+		t.Error("the password change was sent although its password could not be handed over")
+	}
+	if res := servertest.CallTool(t, c, "get_users", map[string]any{}); res.IsError {
+		t.Errorf("reads must still work: %s", servertest.Text(res))
 	}
 }

@@ -62,6 +62,31 @@ func (s *Server) deadlineMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.To
 	}
 }
 
+// sinkPreflightMiddleware refuses a change when the secret sink cannot take
+// a secret (the secrets directory cannot be created or is unsafe): a key
+// minted or a password set now would be lost. Reads still work. The check
+// runs before the tool, so nothing has been changed when it refuses.
+func (s *Server) sinkPreflightMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if s.toolTier(req.Params.Name) != tools.Read {
+			if fs, broken := s.sinkFor(ctx).(failingSink); broken {
+				return errorResult(tools.Refused("ask the operator to fix --secrets-dir (see the server log), then call again",
+					"Nothing was changed: the secret sink cannot take secrets (%v), so a secret this change creates would be lost.", fs.err)), nil
+			}
+		}
+		return next(ctx, req)
+	}
+}
+
+func (s *Server) toolTier(name string) tools.Tier {
+	for _, t := range s.Tools {
+		if t.Name == name {
+			return t.Tier
+		}
+	}
+	return tools.Read
+}
+
 // redactMiddleware runs the redactor on every result, structured and text,
 // success or error: tools do not have to remember it. A secret it finds in a
 // result is handed to the secret sink, and the placeholder says where it went.

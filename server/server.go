@@ -92,6 +92,7 @@ func New(cfg Config) (*Server, error) {
 		mcpserver.WithToolHandlerMiddleware(s.auditMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.deadlineMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.sinkPreflightMiddleware),
 	)
 	s.Tools = nil
 	for _, t := range selected {

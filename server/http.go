@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -98,6 +99,13 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 		sseOpts = append(sseOpts, mcpserver.WithUseFullURLForMessageEndpoint(false))
 	}
 	h.sse = mcpserver.NewSSEServer(s.MCP, sseOpts...)
+	// A session ended to make room is deleted as a client would delete it,
+	// so mcp-go releases its state now rather than after the idle TTL.
+	h.sessions.onEvict = func(id string) {
+		req := httptest.NewRequest(http.MethodDelete, "/mcp", nil)
+		req.Header.Set(mcpserver.HeaderKeySessionID, id)
+		h.stream.ServeHTTP(httptest.NewRecorder(), req)
+	}
 	maxBody := cfg.MaxBodyBytes
 	if maxBody <= 0 {
 		maxBody = defaultMaxBody

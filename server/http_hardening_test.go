@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
 	"github.com/mark3labs/mcp-go/client"
@@ -208,5 +209,36 @@ func TestHTTPSendsNoResponseToACancelledRequest(t *testing.T) {
 	}
 	if status, _, body := do(t, http.MethodPost, url, jsonHeaders(hdr), strings.NewReader(listBody)); status != http.StatusOK || !strings.Contains(body, `"id":2`) {
 		t.Errorf("the session stopped answering after a cancellation: %d %s", status, body)
+	}
+}
+
+// Abandoned sessions cannot pile up: at the bound the least recently used
+// one ends (its client gets 404 and starts over).
+func TestHTTPSessionsAreBounded(t *testing.T) {
+	h := servertest.New(t, servertest.Options{})
+	hs, err := h.Server.ListenHTTPWith(server.HTTPConfig{Listen: "127.0.0.1:0", MaxSessions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	url := hs.BaseURL + "/mcp"
+	hdr := map[string]string{"Mcp-Protocol-Version": "2025-06-18"}
+	first := initSession(t, url, hdr)
+	second := initSession(t, url, hdr)
+	third := initSession(t, url, hdr)
+	status := func(id string) int {
+		h := jsonHeaders(hdr)
+		h["Mcp-Session-Id"] = id
+		s, _, _ := do(t, http.MethodPost, url, h, strings.NewReader(listBody))
+		return s
+	}
+	if s := status(first); s != http.StatusNotFound {
+		t.Errorf("the oldest session beyond the bound: %d, want 404", s)
+	}
+	if status(second) != http.StatusOK || status(third) != http.StatusOK {
+		t.Error("the newest sessions must keep working")
 	}
 }

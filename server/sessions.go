@@ -29,6 +29,9 @@ type sessionRegistry struct {
 	max     int
 	now     func() time.Time
 	touched map[string]time.Time
+	// onEvict releases the transport's state of a session ended to make
+	// room (run outside the lock).
+	onEvict func(id string)
 }
 
 func newSessionRegistry(ttl time.Duration, max int) *sessionRegistry {
@@ -60,6 +63,9 @@ func (r *sessionRegistry) Generate() string {
 			}
 		}
 		delete(r.touched, oldest)
+		if r.onEvict != nil {
+			go r.onEvict(oldest)
+		}
 	}
 	r.touched[id] = r.now()
 	return id

@@ -137,8 +137,13 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// BaseURL is the configured service URL (without /api/v1).
-func (c *Client) BaseURL() string { return c.base.String() }
+// BaseURL is the configured service URL (without /api/v1), without any
+// user name or password it may carry: it is shown to clients.
+func (c *Client) BaseURL() string {
+	u := *c.base
+	u.User = nil
+	return u.String()
+}
 
 // APIKeyID is the operator-declared id of the server's own key, or "".
 func (c *Client) APIKeyID() string { return c.cfg.APIKeyID }

@@ -538,3 +538,13 @@ func TestLostWriteIsReportedAsMaybeApplied(t *testing.T) {
 		t.Fatalf("DELETE sent %d times after a 503", n)
 	}
 }
+
+func TestBaseURLIsShownWithoutCredentials(t *testing.T) {
+	c, err := cloudapi.New(cloudapi.Config{BaseURL: "https://ops:hunter2-secret@cloud.example/api/v1", APIKey: "essu_x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.BaseURL(); strings.Contains(got, "hunter2") || got != "https://cloud.example" {
+		t.Errorf("BaseURL() = %q", got)
+	}
+}

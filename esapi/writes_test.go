@@ -122,3 +122,32 @@ func newPlainServer(t *testing.T, h http.HandlerFunc) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// Credentials written into the URL authenticate, but the URL is only ever
+// shown without them.
+func TestURLCredentialsAreUsedButNeverShown(t *testing.T) {
+	var gotAuth string
+	srv := newPlainServer(t, func(w http.ResponseWriter, r *http.Request) {
+		gotAuth = r.Header.Get("Authorization")
+		w.Header().Set("X-Elastic-Product", "Elasticsearch")
+		_, _ = w.Write([]byte(`{"username":"ops"}`))
+	})
+	withCreds := strings.Replace(srv, "http://", "http://ops:s3cret-pass@", 1)
+	c, err := esapi.New(esapi.Config{URL: withCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Authenticate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(gotAuth, "Basic ") {
+		t.Errorf("the URL's credentials were not sent: %q", gotAuth)
+	}
+	if strings.Contains(c.URL(), "s3cret") || esapi.RedactURL(withCreds) != srv {
+		t.Errorf("URL() = %q, RedactURL = %q", c.URL(), esapi.RedactURL(withCreds))
+	}
+	k, err := esapi.NewKibana(esapi.KibanaConfig{URL: withCreds})
+	if err != nil || strings.Contains(k.URL(), "s3cret") {
+		t.Errorf("Kibana URL() = %q, %v", k.URL(), err)
+	}
+}

@@ -109,6 +109,7 @@ func rememberConfiguredSecrets(cfg Config) {
 	r := redact.Default()
 	r.RememberCredential("", cfg.Cloud.APIKey)
 	for _, c := range []struct{ url, key, user, password string }{
+		{url: cfg.Cloud.BaseURL},
 		{cfg.Elasticsearch.URL, cfg.Elasticsearch.APIKey, cfg.Elasticsearch.Username, cfg.Elasticsearch.Password},
 		{cfg.Kibana.URL, cfg.Kibana.APIKey, cfg.Kibana.Username, cfg.Kibana.Password},
 	} {

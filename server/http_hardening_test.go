@@ -109,17 +109,33 @@ func TestHTTPSSEWorksForRealClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := bufio.NewScanner(resp.Body)
-	var endpoint string
-	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, "data: ") {
-			endpoint = strings.TrimPrefix(line, "data: ")
-			break
+	defer resp.Body.Close()
+	events := bufio.NewScanner(resp.Body)
+	events.Buffer(make([]byte, 1<<20), 1<<20)
+	nextData := func() string {
+		for events.Scan() {
+			if line := events.Text(); strings.HasPrefix(line, "data: ") {
+				return strings.TrimPrefix(line, "data: ")
+			}
 		}
+		return ""
 	}
-	resp.Body.Close()
+	endpoint := nextData()
 	if !strings.HasPrefix(endpoint, "/message?") {
 		t.Errorf("SSE endpoint event = %q, want a relative /message?sessionId=…", endpoint)
+	}
+	// A client trying the newest protocol (as the official SDKs do) must not
+	// be offered 2026-07-28, which SSE cannot serve.
+	if _, q, ok := strings.Cut(endpoint, "?"); ok {
+		do(t, http.MethodPost, hs.BaseURL+"/message?"+q, jsonHeaders(nil), strings.NewReader(
+			`{"jsonrpc":"2.0","id":9,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}`))
+		answer := nextData()
+		if !strings.Contains(answer, `"id":9`) {
+			t.Errorf("no answer to server/discover on the stream: %q", answer)
+		}
+		if strings.Contains(answer, `"2026-07-28"`) && !strings.Contains(answer, `"error"`) {
+			t.Errorf("SSE offers the 2026-07-28 protocol: %s", answer)
+		}
 	}
 
 	c, err := client.NewSSEMCPClient(hs.BaseURL + "/sse")
@@ -141,10 +157,16 @@ func TestHTTPSSEWorksForRealClients(t *testing.T) {
 		t.Errorf("delete over SSE without a way to ask = %v %s", res.IsError, servertest.Text(res))
 	}
 
-	status, _, body := do(t, http.MethodPost, hs.BaseURL+"/message?"+strings.SplitN(endpoint, "?", 2)[1], jsonHeaders(nil),
-		strings.NewReader(`{"jsonrpc":"2.0","id":9,"method":"server/discover","params":{}}`))
-	if strings.Contains(body, mcp.ProtocolVersion20260728) {
-		t.Errorf("SSE offers the 2026-07-28 protocol: %d %s", status, body)
+	// A client that prefers the newest protocol must end up on one SSE can
+	// serve, and its calls must work.
+	d, err := client.NewSSEMCPClient(hs.BaseURL + "/sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	startClient(t, d, "", nil)
+	if res := servertest.CallTool(t, d, "whoami", map[string]any{}); res.IsError {
+		t.Errorf("whoami over SSE with the client's newest protocol: %s", servertest.Text(res))
 	}
 }
 

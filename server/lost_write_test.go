@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,5 +69,21 @@ func TestChangesAreRefusedWhenTheSecretSinkIsBroken(t *testing.T) {
 	}
 	if res := servertest.CallTool(t, c, "get_users", map[string]any{}); res.IsError {
 		t.Errorf("reads must still work: %s", servertest.Text(res))
+	}
+}
+
+// The key's own instructions ("use as Authorization: ApiKey <value>") are
+// not a credential: a new key yields one secret file and a clean result.
+func TestCreatingAKeyWritesOneSecretFile(t *testing.T) {
+	h := servertest.New(t, servertest.Options{AllowWrites: true, Confirm: "none", ESBasicAuth: true})
+	out := h.CallOK(t, "create_es_api_key", map[string]any{"name": "metrics-key", "expiration": "1d",
+		"role_descriptors": map[string]any{"reader": map[string]any{"indices": []any{map[string]any{"names": []string{"metrics-*"}, "privileges": []string{"read"}}}}}})
+	files, _ := filepath.Glob(filepath.Join(h.SecretsDir, "*"))
+	if len(files) != 1 {
+		t.Errorf("%d secret files for one key, want 1: %v", len(files), files)
+	}
+	loc, _ := out["api_key_location"].(map[string]any)
+	if loc == nil || strings.Contains(fmt.Sprint(out), "REDACTED") {
+		t.Errorf("the result is garbled: %v", out)
 	}
 }

@@ -137,8 +137,13 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// BaseURL is the configured service URL (without /api/v1).
-func (c *Client) BaseURL() string { return c.base.String() }
+// BaseURL is the configured service URL (without /api/v1), without any
+// user name or password it may carry: it is shown to clients.
+func (c *Client) BaseURL() string {
+	u := *c.base
+	u.User = nil
+	return u.String()
+}
 
 // APIKeyID is the operator-declared id of the server's own key, or "".
 func (c *Client) APIKeyID() string { return c.cfg.APIKeyID }
@@ -169,12 +174,11 @@ type response struct {
 	status int
 }
 
+// idempotent reports whether a request may be repeated after its answer was
+// lost: reads and PUTs. A DELETE is not: its repeat would answer "not found"
+// for a deletion that happened.
 func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return false
+	return method == http.MethodPut || IsReadRequest(method, "")
 }
 
 // do sends r, retrying as the package comment says, and decodes a 2xx body
@@ -210,7 +214,10 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 			return nil, err // context errors and encoding bugs: never retried
 		}
 		wait, retry := c.retryPlan(ae, retryAll, attempt)
-		if !retry || attempt == c.cfg.MaxAttempts-1 {
+		if !retry || attempt == c.cfg.MaxAttempts-1 || !fitsDeadline(ctx, wait) {
+			if !retryAll && lostAnswer(ae) {
+				ae.maybeApplied = true
+			}
 			break
 		}
 		c.log.Debug("cloud api retry", "op", r.op, "status", ae.Status, "attempt", attempt+1, "wait", wait,
@@ -233,6 +240,9 @@ func (c *Client) retryPlan(e *Error, idem bool, attempt int) (time.Duration, boo
 			return e.RetryAfter, true
 		}
 		return c.backoff(attempt), true
+	case e.notSent:
+		// The connection was refused: nothing reached the service.
+		return c.backoff(attempt), true
 	case !idem:
 		// A POST that failed with 5xx or a broken connection may have been
 		// applied; repeating it could invite twice or mint a second key.
@@ -243,6 +253,20 @@ func (c *Client) retryPlan(e *Error, idem bool, attempt int) (time.Duration, boo
 		return c.backoff(attempt), true
 	}
 	return 0, false
+}
+
+// fitsDeadline reports whether a wait and another attempt still fit before
+// the call's deadline; when they do not, the last answer is reported now
+// instead of a timeout later.
+func fitsDeadline(ctx context.Context, wait time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > wait+100*time.Millisecond
+}
+
+// lostAnswer reports a failure after which a write may have been applied:
+// no usable answer at all, or a gateway that may have passed it on.
+func lostAnswer(e *Error) bool {
+	return (e.Status == 0 && !e.notSent) || e.Status == http.StatusBadGateway || e.Status == http.StatusGatewayTimeout
 }
 
 // backoff is "full jitter": a uniform wait in [0, min(MaxDelay, Base*2^n)).
@@ -361,7 +385,9 @@ func transportError(r request, oid string, err error) *Error {
 	if timeout {
 		msg = "the Elastic Cloud API did not answer in time"
 	}
-	return &Error{Op: r.op, Method: r.method, OpaqueID: oid, Messages: []string{msg}, transient: true, timeout: timeout}
+	var op *net.OpError
+	notSent := errors.As(err, &op) && op.Op == "dial"
+	return &Error{Op: r.op, Method: r.method, OpaqueID: oid, Messages: []string{msg}, transient: true, timeout: timeout, notSent: notSent}
 }
 
 func scrub(s string, secrets []string) string {

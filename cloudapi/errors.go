@@ -3,6 +3,7 @@ package cloudapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -30,6 +31,8 @@ type Error struct {
 
 	transient     bool // no answer or an unusable one: retryable for idempotent requests
 	timeout       bool
+	maybeApplied  bool // a write whose answer was lost
+	notSent       bool // the connection was refused: nothing was sent
 	rateRemaining string
 }
 
@@ -85,6 +88,9 @@ func (e *Error) Summary() string {
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
+	if e.maybeApplied {
+		b.WriteString(" (the request may have been applied before the answer was lost: check the current state before repeating it)")
+	}
 	return b.String()
 }
 
@@ -137,4 +143,12 @@ func decodeError(r request, resp *http.Response, raw []byte, oid string) *Error 
 		}
 	}
 	return e
+}
+
+// MaybeApplied reports whether err is a write whose answer was lost (no
+// answer, a cut-off one, or a gateway error), so it may have been applied:
+// check the current state before repeating it.
+func MaybeApplied(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.maybeApplied
 }

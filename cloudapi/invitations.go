@@ -4,7 +4,18 @@ import (
 	"context"
 	"net/http"
 	"strings"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 )
+
+// rememberTokens makes every invitation token this process has seen known to
+// the redactor, so it is scrubbed by value from anything sent later (an
+// upstream error that echoes it, an audit line), whatever its shape.
+func rememberTokens(invs []Invitation) {
+	for _, inv := range invs {
+		redact.Default().Remember(inv.Token)
+	}
+}
 
 // ListInvitations returns the organization's open invitations, tokens
 // included: callers must keep the tokens to themselves.
@@ -20,6 +31,7 @@ func (c *Client) ListInvitations(ctx context.Context) ([]Invitation, error) {
 		path: "/organizations/" + seg(org) + "/invitations"}, &out); err != nil {
 		return nil, err
 	}
+	rememberTokens(out.Invitations)
 	return out.Invitations, nil
 }
 
@@ -36,6 +48,7 @@ func (c *Client) CreateInvitations(ctx context.Context, req InvitationRequest) (
 		path: "/organizations/" + seg(org) + "/invitations", body: req}, &out); err != nil {
 		return nil, err
 	}
+	rememberTokens(out.Invitations)
 	return out.Invitations, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 )
 
 // APIKeysPage returns one page of the organization's Cloud API keys and the
@@ -39,6 +41,9 @@ func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*AP
 	if _, err := c.do(ctx, request{op: "create API key", method: http.MethodPost, path: "/users/auth/keys", body: req}, &out); err != nil {
 		return nil, err
 	}
+	// Known to the redactor from the moment it arrives, with and without
+	// its prefix.
+	redact.Default().RememberCredential("", out.Key)
 	return &out, nil
 }
 

@@ -1,9 +1,10 @@
 // Package esapi is the Elasticsearch security client and the Kibana role
-// client. The Elasticsearch side is built on the official go-elasticsearch
-// transport (authentication, retries, product check) through its low-level
-// Perform call; the handful of security endpoints we use get small typed
-// models here instead of the huge typed API. The Kibana side is plain
-// net/http.
+// client. Both are plain net/http: the handful of security endpoints we use
+// get small typed models here. The official go-elasticsearch client is not
+// imported on purpose: its root package pulls in about a thousand typed-API
+// packages, which made a cold first build take minutes. What we used from it
+// (authentication headers, retries, the product check) is done here, with a
+// retry rule that never repeats a write that may have reached the server.
 package esapi
 
 import (
@@ -12,20 +13,20 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"time"
-
-	elasticsearch "github.com/elastic/go-elasticsearch/v9"
 )
 
 // DefaultUserAgent names the product on every upstream request when the
@@ -51,8 +52,11 @@ type Config struct {
 	UserAgent string
 	// Timeout bounds one request (all retries included); default 30s.
 	Timeout time.Duration
-	// MaxRetries is how often 502/503/504 answers and, for idempotent
-	// methods, connection errors are retried; default 2, negative = none.
+	// MaxRetries is how often a failed attempt is retried; default 2,
+	// negative = none. A refused connection (nothing was sent) is retried
+	// for every request; a 502/503/504 answer or a broken connection only
+	// for requests that are safe to repeat (see Repeatable): a write that
+	// may have reached the server is never sent twice.
 	MaxRetries int
 	Logger     *slog.Logger
 }
@@ -60,7 +64,11 @@ type Config struct {
 // Client talks to the Elasticsearch security API of one cluster or project.
 type Client struct {
 	cfg     Config
-	es      *elasticsearch.BaseClient
+	base    *url.URL
+	http    *http.Client
+	auth    string // the Authorization header value
+	retries int
+	backoff func(attempt int) time.Duration
 	timeout time.Duration
 
 	mu      sync.Mutex
@@ -75,8 +83,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("elasticsearch: %q is not an http(s) URL", cfg.URL)
+		return nil, fmt.Errorf("elasticsearch: %q is not an http(s) URL", RedactURL(cfg.URL))
 	}
+	cfg.URL, cfg.Username, cfg.Password = splitUserinfo(u, cfg.APIKey, cfg.Username, cfg.Password)
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
@@ -94,38 +103,69 @@ func New(cfg Config) (*Client, error) {
 	if retries == 0 {
 		retries = 2
 	}
-	esCfg := elasticsearch.Config{
-		Addresses:     []string{strings.TrimRight(cfg.URL, "/")},
-		APIKey:        cfg.APIKey,
-		Username:      cfg.Username,
-		Password:      cfg.Password,
-		Transport:     tr,
-		Header:        http.Header{"User-Agent": {cfg.UserAgent}},
-		DisableRetry:  retries < 0,
-		MaxRetries:    max(retries, 0),
-		RetryOnStatus: []int{502, 503, 504},
-		// A connection error after the request was written may mean the
-		// write happened; only methods that are safe to repeat are retried.
-		RetryOnError: func(req *http.Request, err error) bool {
-			if req.Context().Err() != nil {
-				return false
-			}
-			switch req.Method {
-			case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
-				return true
-			}
-			return false
-		},
-		RetryBackoff: func(attempt int) time.Duration { return time.Duration(attempt) * 200 * time.Millisecond },
+	c := &Client{
+		cfg:     cfg,
+		base:    u,
+		http:    &http.Client{Transport: tr},
+		auth:    authHeader(cfg.APIKey, cfg.Username, cfg.Password),
+		retries: max(retries, 0),
+		backoff: func(attempt int) time.Duration { return time.Duration(attempt) * 200 * time.Millisecond },
+		timeout: cfg.Timeout,
 	}
-	es, err := elasticsearch.NewBaseClient(esCfg)
-	if err != nil {
-		return nil, fmt.Errorf("elasticsearch: %w", err)
-	}
-	return &Client{cfg: cfg, es: es, timeout: cfg.Timeout}, nil
+	return c, nil
 }
 
-// URL is the cluster's base URL.
+// authHeader is the Authorization value for an API key (already encoded)
+// or a user name and password; "" sends none.
+func authHeader(apiKey, user, password string) string {
+	switch {
+	case apiKey != "":
+		return "ApiKey " + apiKey
+	case user != "" || password != "":
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+	}
+	return ""
+}
+
+// RedactURL returns a URL without the user name and password it may carry,
+// the form in which an endpoint is shown anywhere (prompts, results, logs).
+// A string that does not parse is returned with everything before an "@"
+// in its authority removed.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err == nil {
+		if u.User == nil {
+			return raw
+		}
+		u.User = nil
+		return u.String()
+	}
+	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+		if at := strings.LastIndex(rest, "@"); at >= 0 && !strings.ContainsAny(rest[:at], "/?#") {
+			return scheme + "://" + rest[at+1:]
+		}
+	}
+	return raw
+}
+
+// splitUserinfo moves credentials written into the URL
+// (https://user:pass@host) into the user name and password, unless others
+// were configured, and returns the URL without them: the URL is shown in
+// prompts and results, the credentials are sent only as a header.
+func splitUserinfo(u *url.URL, apiKey, user, password string) (string, string, string) {
+	if u.User == nil {
+		return u.String(), user, password
+	}
+	if apiKey == "" && user == "" && password == "" {
+		user = u.User.Username()
+		password, _ = u.User.Password()
+	}
+	clean := *u
+	clean.User = nil
+	return clean.String(), user, password
+}
+
+// URL is the cluster's base URL, without credentials.
 func (c *Client) URL() string { return c.cfg.URL }
 
 // UsesAPIKey reports whether the client authenticates with an API key.
@@ -308,33 +348,115 @@ func (c *Client) send(ctx context.Context, method, rawPath string, query url.Val
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	u := &url.URL{Path: mustUnescape(rawPath), RawPath: rawPath}
+	u := *c.base
+	u.Path = strings.TrimRight(c.base.Path, "/") + mustUnescape(rawPath)
+	u.RawPath = strings.TrimRight(c.base.EscapedPath(), "/") + rawPath
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	u.User = nil // credentials in the URL are sent as a header, never in the request line
+	var payload []byte
+	if rd != nil {
+		payload, _ = io.ReadAll(rd)
+	}
+	repeatable := Repeatable(method, rawPath)
+	for attempt := 0; ; attempt++ {
+		status, data, err := c.once(ctx, method, &u, rawPath, payload)
+		retry := false
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return 0, nil, fmt.Errorf("elasticsearch %s %s: %w", method, rawPath, ctx.Err())
+		case err != nil:
+			var ae *Error
+			if errors.As(err, &ae) {
+				if !ae.notSent && !repeatable {
+					ae.maybeApplied = true
+				}
+				retry = ae.notSent || repeatable
+			}
+		case status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
+			// A gateway may have passed the request on before failing; only
+			// a request that is safe to repeat is sent again.
+			retry = repeatable
+		}
+		if !retry || attempt >= c.retries || !c.wait(ctx, attempt+1) {
+			if err == nil && !repeatable && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
+				e := decodeError(method, rawPath, status, data)
+				e.maybeApplied = true
+				return 0, nil, e
+			}
+			return status, data, err
+		}
+	}
+}
+
+// wait sleeps the backoff before the given retry, unless the call's deadline
+// would pass first: retries fit inside the deadline or are not made.
+func (c *Client) wait(ctx context.Context, attempt int) bool {
+	d := c.backoff(attempt)
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+50*time.Millisecond {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// once makes one attempt. A failure to get an answer is an *Error with
+// Status 0; notSent is set when the connection was refused, so the request
+// certainly never reached the server.
+func (c *Client) once(ctx context.Context, method string, u *url.URL, rawPath string, payload []byte) (int, []byte, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return 0, nil, fmt.Errorf("build the request: %w", err)
 	}
 	req.URL = u
-	if rd != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("X-Opaque-Id", opaqueID(ctx))
-	res, err := c.es.Perform(req)
+	if c.auth != "" {
+		req.Header.Set("Authorization", c.auth)
+	}
+	res, err := c.http.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return 0, nil, fmt.Errorf("elasticsearch %s %s: %w", method, rawPath, ctx.Err())
-		}
-		return 0, nil, &Error{Status: 0, Type: "connection_error", Reason: redactURLError(err), Method: method, Path: rawPath}
+		return 0, nil, &Error{Status: 0, Type: "connection_error", Reason: redactURLError(err), Method: method, Path: rawPath, notSent: refusedBeforeSend(err)}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
 	if err != nil {
 		return 0, nil, &Error{Status: 0, Type: "connection_error", Reason: "the answer was cut off: " + err.Error(), Method: method, Path: rawPath}
 	}
+	// The product check the official client makes: a successful answer
+	// that does not come from Elasticsearch (a proxy's login page, another
+	// service on the port) must not be read as one.
+	if res.StatusCode >= 200 && res.StatusCode < 300 && res.Header.Get("X-Elastic-Product") != "Elasticsearch" {
+		return 0, nil, &Error{Status: 0, Type: "product_check", Method: method, Path: rawPath,
+			Reason: "the server answered, but it is not Elasticsearch (no X-Elastic-Product header); check ELASTICSEARCH_URL"}
+	}
 	return res.StatusCode, data, nil
+}
+
+// refusedBeforeSend reports a failure to connect at all (connection refused,
+// no route, name not found): the request never left this process.
+func refusedBeforeSend(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
 }
 
 func mustUnescape(p string) string {

@@ -20,6 +20,17 @@ type Error struct {
 	Method   string
 	Path     string
 	Service  string // "elasticsearch" (default) or "kibana"
+
+	notSent      bool // the connection was refused: the request never left
+	maybeApplied bool // a write whose answer was lost: it may have been applied
+}
+
+// MaybeApplied reports whether err is a write whose answer was lost (a
+// broken connection, a cut-off answer, a gateway error), so the change may
+// have been applied. Check the current state before repeating it.
+func MaybeApplied(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.maybeApplied
 }
 
 func (e *Error) Error() string {
@@ -44,6 +55,9 @@ func (e *Error) Summary() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Reason)
+	if e.maybeApplied {
+		b.WriteString(" (the request may have been applied before the answer was lost: check the current state before repeating it)")
+	}
 	if e.CausedBy != "" && !strings.Contains(e.Reason, e.CausedBy) {
 		b.WriteString(" (caused by: ")
 		b.WriteString(e.CausedBy)

@@ -42,8 +42,10 @@ type KibanaClient struct {
 func NewKibana(cfg KibanaConfig) (*KibanaClient, error) {
 	u, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("kibana: %q is not an http(s) URL", cfg.URL)
+		return nil, fmt.Errorf("kibana: %q is not an http(s) URL", RedactURL(cfg.URL))
 	}
+	cfg.URL, cfg.Username, cfg.Password = splitUserinfo(u, cfg.APIKey, cfg.Username, cfg.Password)
+	u.User = nil
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
@@ -60,7 +62,7 @@ func NewKibana(cfg KibanaConfig) (*KibanaClient, error) {
 	return &KibanaClient{cfg: cfg, base: u, http: &http.Client{Transport: tr, Timeout: cfg.Timeout}}, nil
 }
 
-// URL is Kibana's base URL.
+// URL is Kibana's base URL, without credentials.
 func (k *KibanaClient) URL() string { return k.cfg.URL }
 
 // KibanaRole is a role in the Kibana role API's form.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 )
 
 // Flavor is the kind of Elasticsearch: self-managed (or Elastic Cloud
@@ -391,6 +393,9 @@ func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*Cr
 	if err := c.Do(ctx, http.MethodPost, "/_security/api_key", nil, req, &out); err != nil {
 		return nil, err
 	}
+	// Known to the redactor from the moment it arrives, in all its encodings.
+	redact.Default().RememberCredential("", out.Encoded)
+	redact.Default().Remember(out.APIKey)
 	return &out, nil
 }
 

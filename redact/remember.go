@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -175,4 +176,35 @@ func (m *memo) find(s string, spans []span) []span {
 		}
 	}
 	return spans
+}
+
+// RememberCredential remembers a credential the server was configured with,
+// in every encoding it can take on the wire or in an upstream echo: as is;
+// without the Cloud "essu_" prefix; an Elasticsearch "id:key" pair, its
+// base64 form and, the other way round, the pair an encoded key decodes to;
+// and user:password as the base64 of Basic authentication. user may be "".
+func (r *Redactor) RememberCredential(user, secret string) {
+	secret = strings.TrimSpace(secret)
+	if secret == "" {
+		return
+	}
+	r.Remember(secret)
+	if body, ok := strings.CutPrefix(secret, cloudKeyPrefix); ok {
+		r.Remember(body)
+	}
+	if strings.Contains(secret, ":") {
+		r.Remember(base64.StdEncoding.EncodeToString([]byte(secret)))
+		r.Remember(base64.RawStdEncoding.EncodeToString([]byte(secret)))
+		if _, key, ok := strings.Cut(secret, ":"); ok {
+			r.Remember(key)
+		}
+	} else if dec, err := base64.StdEncoding.DecodeString(secret); err == nil {
+		if _, key, ok := strings.Cut(string(dec), ":"); ok {
+			r.Remember(string(dec))
+			r.Remember(key)
+		}
+	}
+	if user != "" {
+		r.Remember(base64.StdEncoding.EncodeToString([]byte(user + ":" + secret)))
+	}
 }

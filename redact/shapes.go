@@ -175,10 +175,25 @@ func headerCredential(s string, i int) (span, bool) {
 	for end < len(s) && !endsCredential(s[end]) {
 		end++
 	}
-	if end == i {
+	if end == i || isPlaceholderToken(s[i:end]) {
 		return span{}, false
 	}
 	return span{i, end}, true
+}
+
+// isPlaceholderToken reports the stand-ins documentation and instructions put
+// where a credential goes ("<value>", "$API_KEY", "{{token}}", "…", "***"):
+// no real credential starts with these characters, and taking them for one
+// garbles the instruction and withholds nothing.
+func isPlaceholderToken(tok string) bool {
+	if strings.HasPrefix(tok, "…") || strings.HasPrefix(tok, "...") {
+		return true
+	}
+	switch tok[0] {
+	case '<', '$', '{', '[', '(', '*':
+		return true
+	}
+	return false
 }
 
 // schemeCredential takes the token after a bare scheme name at i. Outside a header only tokens that look like

@@ -20,3 +20,15 @@ func ownerOf(fi fs.FileInfo) (owner, me int, ok bool) {
 	}
 	return int(st.Uid), os.Getuid(), true
 }
+
+func openFileNoFollow(name string, flag int, perm os.FileMode) (*os.File, error) {
+	return os.OpenFile(name, flag|syscall.O_NOFOLLOW, perm)
+}
+
+// linkCount is the number of hard links to the file; 1 where unknown.
+func linkCount(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
+}

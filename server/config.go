@@ -35,6 +35,10 @@ type Config struct {
 	// SecretLinkTTL is how long a one-time secret link lives (HTTP).
 	SecretLinkTTL time.Duration
 
+	// CallTimeout bounds one tool call, every upstream request, retry and
+	// backoff in it included; 0 = DefaultCallTimeout.
+	CallTimeout time.Duration
+
 	// Audit receives one JSON line per tool call; nil = Logger's output.
 	Audit  io.Writer
 	Logger *slog.Logger
@@ -53,7 +57,14 @@ type HTTPConfig struct {
 	PublicURL string
 	// MaxBodyBytes limits request bodies.
 	MaxBodyBytes int64
+	// SessionIdleTTL and MaxSessions bound streamable HTTP sessions;
+	// 0 = DefaultSessionIdleTTL, DefaultMaxSessions.
+	SessionIdleTTL time.Duration
+	MaxSessions    int
 }
+
+// DefaultCallTimeout is the default deadline of one tool call.
+const DefaultCallTimeout = time.Minute
 
 const (
 	defaultMaxBody      = 1 << 20

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
@@ -25,6 +28,7 @@ type HTTPServer struct {
 	links    *redact.LinkSink
 	stream   *mcpserver.StreamableHTTPServer
 	sse      *mcpserver.SSEServer
+	sessions *sessionRegistry
 	BaseURL  string
 
 	// closing is cancelled when shutdown begins, ending long-lived streams.
@@ -62,37 +66,66 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	if ttl == 0 {
 		ttl = defaultSecretLinkTT
 	}
-	h := &HTTPServer{srv: s, listener: ln, links: redact.NewLinkSink(base, ttl), BaseURL: base}
+	h := &HTTPServer{srv: s, listener: ln, links: redact.NewLinkSink(base, ttl), BaseURL: base,
+		sessions: newSessionRegistry(cfg.SessionIdleTTL, cfg.MaxSessions)}
 	h.closing, h.stopStreams = context.WithCancel(context.Background())
-	withSink := func(ctx context.Context, _ *http.Request) context.Context { return WithSink(ctx, h.links) }
+	withSink := func(ctx context.Context, r *http.Request) context.Context {
+		return WithCaller(WithSink(ctx, h.links), callerOf(r))
+	}
 	h.stream = mcpserver.NewStreamableHTTPServer(s.MCP,
 		mcpserver.WithEndpointPath("/mcp"),
 		mcpserver.WithHTTPContextFunc(withSink),
 		mcpserver.WithStreamableHTTPLogger(s.logger),
 		mcpserver.WithHeartbeatInterval(30*time.Second),
+		mcpserver.WithSessionIdManager(h.sessions),
+		mcpserver.WithSessionIdleTTL(h.sessions.ttl),
 	)
-	h.sse = mcpserver.NewSSEServer(s.MCP,
-		mcpserver.WithBaseURL(base),
+	sseOpts := []mcpserver.SSEOption{
 		mcpserver.WithSSEEndpoint("/sse"),
 		mcpserver.WithMessageEndpoint("/message"),
-		mcpserver.WithSSEContextFunc(withSink),
-		mcpserver.WithKeepAliveInterval(30*time.Second),
-	)
+		mcpserver.WithSSEContextFunc(func(ctx context.Context, r *http.Request) context.Context {
+			// SSE carries no multi round-trip requests: do not offer the
+			// 2026-07-28 protocol on it (server/discover reports this list).
+			return mcpserver.WithSupportedProtocolVersions(withSink(ctx, r), legacyProtocolVersions())
+		}),
+		mcpserver.WithKeepAliveInterval(30 * time.Second),
+	}
+	if cfg.PublicURL != "" {
+		// Behind a proxy the public address is known; otherwise the message
+		// endpoint is relative, so it resolves against whatever host the
+		// client used (localhost, 0.0.0.0, a LAN name).
+		sseOpts = append(sseOpts, mcpserver.WithBaseURL(base))
+	} else {
+		sseOpts = append(sseOpts, mcpserver.WithUseFullURLForMessageEndpoint(false))
+	}
+	h.sse = mcpserver.NewSSEServer(s.MCP, sseOpts...)
+	// A session ended to make room is deleted as a client would delete it,
+	// so mcp-go releases its state now rather than after the idle TTL.
+	h.sessions.onEvict = func(id string) {
+		req := httptest.NewRequest(http.MethodDelete, "/mcp", nil)
+		req.Header.Set(mcpserver.HeaderKeySessionID, id)
+		h.stream.ServeHTTP(httptest.NewRecorder(), req)
+	}
 	maxBody := cfg.MaxBodyBytes
 	if maxBody <= 0 {
 		maxBody = defaultMaxBody
 	}
 	mux := http.NewServeMux()
-	auth := bearerAuth(cfg.Token)
-	mux.Handle("/mcp", auth(h.stream))
+	// Authentication comes before anything reads or sizes the body.
+	auth := func(next http.Handler) http.Handler { return bearerAuth(cfg.Token)(limitBody(next, maxBody)) }
+	mux.Handle("/mcp", auth(newCancelWatch().wrap(h.stream)))
 	mux.Handle("/sse", auth(h.sse.SSEHandler()))
 	mux.Handle("/message", auth(h.sse.MessageHandler()))
 	mux.Handle("/secrets/", auth(h.links.Handler()))
 	mux.HandleFunc("/healthz", healthz)
 	h.http = &http.Server{
-		Handler:           guard(h.endStreamsOnShutdown(mux), maxBody),
+		Handler:           guard(h.endStreamsOnShutdown(mux), cfg.PublicURL),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		// No ReadTimeout or WriteTimeout: event streams stay open for as
+		// long as the client listens. Request bodies get their own read
+		// deadline (limitBody), idle keep-alive connections are closed.
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    nil,
 	}
 	return h, nil
 }
@@ -153,6 +186,9 @@ func bearerAuth(token string) func(http.Handler) http.Handler {
 			got := []byte(r.Header.Get("Authorization"))
 			if subtle.ConstantTimeCompare(got, want) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="elastic-access-mcp"`)
+				// Answer without reading the body, and do not read it
+				// afterwards to reuse the connection either.
+				w.Header().Set("Connection", "close")
 				http.Error(w, "unauthorized: send Authorization: Bearer <MCP_HTTP_TOKEN>", http.StatusUnauthorized)
 				return
 			}
@@ -165,9 +201,14 @@ func bearerAuth(token string) func(http.Handler) http.Handler {
 // and browser logs.
 var queryCredentialNames = []string{"access_token", "token", "api_key", "apikey", "key", "password", "auth", "authorization"}
 
-// guard applies the checks every route needs: DNS-rebinding protection,
-// no credentials in query strings, and a request body limit.
-func guard(next http.Handler, maxBody int64) http.Handler {
+// guard applies the checks every route needs, none of which reads the
+// body: DNS-rebinding protection (Host and Origin) and no credentials in
+// query strings.
+func guard(next http.Handler, publicURL string) http.Handler {
+	var publicHost string
+	if u, err := url.Parse(publicURL); err == nil {
+		publicHost = u.Host
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && local != nil {
 			lh, _, _ := net.SplitHostPort(local.String())
@@ -175,6 +216,10 @@ func guard(next http.Handler, maxBody int64) http.Handler {
 				http.Error(w, fmt.Sprintf("forbidden: Host %q is not a loopback name (DNS rebinding protection)", r.Host), http.StatusForbidden)
 				return
 			}
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r.Host, publicHost) {
+			http.Error(w, fmt.Sprintf("forbidden: Origin %q is not this server (cross-site requests are refused)", origin), http.StatusForbidden)
+			return
 		}
 		q := r.URL.Query()
 		for _, name := range queryCredentialNames {
@@ -185,15 +230,56 @@ func guard(next http.Handler, maxBody int64) http.Handler {
 				}
 			}
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// originAllowed accepts a browser Origin only for this server itself: the
+// host the request was sent to, or the public URL's host. A page on another
+// site (or a rebound DNS name) cannot drive the server from a browser.
+func originAllowed(origin, host, publicHost string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	if strings.EqualFold(u.Host, host) || (publicHost != "" && strings.EqualFold(u.Host, publicHost)) {
+		return true
+	}
+	// A loopback page for a loopback server (ports may differ behind a
+	// local proxy) is the same machine.
+	return isLoopbackHostHeader(u.Host) && isLoopbackHostHeader(host)
+}
+
+// bodyReadTimeout bounds how long a request body may take to arrive.
+const bodyReadTimeout = 30 * time.Second
+
+// limitBody refuses bodies over the limit and gives the body its own read
+// deadline: the server has no overall ReadTimeout, which would cut event
+// streams.
+func limitBody(next http.Handler, maxBody int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
+			w.Header().Set("Connection", "close")
 			http.Error(w, fmt.Sprintf("request body too large (limit %d bytes)", maxBody), http.StatusRequestEntityTooLarge)
 			return
 		}
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// legacyProtocolVersions are the protocol versions served over SSE.
+func legacyProtocolVersions() []string {
+	var out []string
+	for _, v := range mcp.ValidProtocolVersions {
+		if !mcp.IsModernProtocol(v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func isLoopback(host string) bool {

@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +42,51 @@ func (s *Server) recoverMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.Too
 	}
 }
 
+// deadlineMiddleware gives every tool call one deadline, inside which all
+// its upstream requests, retries and backoff waits must fit (the clients
+// stop retrying when a wait would not fit). A call cut off by it is told so,
+// with what to check, since a write in it may have been applied.
+func (s *Server) deadlineMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		limit := s.cfg.CallTimeout
+		if limit <= 0 {
+			limit = DefaultCallTimeout
+		}
+		ctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		res, err := next(ctx, req)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && (err != nil || (res != nil && res.IsError)) {
+			return mcp.NewToolResultError(fmt.Sprintf("%s did not finish within the per-call limit of %s, so it was stopped. A change it was making may or may not have been applied. Next: check the current state with the matching list or get tool before repeating it; the operator can raise the limit with --call-timeout.", req.Params.Name, limit)), nil
+		}
+		return res, err
+	}
+}
+
+// sinkPreflightMiddleware refuses a change when the secret sink cannot take
+// a secret (the secrets directory cannot be created or is unsafe): a key
+// minted or a password set now would be lost. Reads still work. The check
+// runs before the tool, so nothing has been changed when it refuses.
+func (s *Server) sinkPreflightMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if s.toolTier(req.Params.Name) != tools.Read {
+			if fs, broken := s.sinkFor(ctx).(failingSink); broken {
+				return errorResult(tools.Refused("ask the operator to fix --secrets-dir (see the server log), then call again",
+					"Nothing was changed: the secret sink cannot take secrets (%v), so a secret this change creates would be lost.", fs.err)), nil
+			}
+		}
+		return next(ctx, req)
+	}
+}
+
+func (s *Server) toolTier(name string) tools.Tier {
+	for _, t := range s.Tools {
+		if t.Name == name {
+			return t.Tier
+		}
+	}
+	return tools.Read
+}
+
 // redactMiddleware runs the redactor on every result, structured and text,
 // success or error: tools do not have to remember it. A secret it finds in a
 // result is handed to the secret sink, and the placeholder says where it went.
@@ -54,6 +102,7 @@ func (s *Server) redactMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.Tool
 
 func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToolResult) *mcp.CallToolResult {
 	r := redact.Default()
+	redactPrompts(res)
 	if res.StructuredContent != nil {
 		v := res.StructuredContent
 		switch v.(type) {
@@ -89,6 +138,28 @@ func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToo
 	return res
 }
 
+// redactPrompts runs the redactor over the confirmation prompts a result
+// carries. Both elicitation forms come from here: a 2026-07-28 client reads
+// the input requests of the result, and for an older client mcp-go turns the
+// same requests into elicitation/create requests after this middleware ran.
+// Secrets in a prompt (a stored role's metadata, a password inside an
+// endpoint URL) are replaced, never sunk: the person approving a change does
+// not need them.
+func redactPrompts(res *mcp.CallToolResult) {
+	r := redact.Default()
+	for id, ir := range res.InputRequests {
+		if e := ir.Elicitation; e != nil {
+			clean := *e
+			clean.Message, _ = r.Text(e.Message)
+			if e.RequestedSchema != nil {
+				clean.RequestedSchema, _ = r.Value(toJSONValue(e.RequestedSchema))
+			}
+			ir.Elicitation = &clean
+			res.InputRequests[id] = ir
+		}
+	}
+}
+
 // sinkFound withholds secrets the tool did not withhold itself (for
 // example a credentials block in an upstream response): they go to the
 // sink in one piece, and the placeholders name the location.
@@ -98,6 +169,8 @@ func (s *Server) sinkFound(ctx context.Context, tool string, original any, found
 	parts := map[string]string{}
 	for _, f := range found {
 		parts[f.Path] = f.Value
+		// Seen once, scrubbed by value everywhere after (errors, audit lines).
+		redact.Default().Remember(f.Value)
 	}
 	b, _ := json.Marshal(parts)
 	secret.Value = string(b)
@@ -138,7 +211,8 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 			Targets:    info.SnapshotTargets(),
 			DurationMS: float64(time.Since(start).Microseconds()) / 1000,
 			DryRun:     info.DryRun,
-			Principal:  s.Env.Principal(),
+			Principal:  s.principal(ctx),
+			Caller:     callerFrom(ctx),
 		}
 		args, _ := redact.Default().Value(toJSONValue(req.GetArguments()))
 		rec.Arguments = args
@@ -159,9 +233,44 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 	}
 }
 
+// principal is who the server acts as upstream. whoami records it; until
+// then it is resolved once, after the first call (so the call's own
+// requests go first), from the configured credentials.
+func (s *Server) principal(ctx context.Context) string {
+	if p := s.Env.Principal(); p != "" {
+		return p
+	}
+	s.principalOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		var parts []string
+		if s.Env.Cloud != nil {
+			p := "cloud-key"
+			if id := s.Env.Cloud.APIKeyID(); id != "" {
+				p += ":" + id
+			}
+			parts = append(parts, p)
+		}
+		if s.Env.Stack != nil && s.Env.Stack.HasDefaultElasticsearch() {
+			if me, err := s.Env.Stack.Default().ES.Authenticate(ctx); err == nil {
+				p := "elasticsearch:" + me.Username
+				if me.APIKey != nil {
+					p += " (api key " + me.APIKey.Name + ")"
+				}
+				parts = append(parts, p)
+			}
+		}
+		if len(parts) > 0 && s.Env.Principal() == "" {
+			s.Env.SetPrincipal(strings.Join(parts, ", "))
+		}
+	})
+	return s.Env.Principal()
+}
+
 type auditRecord struct {
 	Time       string   `json:"time"`
 	Principal  string   `json:"principal,omitempty"`
+	Caller     string   `json:"caller,omitempty"`
 	Tool       string   `json:"tool"`
 	Targets    []string `json:"targets,omitempty"`
 	Outcome    string   `json:"outcome"`
@@ -197,4 +306,31 @@ func firstText(res *mcp.CallToolResult) string {
 		}
 	}
 	return ""
+}
+
+type callerKey struct{}
+
+// WithCaller records who sent a request over HTTP (remote address and, when
+// set, the forwarding proxy's X-Forwarded-For), for the audit line.
+func WithCaller(ctx context.Context, caller string) context.Context {
+	return context.WithValue(ctx, callerKey{}, caller)
+}
+
+func callerFrom(ctx context.Context) string {
+	s, _ := ctx.Value(callerKey{}).(string)
+	return s
+}
+
+func callerOf(r *http.Request) string {
+	c := r.RemoteAddr
+	if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
+		c += " (forwarded for " + fwd + ")"
+	}
+	if ua := r.UserAgent(); ua != "" {
+		c += " " + ua
+	}
+	if len(c) > 300 {
+		c = c[:300] // the header values are the caller's to choose
+	}
+	return c
 }

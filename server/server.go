@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -33,6 +34,8 @@ type Server struct {
 	// secret does not create directories.
 	sinkMu   sync.Mutex
 	fileSink redact.Sink
+
+	principalOnce sync.Once
 }
 
 const instructions = `This server manages access in Elastic: Elastic Cloud organization members, invitations, role assignments and Cloud API keys, and Elasticsearch/Kibana users, roles, role mappings and API keys.
@@ -54,6 +57,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Limits == (tools.Limits{}) {
 		cfg.Limits = tools.DefaultLimits
 	}
+	rememberConfiguredSecrets(cfg)
 	env, err := buildEnv(cfg)
 	if err != nil {
 		return nil, err
@@ -87,12 +91,36 @@ func New(cfg Config) (*Server, error) {
 		mcpserver.WithToolHandlerMiddleware(s.recoverMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.auditMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.deadlineMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.sinkPreflightMiddleware),
 	)
 	s.Tools = nil
 	for _, t := range selected {
 		s.Register(t)
 	}
 	return s, nil
+}
+
+// rememberConfiguredSecrets makes the server's own credentials known to the
+// redactor before any call, in every encoding they take (see
+// redact.RememberCredential), so an upstream error that echoes one never
+// reaches a client or the audit log.
+func rememberConfiguredSecrets(cfg Config) {
+	r := redact.Default()
+	r.RememberCredential("", cfg.Cloud.APIKey)
+	for _, c := range []struct{ url, key, user, password string }{
+		{url: cfg.Cloud.BaseURL},
+		{cfg.Elasticsearch.URL, cfg.Elasticsearch.APIKey, cfg.Elasticsearch.Username, cfg.Elasticsearch.Password},
+		{cfg.Kibana.URL, cfg.Kibana.APIKey, cfg.Kibana.Username, cfg.Kibana.Password},
+	} {
+		r.RememberCredential("", c.key)
+		r.RememberCredential(c.user, c.password)
+		if u, err := url.Parse(c.url); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				r.RememberCredential(u.User.Username(), pw)
+			}
+		}
+	}
 }
 
 // buildEnv creates the upstream clients. Every client sends through the
@@ -227,6 +255,12 @@ func (s *Server) offerLink(ctx context.Context, ref redact.Ref, label string) {
 func clientCanElicit(ctx context.Context) bool {
 	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
 		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil
+	}
+	// The session must also be able to carry the request: an SSE session
+	// cannot, whatever the client declared, and the approval then fails as
+	// a tool result instead of a JSON-RPC error.
+	if _, carries := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithElicitation); !carries {
+		return false
 	}
 	if sess, ok := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithClientInfo); ok {
 		return sess.GetClientCapabilities().Elicitation != nil

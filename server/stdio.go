@@ -28,7 +28,8 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, er
 	std := mcpserver.NewStdioServer(s.MCP)
 	std.SetErrorLogger(log.New(errLog, "", log.LstdFlags))
 	p := &pending{}
-	return std.Listen(ctx, &drainingReader{r: in, pending: p}, &answerCounter{w: out, pending: p})
+	c := &cancelledIDs{}
+	return std.Listen(ctx, &drainingReader{r: in, pending: p, cancelled: c}, &answerCounter{w: out, pending: p, cancelled: c})
 }
 
 // pending counts requests read and not yet answered.
@@ -72,6 +73,36 @@ func (p *pending) wait(timeout time.Duration) {
 type jsonRPCLine struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
+	Params struct {
+		RequestID json.RawMessage `json:"requestId"`
+	} `json:"params"`
+}
+
+// cancelledIDs are the ids of requests the client cancelled. The
+// specification says a cancelled request gets no response: mcp-go cancels
+// the call's context, and the answer the call still produces is dropped on
+// its way out.
+type cancelledIDs struct{ m sync.Map }
+
+func (c *cancelledIDs) add(id json.RawMessage) { c.m.Store(string(bytes.TrimSpace(id)), true) }
+
+// take reports whether id was cancelled, forgetting it.
+func (c *cancelledIDs) take(id json.RawMessage) bool {
+	_, ok := c.m.LoadAndDelete(string(bytes.TrimSpace(id)))
+	return ok
+}
+
+// noteCancellations records the request ids named by notifications/cancelled.
+func (c *cancelledIDs) noteCancellations(b []byte) {
+	if !bytes.Contains(b, []byte("notifications/cancelled")) {
+		return
+	}
+	for _, line := range bytes.Split(b, []byte{'\n'}) {
+		var m jsonRPCLine
+		if json.Unmarshal(bytes.TrimSpace(line), &m) == nil && m.Method == "notifications/cancelled" && len(m.Params.RequestID) > 0 {
+			c.add(m.Params.RequestID)
+		}
+	}
 }
 
 func countLines(b []byte, isRequest bool) int {
@@ -95,9 +126,10 @@ func countLines(b []byte, isRequest bool) int {
 // drainingReader counts the requests it passes on and, at end of input,
 // holds the EOF back until they are answered.
 type drainingReader struct {
-	r       io.Reader
-	pending *pending
-	partial []byte
+	r         io.Reader
+	pending   *pending
+	cancelled *cancelledIDs
+	partial   []byte
 }
 
 func (d *drainingReader) Read(b []byte) (int, error) {
@@ -108,6 +140,7 @@ func (d *drainingReader) Read(b []byte) (int, error) {
 		d.partial = append(d.partial, b[:n]...)
 		if i := bytes.LastIndexByte(d.partial, '\n'); i >= 0 {
 			d.pending.add(countLines(d.partial[:i+1], true))
+			d.cancelled.noteCancellations(d.partial[:i+1])
 			d.partial = append(d.partial[:0], d.partial[i+1:]...)
 		}
 		if err == io.EOF {
@@ -123,14 +156,38 @@ func (d *drainingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// answerCounter passes the server's output through and counts responses.
+// answerCounter passes the server's output through, counts responses and
+// drops the responses to cancelled requests.
 type answerCounter struct {
-	w       io.Writer
-	pending *pending
+	w         io.Writer
+	pending   *pending
+	cancelled *cancelledIDs
 }
 
 func (a *answerCounter) Write(b []byte) (int, error) {
-	n, err := a.w.Write(b)
-	a.pending.add(-countLines(b[:n], false))
-	return n, err
+	out := b
+	dropped := 0
+	if bytes.Contains(b, []byte(`"id"`)) {
+		var kept [][]byte
+		lines := bytes.SplitAfter(b, []byte{'\n'})
+		for _, line := range lines {
+			var m jsonRPCLine
+			t := bytes.TrimSpace(line)
+			if len(t) > 0 && t[0] == '{' && json.Unmarshal(t, &m) == nil && m.Method == "" && len(m.ID) > 0 && a.cancelled.take(m.ID) {
+				dropped++
+				continue
+			}
+			kept = append(kept, line)
+		}
+		if dropped > 0 {
+			out = bytes.Join(kept, nil)
+		}
+	}
+	if len(out) > 0 {
+		if _, err := a.w.Write(out); err != nil {
+			return 0, err
+		}
+	}
+	a.pending.add(-countLines(out, false) - dropped)
+	return len(b), nil
 }

@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 )
 
 // Dry runs work at the HTTP layer: every upstream client sends its requests
@@ -92,15 +95,9 @@ func (t dryRunTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// isRead says whether a request only reads. Elasticsearch uses POST for some
-// reads (queries and privilege checks); those are safe to send.
+// isRead says whether a request only reads, by the clients' explicit route
+// tables: unknown routes are writes.
 func isRead(req *http.Request) bool {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return true
-	case http.MethodPost:
-		p := req.URL.Path
-		return strings.Contains(p, "/_query/") || strings.HasSuffix(p, "/_has_privileges") || strings.HasSuffix(p, "/_authenticate")
-	}
-	return false
+	p := req.URL.EscapedPath()
+	return esapi.IsReadRequest(req.Method, p) || cloudapi.IsReadRequest(req.Method, p)
 }

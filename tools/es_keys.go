@@ -286,6 +286,9 @@ func createESAPIKeyTool() Tool {
 		}
 		me, _ := t.ES.Authenticate(ctx)
 		created, err := t.ES.CreateAPIKey(ctx, esapi.CreateAPIKeyRequest{Name: in.Name, Expiration: in.Expiration, RoleDescriptors: descs, Metadata: in.Metadata})
+		if esapi.MaybeApplied(err) {
+			return out, &Error{Kind: "upstream", err: err, Message: "The key may have been created, but the answer (and so its secret) was lost: " + err.Error(), Next: "check with list_es_api_keys name=" + in.Name + "; invalidate a key created now whose secret nobody received, then create it again"}
+		}
 		if err != nil {
 			var ee *esapi.Error
 			if errors.As(err, &ee) && strings.Contains(ee.Reason, "derived api keys") {

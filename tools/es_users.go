@@ -481,6 +481,11 @@ func resetUserPasswordTool() Tool {
 			pw = "" // see create_user: no password exists in a dry run
 		}
 		if err := t.ES.ChangePassword(ctx, in.Username, pw); err != nil {
+			if esapi.MaybeApplied(err) { // the new password may be in force: hand it over anyway
+				if ref, werr := c.Withhold(ctx, redact.Secret{Label: "password for Elasticsearch user " + in.Username + " (only if the reset was applied)", Value: pw, Fields: map[string]string{"username": in.Username}}); werr == nil {
+					return out, &Error{Kind: "upstream", err: err, Message: "The password reset may have been applied, but its answer was lost (" + err.Error() + "). If it was applied, the new password is at " + ref.Location + ".", Next: "have the person try that password; if it does not work, reset the password again"}
+				}
+			}
 			return out, t.fail(err)
 		}
 		if c.DryRun() {

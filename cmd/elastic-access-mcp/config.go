@@ -13,6 +13,7 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
@@ -34,6 +35,7 @@ type commonFlags struct {
 	logLevel         string
 	envFile          string
 	maxKeyExpiration string
+	callTimeout      string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -50,6 +52,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (logs go to stderr)")
 	fs.StringVar(&c.envFile, "env-file", ".env", "load settings from this file if it exists; the real environment wins")
 	fs.StringVar(&c.maxKeyExpiration, "max-key-expiration", "90d", "longest expiration allowed for new Cloud and Elasticsearch API keys")
+	fs.StringVar(&c.callTimeout, "call-timeout", "", "deadline of one tool call, retries included, e.g. 90s (default: $MCP_CALL_TIMEOUT or 1m)")
 }
 
 func defaultSecretsDirHint() string {
@@ -79,8 +82,18 @@ func (b *built) Close() {
 // configuration. With --sandbox it starts the emulators in-process and points
 // every client at them.
 func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
+	src := settingSources{file: c.envFile, fromFile: map[string]bool{}}
 	if c.envFile != "" {
 		if _, err := os.Stat(c.envFile); err == nil {
+			fileVals, err := godotenv.Read(c.envFile)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", c.envFile, err)
+			}
+			for k := range fileVals {
+				if _, set := os.LookupEnv(k); !set {
+					src.fromFile[k] = true
+				}
+			}
 			// godotenv.Load never overrides variables already set.
 			if err := godotenv.Load(c.envFile); err != nil {
 				return nil, fmt.Errorf("read %s: %w", c.envFile, err)
@@ -99,6 +112,10 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--max-key-expiration: %w", err)
 	}
+	callTimeout, err := parseCallTimeout(firstNonEmpty(c.callTimeout, os.Getenv("MCP_CALL_TIMEOUT")))
+	if err != nil {
+		return nil, err
+	}
 	b := &built{}
 	logger := server.NewLogger(stderr, level)
 	b.cfg = server.Config{
@@ -111,15 +128,19 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 			Tools:            splitList(c.tools),
 			ExcludeTools:     splitList(c.excludeTools),
 		},
-		Confirm:    confirm,
-		Limits:     tools.Limits{MaxCloudKeyExpiration: maxExp, MaxESKeyExpiration: maxExp},
-		SecretsDir: c.secretsDir,
-		Logger:     logger,
+		Confirm:     confirm,
+		Limits:      tools.Limits{MaxCloudKeyExpiration: maxExp, MaxESKeyExpiration: maxExp},
+		SecretsDir:  c.secretsDir,
+		Logger:      logger,
+		CallTimeout: callTimeout,
 	}
 	if c.auditLog != "" {
-		f, err := os.OpenFile(c.auditLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		f, notice, err := redact.OpenPrivateAppend(c.auditLog)
 		if err != nil {
 			return nil, fmt.Errorf("--audit-log: %w", err)
+		}
+		if notice != "" {
+			logger.Warn("--audit-log: " + notice)
 		}
 		b.closers = append(b.closers, f)
 		b.cfg.Audit = f
@@ -161,6 +182,12 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 			"cloud", sb.CloudURL, "elasticsearch", sb.ElasticsearchURL, "kibana", sb.KibanaURL, "flavor", c.flavor)
 	}
 	secret := func(name string) (string, error) { return secretFromEnv(get, name) }
+	if !c.sandbox {
+		if err := src.checkEndpoints(get); err != nil {
+			return nil, err
+		}
+		src.log(logger, get)
+	}
 
 	ecKey, err := secret("EC_API_KEY")
 	if err != nil {
@@ -219,6 +246,82 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 	return b, nil
 }
 
+// settingSources tells where each setting came from: the real environment
+// or the env file. An endpoint and the credential sent to it must come from
+// the same place: a .env file in the working directory (a cloned repository
+// the client was started in) cannot override variables that are set, but it
+// could fill in an endpoint while the operator's key comes from the real
+// environment, and so send that key to a host of its choosing.
+type settingSources struct {
+	file     string
+	fromFile map[string]bool // names set by the env file, not by the environment
+}
+
+// endpointGroups are the endpoints with the settings that must share their
+// source: the credentials sent to them and how their TLS is checked.
+var endpointGroups = [][]string{
+	{"EC_BASE_URL", "EC_API_KEY", "EC_API_KEY_FILE"},
+	{"ELASTICSEARCH_URL", "ELASTICSEARCH_API_KEY", "ELASTICSEARCH_API_KEY_FILE", "ELASTICSEARCH_USERNAME",
+		"ELASTICSEARCH_PASSWORD", "ELASTICSEARCH_PASSWORD_FILE", "ELASTICSEARCH_CA_CERT", "ELASTICSEARCH_INSECURE"},
+	{"KIBANA_URL", "ELASTICSEARCH_API_KEY", "ELASTICSEARCH_API_KEY_FILE", "ELASTICSEARCH_USERNAME",
+		"ELASTICSEARCH_PASSWORD", "ELASTICSEARCH_PASSWORD_FILE"},
+}
+
+// of names the source of a setting that is set.
+func (s settingSources) of(name string) string {
+	if s.fromFile[name] {
+		return "the env file " + s.file
+	}
+	return "the environment"
+}
+
+// checkEndpoints refuses a configuration whose endpoint and credential come
+// from different sources, saying which came from where.
+func (s settingSources) checkEndpoints(get func(string) string) error {
+	for _, group := range endpointGroups {
+		if get(group[0]) == "" {
+			continue // the default endpoint (Elastic Cloud) or none
+		}
+		var parts []string
+		sources := map[string]bool{}
+		for _, name := range group {
+			if get(name) == "" {
+				continue
+			}
+			sources[s.of(name)] = true
+			parts = append(parts, name+" from "+s.of(name))
+		}
+		if len(sources) > 1 {
+			return fmt.Errorf("refusing to start: %s and its credentials come from different places (%s). An endpoint and the credential sent to it must be set together: put them all in the environment, or all in the env file (remove the others, or start with --env-file \"\" to ignore the file)",
+				group[0], strings.Join(parts, ", "))
+		}
+	}
+	return nil
+}
+
+// settingNames are the settings whose source is logged at start.
+var settingNames = []string{"EC_BASE_URL", "EC_API_KEY", "EC_API_KEY_FILE", "EC_API_KEY_ID", "EC_ORGANIZATION_ID",
+	"ELASTICSEARCH_URL", "ELASTICSEARCH_API_KEY", "ELASTICSEARCH_API_KEY_FILE", "ELASTICSEARCH_USERNAME",
+	"ELASTICSEARCH_PASSWORD", "ELASTICSEARCH_PASSWORD_FILE", "ELASTICSEARCH_CA_CERT", "ELASTICSEARCH_INSECURE",
+	"KIBANA_URL", "MCP_HTTP_TOKEN", "MCP_HTTP_TOKEN_FILE", "MCP_PUBLIC_URL", "MCP_CALL_TIMEOUT"}
+
+// log writes where each setting that is set came from: names and sources
+// only, never values.
+func (s settingSources) log(logger *slog.Logger, get func(string) string) {
+	var env, file []string
+	for _, name := range settingNames {
+		if get(name) == "" {
+			continue
+		}
+		if s.fromFile[name] {
+			file = append(file, name)
+		} else {
+			env = append(env, name)
+		}
+	}
+	logger.Info("settings", "from_environment", strings.Join(env, ","), "from_env_file", strings.Join(file, ","), "env_file", s.file)
+}
+
 // secretFromEnv reads NAME, or the file named by NAME_FILE (for Docker and
 // Kubernetes secrets). Setting both is an error: which one wins would be a
 // guess.
@@ -235,6 +338,18 @@ func secretFromEnv(get func(string) string, name string) (string, error) {
 		return "", fmt.Errorf("%s_FILE: %w", name, err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// parseCallTimeout reads --call-timeout / MCP_CALL_TIMEOUT ("" = default).
+func parseCallTimeout(v string) (time.Duration, error) {
+	if strings.TrimSpace(v) == "" {
+		return server.DefaultCallTimeout, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("--call-timeout (or MCP_CALL_TIMEOUT) must be a duration of at least 1s such as 90s or 2m, not %q", v)
+	}
+	return d, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

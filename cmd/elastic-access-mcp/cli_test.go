@@ -141,3 +141,20 @@ func TestConfirmNoneWithDestructiveWarnsLoudly(t *testing.T) {
 		t.Fatalf("the default must not warn: exit %d: %s", code, errs)
 	}
 }
+
+// The http command refuses settings that would serve without real
+// authentication, before listening.
+func TestHTTPRefusesWeakExposure(t *testing.T) {
+	clearCredentials(t)
+	t.Setenv("MCP_PUBLIC_URL", "https://mcp.example.com")
+	code, _, errs := runCmd(t, "http", "--listen", "127.0.0.1:0", "--env-file", "", "--log-level", "error")
+	if code != exitUsage || !strings.Contains(errs, "MCP_HTTP_TOKEN") {
+		t.Fatalf("proxy without a token: exit %d: %s", code, errs)
+	}
+	t.Setenv("MCP_PUBLIC_URL", "")
+	t.Setenv("MCP_HTTP_TOKEN", "abc")
+	code, _, errs = runCmd(t, "http", "--listen", "0.0.0.0:0", "--env-file", "", "--log-level", "error")
+	if code != exitUsage || !strings.Contains(errs, "at least 32") {
+		t.Fatalf("short token off loopback: exit %d: %s", code, errs)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -295,6 +296,9 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
 		return exitUsage
+	}
+	if host, _, _ := net.SplitHostPort(*listen); b.cfg.HTTP.PublicURL == "" && (host == "" || host == "0.0.0.0" || host == "::") {
+		s.Logger().Warn("secret links will name " + h.BaseURL + ", which only works on this machine (or through a published container port); set MCP_PUBLIC_URL to the address people reach this server at")
 	}
 	// A new secret link's code goes to the operator's console, never to the
 	// model: whoever runs the server can hand it to the person.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -402,6 +403,27 @@ func TestSecretLinksOverHTTPWorkOnceAndExpire(t *testing.T) {
 	}
 	assertNoSecrets(t, "MCP response", raw, []string{doc.Secret})
 	assertNoSecrets(t, "stderr", stderr.String(), []string{doc.Secret, vars["EC_API_KEY"], vars["ELASTICSEARCH_API_KEY"]})
+
+	// The console names the person's link with its one-time code, which the
+	// model never saw; that code opens the link in place of the token.
+	out, raw = createUser(mcpURL, "e2e-code-user")
+	link = location(t, out, "password_location")
+	m := regexp.MustCompile(regexp.QuoteMeta(link) + `#code=([A-Z2-7]+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("the console does not name %s with its code:\n%s", link, stderr.String())
+	}
+	if strings.Contains(raw, m[1]) {
+		t.Fatal("the link's code reached the MCP response")
+	}
+	resp, err := http.PostForm(link, url.Values{"code": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body2, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" || !strings.Contains(string(body2), `"secret"`) {
+		t.Fatalf("opening with the console's code: %d %s", resp.StatusCode, body2)
+	}
 
 	// A link that is never opened stops working when it expires.
 	shortURL, _ := start("1s")

@@ -86,8 +86,8 @@ func nodeMajor(node string) (int, error) {
 	return strconv.Atoi(major)
 }
 
-// The prerequisites are stated once and agree: the version this suite
-// checks, package.json's engines, and the README.
+// The prerequisites agree everywhere they appear: the version this suite
+// checks, package.json's engines, the README, and what .ci/run installs.
 func TestNodeVersionAgrees(t *testing.T) {
 	raw, err := os.ReadFile("package.json")
 	if err != nil {
@@ -108,8 +108,19 @@ func TestNodeVersionAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("Node.js %d", minNodeMajor); !bytes.Contains(readme, []byte(want)) {
-		t.Errorf("the README does not state the prerequisite %q", want)
+	for _, want := range []string{fmt.Sprintf("Node.js %d", minNodeMajor), "C compiler"} {
+		if !bytes.Contains(readme, []byte(want)) {
+			t.Errorf("the README does not state the prerequisite %q", want)
+		}
+	}
+	ci, err := os.ReadFile(filepath.Join("..", ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fmt.Sprintf("MIN_NODE_MAJOR=%d", minNodeMajor), `"gcc gcc"`, `"node nodejs"`, `"npm npm"`} {
+		if !bytes.Contains(ci, []byte(want)) {
+			t.Errorf(".ci/run does not install or check %s", want)
+		}
 	}
 }
 

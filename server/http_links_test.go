@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,6 +11,8 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Settings that would expose the server without real authentication are
@@ -95,5 +98,32 @@ func TestHTTPSecretLinkNeedsTheCodeWithoutAToken(t *testing.T) {
 	}
 	if status, _, body := do(t, http.MethodPost, link, form, strings.NewReader("code="+codes[0])); status != http.StatusOK || !strings.Contains(body, `"secret"`) {
 		t.Fatalf("with the code: %d %s", status, body)
+	}
+}
+
+type declineURLs struct{}
+
+func (declineURLs) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
+}
+
+// When the person declines the link shown by the client, the result still
+// says where the secret is (without the code), so it is not lost.
+func TestHTTPSecretLinkInResultWhenTheOfferIsDeclined(t *testing.T) {
+	_, hs := startHTTP(t, testToken, servertest.Options{AllowWrites: true})
+	c, err := client.NewStreamableHttpClient(hs.BaseURL+"/mcp",
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}), transport.WithContinuousListening())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = client.NewClient(c.GetTransport(), client.WithElicitationHandler(declineURLs{}), client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+	defer c.Close()
+	startClient(t, c, mcp.LATEST_LEGACY_PROTOCOL_VERSION, &mcp.ElicitationCapability{URL: &struct{}{}})
+	res := servertest.CallTool(t, c, "create_user", map[string]any{"username": "declined-offer-user", "roles": []any{"viewer"}})
+	if res.IsError {
+		t.Fatal(servertest.Text(res))
+	}
+	if text := servertest.Text(res); !strings.Contains(text, hs.BaseURL+"/secrets/") || strings.Contains(text, "#code=") {
+		t.Fatalf("the result should name the link without its code: %s", text)
 	}
 }

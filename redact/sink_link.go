@@ -133,11 +133,13 @@ func (l *LinkSink) Put(ctx context.Context, sec Secret) (Ref, error) {
 
 // instructions tell the person how to open a link whose code the model does not know.
 func (l *LinkSink) instructions(label, link string, expires time.Time) string {
+	// The text reaches the model through the redactor, so it avoids the
+	// shape of an Authorization header, which would be withheld as a secret.
 	key := "the one-time code printed on the server's console"
 	curl := fmt.Sprintf("curl -sS --data-urlencode code=CODE %s", link)
 	if l.bearer != "" {
-		key = "the server's bearer token (MCP_HTTP_TOKEN) or " + key
-		curl = fmt.Sprintf(`curl -sS -H "Authorization: Bearer $MCP_HTTP_TOKEN" %s`, link)
+		key = "the server's MCP_HTTP_TOKEN or " + key
+		curl = fmt.Sprintf(`curl -sS --data-urlencode "code=$MCP_HTTP_TOKEN" %s (or code=CODE)`, link)
 	}
 	return fmt.Sprintf("Open the link in a browser and enter %s to see the %s, then store it in your password "+
 		"manager or vault; from a shell: %s. The link works once and expires at %s.",

@@ -198,10 +198,15 @@ func TestLinkSinkBearerToken(t *testing.T) {
 	l, _, _ := newTestLinkSink(t, 0)
 	l.AcceptBearer("a-token-of-at-least-thirty-two-characters")
 	ref, _ := l.Put(context.Background(), Secret{Value: "pw-bearer"})
-	if !strings.Contains(ref.Instructions, `curl -sS -H "Authorization: Bearer $MCP_HTTP_TOKEN" `+ref.Location) {
+	if !strings.Contains(ref.Instructions, `curl -sS --data-urlencode "code=$MCP_HTTP_TOKEN" `+ref.Location) {
 		t.Fatalf("instructions: %s", ref.Instructions)
 	}
-	resp, body := do(t, http.MethodGet, ref.Location, map[string]string{"Authorization": "Bearer a-token-of-at-least-thirty-two-characters"}, "")
+	resp, body := do(t, http.MethodPost, ref.Location, nil, "code=a-token-of-at-least-thirty-two-characters")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "pw-bearer") {
+		t.Fatalf("token in the form: %d %s", resp.StatusCode, body)
+	}
+	ref, _ = l.Put(context.Background(), Secret{Value: "pw-bearer"})
+	resp, body = do(t, http.MethodGet, ref.Location, map[string]string{"Authorization": "Bearer a-token-of-at-least-thirty-two-characters"}, "")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "pw-bearer") {
 		t.Fatalf("bearer: %d %s", resp.StatusCode, body)
 	}
@@ -278,5 +283,18 @@ func TestLinkSinkBaseURLAndTTL(t *testing.T) {
 	}
 	if l.ttl != 10*time.Minute {
 		t.Fatalf("ttl %v", l.ttl)
+	}
+}
+
+// The instructions reach the model through the redactor; nothing in them may
+// look like a secret, or the result would be mangled and a second link made.
+func TestLinkInstructionsSurviveRedaction(t *testing.T) {
+	for _, bearer := range []string{"", "a-token-of-at-least-thirty-two-characters"} {
+		l := NewLinkSink("https://mcp.example.com", 0)
+		l.AcceptBearer(bearer)
+		ref, _ := l.Put(context.Background(), Secret{Label: "API key", Value: "x"})
+		if out, found := New(Options{}).Text(ref.Instructions); out != ref.Instructions || len(found) > 0 {
+			t.Errorf("bearer %v: the redactor changed the instructions:\n%s\n%s", bearer != "", ref.Instructions, out)
+		}
 	}
 }

@@ -408,9 +408,18 @@ func TestSecretLinksOverHTTPWorkOnceAndExpire(t *testing.T) {
 	// model never saw; that code opens the link in place of the token.
 	out, raw = createUser(mcpURL, "e2e-code-user")
 	link = location(t, out, "password_location")
-	m := regexp.MustCompile(regexp.QuoteMeta(link) + `#code=([A-Z2-7]+)`).FindStringSubmatch(stderr.String())
+	codeLine := regexp.MustCompile(regexp.QuoteMeta(link) + `#code=([A-Z2-7]+)`)
+	m := codeLine.FindStringSubmatch(stderr.String())
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); m = codeLine.FindStringSubmatch(stderr.String()) {
+		time.Sleep(20 * time.Millisecond) // the server's stderr arrives through a pipe
+	}
 	if m == nil {
 		t.Fatalf("the console does not name %s with its code:\n%s", link, stderr.String())
+	}
+	// Each new password is one secret behind one link: nothing else in the
+	// result looked like a secret and was withheld on top.
+	if strings.Contains(stderr.String(), "secrets withheld from") {
+		t.Fatalf("part of a result was withheld as a secret:\n%s", stderr.String())
 	}
 	if strings.Contains(raw, m[1]) {
 		t.Fatal("the link's code reached the MCP response")

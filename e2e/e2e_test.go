@@ -7,13 +7,21 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
+
+// minNodeMajor is the oldest Node.js the suite runs on; package.json's
+// engines field and the README say the same (TestNodeVersionAgrees).
+const minNodeMajor = 20
 
 // e2eVersion is stamped into the binary under test with -X main.buildVersion;
 // the suite checks that serverInfo.version reports it.
@@ -25,7 +33,10 @@ func TestNodeSDKEndToEnd(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Fatal("node is not installed: the end-to-end suite drives the binary with the MCP TypeScript SDK. Install Node.js 20 or later, then run `npm ci --prefix e2e` (or run go test -short to leave it out)")
+		t.Fatalf("node is not installed: the end-to-end suite drives the binary with the MCP TypeScript SDK. Install Node.js %d or later and npm, then run `npm ci --prefix e2e` (or run go test -short to leave it out)", minNodeMajor)
+	}
+	if major, err := nodeMajor(node); err != nil || major < minNodeMajor {
+		t.Fatalf("Node.js %d or later is needed (the MCP SDK's HTTP server package requires it); found major version %d (%v)", minNodeMajor, major, err)
 	}
 	dir, err := os.Getwd()
 	if err != nil {
@@ -49,15 +60,67 @@ func TestNodeSDKEndToEnd(t *testing.T) {
 		"build", "-trimpath", "-ldflags", "-s -w -X main.buildVersion="+e2eVersion, "-o", bin, "./cmd/elastic-access-mcp")
 
 	env := append(os.Environ(),
+		// What the suite creates (secrets, audit logs) goes where the test
+		// run cleans up, even when a test fails half-way.
+		"TMPDIR="+t.TempDir(),
 		"EAM_BINARY="+bin,
 		"EAM_EXPECT_VERSION="+e2eVersion,
 	)
 	out := runLogged(t, 3*time.Minute, dir, env, node,
-		// Only flags Node.js 18 (Debian's) knows; the timeout is this command's.
+		// The timeout is this command's.
 		"--test", "--test-reporter=spec",
 		"stdio.test.js", "http.test.js")
 	if !bytes.Contains(out, []byte("fail 0")) {
 		t.Fatalf("the Node.js suite did not report `fail 0`:\n%s", out)
+	}
+}
+
+// nodeMajor runs node --version and returns the major version.
+func nodeMajor(node string) (int, error) {
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		return 0, err
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	major, _, _ := strings.Cut(v, ".")
+	return strconv.Atoi(major)
+}
+
+// The prerequisites agree everywhere they appear: the version this suite
+// checks, package.json's engines, the README, and what .ci/run installs.
+func TestNodeVersionAgrees(t *testing.T) {
+	raw, err := os.ReadFile("package.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Engines struct {
+			Node string `json:"node"`
+		} `json:"engines"`
+	}
+	if err := json.Unmarshal(raw, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(">=%d", minNodeMajor); pkg.Engines.Node != want {
+		t.Errorf("package.json engines.node = %q, want %q", pkg.Engines.Node, want)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fmt.Sprintf("Node.js %d", minNodeMajor), "C compiler"} {
+		if !bytes.Contains(readme, []byte(want)) {
+			t.Errorf("the README does not state the prerequisite %q", want)
+		}
+	}
+	ci, err := os.ReadFile(filepath.Join("..", ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fmt.Sprintf("MIN_NODE_MAJOR=%d", minNodeMajor), `"gcc gcc"`, `"node nodejs"`, `"npm npm"`} {
+		if !bytes.Contains(ci, []byte(want)) {
+			t.Errorf(".ci/run does not install or check %s", want)
+		}
 	}
 }
 

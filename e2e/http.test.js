@@ -76,7 +76,7 @@ describe('streamable HTTP with a bearer token', () => {
     assert.ok(members.members.some((m) => m.email === 'alice@example.com'));
   });
 
-  test('create_cloud_api_key: the key is behind a one-time link that needs the token', async () => {
+  test('create_cloud_api_key: the key is behind a one-time link that needs the token or the code', async () => {
     const s = await connect();
     await s.requireTools('create_cloud_api_key');
     const out = await s.callOK('create_cloud_api_key', {
@@ -91,7 +91,8 @@ describe('streamable HTTP with a bearer token', () => {
     assert.ok(link.startsWith(`${srv.baseURL}/secrets/`), `link ${link} is on this server`);
 
     const anon = await fetch(link);
-    assert.equal(anon.status, 401, 'the link needs the bearer token');
+    assert.equal(anon.status, 200, 'the bare link shows a page');
+    assert.ok(!(await anon.text()).includes('essu_'), 'the bare link does not show the key: it needs the token or the code');
     const auth = { headers: { Authorization: `Bearer ${srv.token}` } };
     const first = await fetch(link, auth);
     assert.equal(first.status, 200, 'first fetch');

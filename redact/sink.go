@@ -15,10 +15,13 @@ type Secret struct {
 
 // Ref tells the model where a withheld secret went, so that it can point the person there without seeing it.
 type Ref struct {
-	Kind         string     `json:"kind"`         // "file" or "link"
+	Kind         string     `json:"kind"`         // "file", "link", or "shown_to_person" (a link handed to the person by the client)
 	Location     string     `json:"location"`     // absolute file path or URL
 	Instructions string     `json:"instructions"` // one sentence for the person
 	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
+	// PersonURL is the link with what opens it (a one-time code in the fragment), for channels that reach the
+	// person only, such as URL-mode elicitation. It is never serialized, so it cannot reach the model.
+	PersonURL string `json:"-"`
 }
 
 // Sink hands a secret to the person out of band.

@@ -53,13 +53,21 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	if cfg.Token == "" && !isLoopback(host) {
 		return nil, fmt.Errorf("refusing to listen on %s without authentication: set MCP_HTTP_TOKEN (callers then send Authorization: Bearer <token>), or listen on 127.0.0.1", cfg.Listen)
 	}
+	// Behind a reverse proxy (MCP_PUBLIC_URL) a loopback listener is reachable
+	// by whoever reaches the proxy: loopback no longer means local.
+	if cfg.Token == "" && cfg.PublicURL != "" {
+		return nil, fmt.Errorf("refusing to serve %s without authentication: MCP_PUBLIC_URL says a proxy forwards to this listener, so set MCP_HTTP_TOKEN (e.g. openssl rand -hex 32)", cfg.PublicURL)
+	}
+	if exposed := !isLoopback(host) || cfg.PublicURL != ""; exposed && len(cfg.Token) < minTokenLength {
+		return nil, fmt.Errorf("MCP_HTTP_TOKEN has %d characters; a server reachable from the network needs at least %d (e.g. openssl rand -hex 32)", len(cfg.Token), minTokenLength)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, err
 	}
 	base := cfg.PublicURL
 	if base == "" {
-		base = "http://" + ln.Addr().String()
+		base = "http://" + dialableAddr(ln.Addr())
 	}
 	base = strings.TrimRight(base, "/")
 	ttl := s.cfg.SecretLinkTTL
@@ -68,6 +76,7 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	}
 	h := &HTTPServer{srv: s, listener: ln, links: redact.NewLinkSink(base, ttl), BaseURL: base,
 		sessions: newSessionRegistry(cfg.SessionIdleTTL, cfg.MaxSessions)}
+	h.links.AcceptBearer(cfg.Token)
 	h.closing, h.stopStreams = context.WithCancel(context.Background())
 	withSink := func(ctx context.Context, r *http.Request) context.Context {
 		return WithCaller(WithSink(ctx, h.links), callerOf(r))
@@ -116,7 +125,9 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	mux.Handle("/mcp", auth(newCancelWatch().wrap(h.stream)))
 	mux.Handle("/sse", auth(h.sse.SSEHandler()))
 	mux.Handle("/message", auth(h.sse.MessageHandler()))
-	mux.Handle("/secrets/", auth(h.links.Handler()))
+	// Secret links authenticate themselves (a per-link code or the token), so
+	// that a person can open them in a browser.
+	mux.Handle("/secrets/", h.links.Handler())
 	mux.HandleFunc("/healthz", healthz)
 	h.http = &http.Server{
 		Handler:           guard(h.endStreamsOnShutdown(mux), cfg.PublicURL),
@@ -128,6 +139,26 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 		ErrorLog:    nil,
 	}
 	return h, nil
+}
+
+// Links is the one-time secret link store, e.g. to announce new links on the
+// operator's console.
+func (h *HTTPServer) Links() *redact.LinkSink { return h.links }
+
+// minTokenLength is the shortest bearer token accepted off loopback.
+const minTokenLength = 32
+
+// dialableAddr names a bound address so that it can be opened: a wildcard
+// listener (0.0.0.0, [::]) becomes localhost.
+func dialableAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // Addr is the bound address.

@@ -18,7 +18,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-const testToken = "test-token-for-http-transport"
+const testToken = "test-token-for-http-transport-0123456789"
 
 // startHTTP serves a sandboxed server over HTTP on a free loopback port.
 func startHTTP(t *testing.T, token string, opts ...servertest.Options) (*servertest.Harness, *server.HTTPServer) {
@@ -96,7 +96,7 @@ func TestHTTPRequiresTheBearerToken(t *testing.T) {
 			t.Errorf("%s: status %d, WWW-Authenticate %q", name, status, header.Get("WWW-Authenticate"))
 		}
 	}
-	for _, path := range []string{"/sse", "/message", "/secrets/anything"} {
+	for _, path := range []string{"/sse", "/message"} {
 		if status, _, _ := do(t, http.MethodGet, hs.BaseURL+path, nil, nil); status != http.StatusUnauthorized {
 			t.Errorf("%s without token: %d", path, status)
 		}
@@ -221,10 +221,12 @@ func TestHTTPSecretLinkOfferedThroughURLElicitation(t *testing.T) {
 	if len(urls) != 1 || !strings.Contains(urls[0], "/secrets/") {
 		t.Fatalf("URL elicitations seen: %v", urls)
 	}
-	if !strings.Contains(servertest.Text(res), urls[0]) {
-		t.Fatalf("the result should name the same link: %s", servertest.Text(res))
+	// The person was shown the link; the model is not.
+	link, code, _ := strings.Cut(urls[0], "#code=")
+	if strings.Contains(servertest.Text(res), link) || code == "" {
+		t.Fatalf("the link reached the result, or the person's link has no code: %s", servertest.Text(res))
 	}
-	if status, _, body := do(t, http.MethodGet, urls[0], map[string]string{"Authorization": "Bearer " + testToken}, nil); status != http.StatusOK || !strings.Contains(body, "secret") {
+	if status, _, body := do(t, http.MethodPost, link, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, strings.NewReader("code="+code)); status != http.StatusOK || !strings.Contains(body, "secret") {
 		t.Fatalf("offered link: %d", status)
 	}
 }

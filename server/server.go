@@ -222,32 +222,35 @@ func structuredResult(out any) (*mcp.CallToolResult, error) {
 
 // offerLink shows a one-time secret link to the person through URL-mode
 // elicitation, where the client supports it: the link then reaches the
-// person without passing through the model at all. It is best effort (the
-// result names the link anyway) and waits a bounded time for the answer.
+// person without passing through the model at all. It reports whether the
+// person accepted; otherwise the result names the link (without its code).
+// It waits a bounded time for the answer.
 // Session-era clients only: the 2026-07-28 protocol has no server-initiated
 // requests, and repeating the call to deliver the answer would create a
 // second secret.
-func (s *Server) offerLink(ctx context.Context, ref redact.Ref, label string) {
+func (s *Server) offerLink(ctx context.Context, ref redact.Ref, label string) bool {
 	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return
+		return false
 	}
 	sess, ok := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithClientInfo)
-	if !ok {
-		return
+	if !ok || ref.PersonURL == "" {
+		return false
 	}
 	if caps := sess.GetClientCapabilities(); caps.Elicitation == nil || caps.Elicitation.URL == nil {
-		return
+		return false
 	}
 	wait, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	id := fmt.Sprintf("secret-%d", time.Now().UnixNano())
-	res, err := s.MCP.RequestURLElicitation(wait, sess, id, ref.Location,
+	// The person's URL carries the link's one-time code, which the model never sees.
+	res, err := s.MCP.RequestURLElicitation(wait, sess, id, ref.PersonURL,
 		"Open this one-time link to collect the "+label+". It works once and expires; store the secret in your vault.")
 	if err != nil {
 		s.logger.Info("secret link not offered through the client", "reason", err.Error())
-		return
+		return false
 	}
 	s.logger.Info("secret link offered through the client", "answer", string(res.Action))
+	return res.Action == mcp.ElicitationResponseActionAccept
 }
 
 // clientCanElicit reports whether the client declared the elicitation

@@ -24,7 +24,7 @@ type Call struct {
 	recorder   *recorder
 	info       *CallInfo
 	sink       redact.Sink
-	offerLink  func(ctx context.Context, ref redact.Ref, label string)
+	offerLink  func(ctx context.Context, ref redact.Ref, label string) bool
 }
 
 // CallOptions are what the server knows about a call that the tool does not.
@@ -33,8 +33,9 @@ type CallOptions struct {
 	CanElicit bool        // the client declared the elicitation capability
 	Sink      redact.Sink // where withheld secrets go for this transport
 	// OfferLink, when set, shows a one-time secret link to the person
-	// through the client (URL-mode elicitation), in addition to the result.
-	OfferLink func(ctx context.Context, ref redact.Ref, label string)
+	// through the client (URL-mode elicitation); when the person accepts,
+	// the result leaves the link out.
+	OfferLink func(ctx context.Context, ref redact.Ref, label string) bool
 }
 
 // Invoke runs a tool for one request. It returns either the tool's output,
@@ -95,8 +96,8 @@ func (c *Call) Withhold(ctx context.Context, s redact.Secret) (*redact.Ref, erro
 	if err != nil {
 		return nil, fmt.Errorf("store the secret for the person: %w", err)
 	}
-	if ref.Kind == "link" && c.offerLink != nil {
-		c.offerLink(ctx, ref, s.Label)
+	if ref.Kind == "link" && c.offerLink != nil && c.offerLink(ctx, ref, s.Label) {
+		ref = redact.Ref{Kind: "shown_to_person", ExpiresAt: ref.ExpiresAt, Instructions: "The person was shown a one-time link to the " + s.Label + " through their MCP client; it is not repeated here."}
 	}
 	return &ref, nil
 }

@@ -24,6 +24,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Message)
+	if !strings.HasSuffix(e.Message, ".") && !strings.HasSuffix(e.Message, "?") { // sentences follow
+		b.WriteString(".")
+	}
 	if len(e.Done) > 0 {
 		b.WriteString(" Steps already completed: ")
 		b.WriteString(strings.Join(e.Done, "; "))

@@ -77,7 +77,7 @@ func TestBinaryOverStdioWithMCPGoClient(t *testing.T) {
 				"ELASTICSEARCH_USERNAME", "ELASTICSEARCH_PASSWORD", "KIBANA_URL"} {
 				env = append(env, name+"=", name+"_FILE=")
 			}
-			args := append(tc.args, "--env-file", filepath.Join(work, "absent.env"), "--secrets-dir", filepath.Join(work, "secrets"))
+			args := append(tc.args, "--env-file", "", "--secrets-dir", filepath.Join(work, "secrets"))
 			c, err := client.NewStdioMCPClient(bin, env, args...)
 			if err != nil {
 				t.Fatalf("start %s: %v", bin, err)

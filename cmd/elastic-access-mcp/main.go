@@ -6,12 +6,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -21,8 +23,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
+	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -43,21 +47,59 @@ func version() string {
 const usage = `elastic-access-mcp: manage access in Elastic from an AI agent, safely.
 
 Usage:
-  elastic-access-mcp [stdio] [flags]          serve MCP over stdio (the default)
-  elastic-access-mcp http [--listen ADDR] [flags]
-                                              serve streamable HTTP on /mcp, SSE on /sse, /healthz
-  elastic-access-mcp tools [--json] [flags]   list the tools this configuration exposes
-  elastic-access-mcp call TOOL [--args JSON | --args-file F] [--yes] [flags]
-                                              run one tool and print its result as JSON
-  elastic-access-mcp sandbox [--listen ADDR] [--flavor stack|serverless]
-                                              serve the Elastic emulators on loopback
-  elastic-access-mcp version
+  elastic-access-mcp COMMAND [flags]
 
-Run "elastic-access-mcp COMMAND -h" for a command's flags.
+Commands:
+  stdio     serve MCP over standard input and output, for an MCP client that starts
+            this program (the default command)
+  http      serve MCP over streamable HTTP on /mcp and SSE on /sse, for clients that connect
+  tools     list the tools this configuration exposes
+  call      run one tool and print its result as JSON, without an MCP client
+  sandbox   serve the Elastic emulators on loopback, for curl and scripts
+  version   print the version
+  help      print this help
+
+Try it without credentials (built-in emulators of Elastic Cloud, Elasticsearch and Kibana):
+  elastic-access-mcp call list_org_members --sandbox
+  elastic-access-mcp tools --sandbox --allow-writes
+
+Run "elastic-access-mcp COMMAND --help" for a command's flags.
 Credentials come from the environment or a .env file: EC_API_KEY, ELASTICSEARCH_URL,
 ELASTICSEARCH_API_KEY (or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD), KIBANA_URL.
 With --sandbox no credentials are needed.
 `
+
+// commandHelp is what "COMMAND --help" prints above the flags.
+var commandHelp = map[string]string{
+	"stdio": `Usage: elastic-access-mcp [stdio] [flags]
+
+Serves MCP over standard input and output. An MCP client (Claude Desktop, Claude Code,
+VS Code, Cursor...) starts this command and talks to it; run by hand, it waits for
+JSON-RPC on standard input. To try a tool by hand, use "call" instead.
+Read-only unless --allow-writes or --allow-destructive is given.`,
+	"http": `Usage: elastic-access-mcp http [--listen ADDR] [flags]
+
+Serves MCP over streamable HTTP (/mcp) and SSE (/sse, /message), with /healthz and
+one-time secret links (/secrets/ID). Off loopback, or behind a proxy (MCP_PUBLIC_URL),
+MCP_HTTP_TOKEN (at least 32 characters) is required; clients send
+"Authorization: Bearer <token>". In a container: --listen 0.0.0.0:8080.`,
+	"tools": `Usage: elastic-access-mcp tools [--json] [flags]
+
+Lists the tools this configuration exposes, and why toolsets are left out.`,
+	"call": `Usage: elastic-access-mcp call TOOL [--args JSON | --args-file FILE] [--yes] [flags]
+
+Runs one tool, as an MCP client would, and prints its structured result as JSON.
+Flags may come before or after TOOL. Exit status: 0 success, 1 the tool reported an
+error, 2 a usage or configuration error. A change that needs approval is asked on the
+terminal; without one (scripts, CI, </dev/null) add --yes to approve it up front.
+
+Example:
+  elastic-access-mcp call get_roles --sandbox --args '{"names":["viewer"]}'`,
+	"sandbox": `Usage: elastic-access-mcp sandbox [--listen ADDR] [--flavor stack|serverless]
+
+Serves the emulators of Elastic Cloud, Elasticsearch and Kibana on loopback and prints
+their addresses and demo credentials as NAME=value lines. Ctrl-C stops them.`,
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -72,8 +114,15 @@ const (
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "stdio"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-h" || a == "-help" || a == "--help":
+			cmd, args = "help", args[1:]
+		case a == "-version" || a == "--version":
+			cmd, args = "version", args[1:]
+		case !strings.HasPrefix(a, "-"):
+			cmd, args = a, args[1:]
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -81,17 +130,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "stdio":
 		return runStdio(ctx, args, stdin, stdout, stderr)
 	case "http":
-		return runHTTP(ctx, args, stderr)
+		return runHTTP(ctx, args, stdout, stderr)
 	case "tools":
 		return runTools(args, stdout, stderr)
 	case "call":
 		return runCall(ctx, args, stdin, stdout, stderr)
 	case "sandbox":
 		return runSandbox(ctx, args, stdout, stderr)
-	case "version", "--version":
+	case "version":
 		fmt.Fprintln(stdout, "elastic-access-mcp", version())
 		return exitOK
-	case "help", "-h", "--help":
+	case "help":
+		if len(args) > 0 && commandHelp[args[0]] != "" { // help COMMAND
+			return run([]string{args[0], "--help"}, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
@@ -99,21 +151,63 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// flagSet is a subcommand's flags. Its messages are collected, so that help
+// asked for goes to stdout and a mistake goes to stderr.
+type flagSet struct {
+	*flag.FlagSet
+	name           string
+	out            bytes.Buffer
+	stdout, stderr io.Writer
+}
+
+func newFlagSet(name string, stdout, stderr io.Writer) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), name: name, stdout: stdout, stderr: stderr}
+	fs.SetOutput(&fs.out)
+	fs.Usage = func() {
+		fmt.Fprintf(&fs.out, "%s\n\nFlags:\n", commandHelp[name])
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
-// parse parses flags; -h is not an error.
-func parse(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
+// parse parses flags. --help prints the command's usage to stdout and exits
+// 0; a mistake prints the error and the usage to stderr and exits 2.
+func parse(fs *flagSet, args []string) (int, bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = fs.out.WriteTo(fs.stdout)
+		return exitOK, false
+	default:
+		_, _ = fs.out.WriteTo(fs.stderr)
 		return exitUsage, false
 	}
-	return 0, true
+}
+
+// usageError reports a command-line mistake with the command's usage line.
+func usageError(fs *flagSet, format string, a ...any) int {
+	line, _, _ := strings.Cut(commandHelp[fs.name], "\n")
+	fmt.Fprintf(fs.stderr, "elastic-access-mcp %s: %s\n%s\nRun \"elastic-access-mcp %s --help\" for the flags.\n",
+		fs.name, fmt.Sprintf(format, a...), line, fs.name)
+	return exitUsage
+}
+
+// checkEnvFile refuses an --env-file that was asked for and is not there:
+// silently running without the settings it holds would be a surprise. The
+// default .env is optional.
+func checkEnvFile(fs *flagSet, c *commonFlags) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "env-file" })
+	if !given || c.envFile == "" {
+		return true
+	}
+	if _, err := os.Stat(c.envFile); err != nil {
+		usageError(fs, "--env-file %s: %v", c.envFile, errors.Unwrap(err))
+		return false
+	}
+	return true
 }
 
 // startServer builds the configuration and the server. A failure is a
@@ -127,6 +221,9 @@ func startServer(c *commonFlags, stderr io.Writer, adjust ...func(*server.Config
 	for _, f := range adjust {
 		f(&b.cfg)
 	}
+	if b.cfg.Confirm == tools.ConfirmNone && c.allowDestructive {
+		b.cfg.Logger.Warn("DANGER: --confirm none with --allow-destructive: deletions, revocations and privilege escalations run WITHOUT asking anyone; the agent alone decides. Use --confirm elicit (or param) unless a person reviews every call some other way")
+	}
 	s, err = server.New(b.cfg)
 	if err != nil {
 		b.Close()
@@ -137,16 +234,31 @@ func startServer(c *commonFlags, stderr io.Writer, adjust ...func(*server.Config
 }
 
 // newCommand is a subcommand's flag set with the shared flags registered.
-func newCommand(name string, stderr io.Writer) (*flag.FlagSet, *commonFlags) {
-	fs := newFlagSet(name, stderr)
+func newCommand(name string, stdout, stderr io.Writer) (*flagSet, *commonFlags) {
+	fs := newFlagSet(name, stdout, stderr)
 	c := &commonFlags{}
-	c.register(fs)
+	c.register(fs.FlagSet)
 	return fs, c
 }
 
-func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs, c := newCommand("stdio", stderr)
+// parseCommand parses a command's flags and checks what the flag package
+// cannot: no stray arguments, and an --env-file that exists.
+func parseCommand(fs *flagSet, c *commonFlags, args []string) (int, bool) {
 	if code, ok := parse(fs, args); !ok {
+		return code, false
+	}
+	if fs.NArg() > 0 {
+		return usageError(fs, "unexpected argument %q", fs.Arg(0)), false
+	}
+	if !checkEnvFile(fs, c) {
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, c := newCommand("stdio", stdout, stderr)
+	if code, ok := parseCommand(fs, c, args); !ok {
 		return code
 	}
 	s, b, ok := startServer(c, stderr)
@@ -154,6 +266,12 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitUsage
 	}
 	defer b.Close()
+	if isTerminal(stdin) {
+		// Someone ran the server by hand: without this it would sit silent.
+		fmt.Fprintln(stderr, "elastic-access-mcp: serving MCP over stdio, waiting for an MCP client's JSON-RPC on standard input.\n"+
+			"  This command is meant to be started by an MCP client (see README: Connecting a client).\n"+
+			"  To try a tool by hand: elastic-access-mcp call whoami --sandbox. Help: elastic-access-mcp --help. Ctrl-C to stop.")
+	}
 	if err := s.ServeStdio(ctx, stdin, stdout, stderr); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
 		return exitToolError
@@ -161,11 +279,11 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return exitOK
 }
 
-func runHTTP(ctx context.Context, args []string, stderr io.Writer) int {
-	fs, c := newCommand("http", stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on; off loopback MCP_HTTP_TOKEN is required")
+func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, c := newCommand("http", stdout, stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (0.0.0.0:8080 in a container); off loopback MCP_HTTP_TOKEN is required")
 	linkTTL := fs.Duration("secret-link-ttl", 10*time.Minute, "how long a one-time link to a withheld secret stays valid")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseCommand(fs, c, args); !ok {
 		return code
 	}
 	s, b, ok := startServer(c, stderr, func(cfg *server.Config) { cfg.SecretLinkTTL = *linkTTL })
@@ -179,6 +297,15 @@ func runHTTP(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
 		return exitUsage
 	}
+	if host, _, _ := net.SplitHostPort(*listen); b.cfg.HTTP.PublicURL == "" && (host == "" || host == "0.0.0.0" || host == "::") {
+		s.Logger().Warn("secret links will name " + h.BaseURL + ", which only works on this machine (or through a published container port); set MCP_PUBLIC_URL to the address people reach this server at")
+	}
+	// A new secret link's code goes to the operator's console, never to the
+	// model: whoever runs the server can hand it to the person.
+	h.Links().OnNewLink(func(n redact.NewLink) {
+		fmt.Fprintf(stderr, "elastic-access-mcp: one-time link to the %s: %s (code %s; works once, until %s)\n",
+			n.Label, n.PersonURL, n.Code, n.ExpiresAt.UTC().Format(time.RFC3339))
+	})
 	s.Logger().Info("serving MCP over HTTP", "mcp", h.BaseURL+"/mcp", "sse", h.BaseURL+"/sse", "health", h.BaseURL+"/healthz",
 		"auth", b.cfg.HTTP.Token != "")
 	if err := h.Serve(ctx); err != nil {
@@ -189,9 +316,9 @@ func runHTTP(ctx context.Context, args []string, stderr io.Writer) int {
 }
 
 func runTools(args []string, stdout, stderr io.Writer) int {
-	fs, c := newCommand("tools", stderr)
+	fs, c := newCommand("tools", stdout, stderr)
 	asJSON := fs.Bool("json", false, "print the tools/list answer as JSON")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseCommand(fs, c, args); !ok {
 		return code
 	}
 	s, b, ok := startServer(c, stderr)
@@ -225,16 +352,20 @@ func runTools(args []string, stdout, stderr io.Writer) int {
 }
 
 func runCall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "usage: elastic-access-mcp call TOOL [--args JSON | --args-file F] [--yes] [flags]")
-		return exitUsage
-	}
-	name, args := args[0], args[1:]
-	fs, c := newCommand("call", stderr)
+	fs, c := newCommand("call", stdout, stderr)
 	argsJSON := fs.String("args", "", "the tool's arguments as a JSON object")
 	argsFile := fs.String("args-file", "", "read the arguments from this JSON file (- for standard input)")
 	yes := fs.Bool("yes", false, "approve a confirmation without asking (required when there is no terminal)")
+	// Flags may come before and after the tool name: parse up to the name,
+	// then the rest.
 	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() == 0 {
+		return usageError(fs, "which tool? (\"elastic-access-mcp tools --sandbox\" lists them)")
+	}
+	name := fs.Arg(0)
+	if code, ok := parseCommand(fs, c, fs.Args()[1:]); !ok {
 		return code
 	}
 	arguments, err := readArgs(*argsJSON, *argsFile, stdin)
@@ -248,7 +379,7 @@ func runCall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer b.Close()
 	if !s.HasTool(name) {
-		fmt.Fprintf(stderr, "elastic-access-mcp call: tool %q is not available in this configuration (see \"elastic-access-mcp tools\"; write tools need --allow-writes, destructive ones --allow-destructive)\n", name)
+		fmt.Fprintf(stderr, "elastic-access-mcp call: %s\n", whyUnavailable(name, s.Report))
 		return exitUsage
 	}
 	var opts []client.ClientOption
@@ -356,14 +487,11 @@ func terminalConfirmer(yes bool, stdin io.Reader, stderr io.Writer) client.Elici
 				Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"confirm": true}}}, nil
 		})
 	}
-	f, ok := stdin.(*os.File)
-	if !ok {
+	// /dev/null is a character device but no terminal: nobody would answer.
+	if !isTerminal(stdin) {
 		return nil
 	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	reader := bufio.NewReader(f)
+	reader := bufio.NewReader(stdin)
 	return confirmFunc(func(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 		fmt.Fprintf(stderr, "\n%s\nApprove? [y/N] ", req.Params.Message)
 		line, _ := reader.ReadString('\n')
@@ -382,11 +510,14 @@ func (f confirmFunc) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*m
 }
 
 func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("sandbox", stderr)
+	fs := newFlagSet("sandbox", stdout, stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "address of the Cloud API emulator (loopback only); Elasticsearch and Kibana take free ports on the same host")
 	flavor := fs.String("flavor", "stack", "Elasticsearch flavour: stack (self-managed/ECH) or serverless")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	sb, err := sandbox.Start(sandbox.Options{Flavor: *flavor, Listen: *listen})
 	if err != nil {

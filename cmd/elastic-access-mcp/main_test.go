@@ -155,7 +155,7 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out)
 	}
 	code, out, _ = runCmd(t, "help")
-	if code != exitOK || !strings.Contains(out, "elastic-access-mcp call TOOL") {
+	if code != exitOK || !strings.Contains(out, "\n  call ") {
 		t.Fatalf("help: %d %q", code, out)
 	}
 }

@@ -43,7 +43,7 @@ func goBuildLine(t *testing.T, file, text string) []string {
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		switch {
-		case strings.HasPrefix(w, "GOOS=") || strings.HasPrefix(w, "GOARCH="):
+		case strings.HasPrefix(w, "GOOS=") || strings.HasPrefix(w, "GOARCH=") || strings.HasPrefix(w, "--mount="):
 			continue
 		case w == "-o" && i+1 < len(words):
 			out = append(out, "-o", "OUT")
@@ -116,6 +116,17 @@ func TestDockerfileImage(t *testing.T) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
 	}
+	// Rebuilds reuse downloaded modules and compiled packages.
+	for _, want := range []string{"--mount=type=cache,target=/go/pkg/mod", "--mount=type=cache,target=/root/.cache/go-build"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks the build cache mount %q", want)
+		}
+	}
+	// The image runs the HTTP transport reachably: the documented example
+	// listens on all interfaces, with a token.
+	if !strings.Contains(df, "http --listen 0.0.0.0:8080") || !strings.Contains(df, "MCP_HTTP_TOKEN") {
+		t.Error("Dockerfile has no example of http in a container (--listen 0.0.0.0:8080 with MCP_HTTP_TOKEN)")
+	}
 	if m := dockerLabel.FindAllStringSubmatch(df, -1); len(m) != 1 {
 		t.Errorf("Dockerfile: want one io.modelcontextprotocol.server.name label, found %d", len(m))
 	}
@@ -135,8 +146,14 @@ type serverJSON struct {
 		} `json:"transport"`
 		PackageArguments []struct {
 			Type  string `json:"type"`
+			Name  string `json:"name"`
 			Value string `json:"value"`
 		} `json:"packageArguments"`
+		RuntimeArguments []struct {
+			Type  string `json:"type"`
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"runtimeArguments"`
 		EnvironmentVariables []struct {
 			Name     string `json:"name"`
 			IsSecret bool   `json:"isSecret"`
@@ -180,8 +197,26 @@ func TestServerJSON(t *testing.T) {
 		}
 		switch p.RegistryType {
 		case "oci":
-			if want := "ghcr.io/elastic-access-mcp/elastic-access-mcp:" + sj.Version; p.Identifier != want {
-				t.Errorf("oci identifier %q, want %q (the image tag is the server version)", p.Identifier, want)
+			// The image is tagged with the release's git tag (VERSION in
+			// scripts/build.sh is git describe --tags), the same tag the Go
+			// package needs.
+			if want := "ghcr.io/elastic-access-mcp/elastic-access-mcp:v" + sj.Version; p.Identifier != want {
+				t.Errorf("oci identifier %q, want %q (the image tag is the release tag)", p.Identifier, want)
+			}
+			// Secrets written inside a --rm container would vanish with it.
+			var run []string
+			for _, a := range p.RuntimeArguments {
+				run = append(run, a.Name, a.Value)
+			}
+			var pkg []string
+			for _, a := range p.PackageArguments {
+				pkg = append(pkg, a.Name, a.Value)
+			}
+			if joined := strings.Join(run, " "); !strings.Contains(joined, "-v {secrets_volume}:/secrets") {
+				t.Errorf("the container mounts no secrets volume: runtime arguments %q", joined)
+			}
+			if joined := strings.Join(pkg, " "); !strings.Contains(joined, "--secrets-dir /secrets") {
+				t.Errorf("the container does not write secrets into the volume: package arguments %q", joined)
 			}
 		case "go":
 			if p.Identifier != "github.com/elastic-access-mcp/elastic-access-mcp" {

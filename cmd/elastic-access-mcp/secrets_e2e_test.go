@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -382,8 +383,10 @@ func TestSecretLinksOverHTTPWorkOnceAndExpire(t *testing.T) {
 	if !strings.Contains(link, "/secrets/") {
 		t.Fatalf("over HTTP the secret should be a link, got %q", link)
 	}
-	if status, _ := fetch(link, false); status != http.StatusUnauthorized {
-		t.Fatalf("link without the bearer token: %d, want 401", status)
+	// Without the token (or the link's code) the link shows a page asking
+	// for it, and is not used up.
+	if status, body := fetch(link, false); status != http.StatusOK || !strings.Contains(body, "<form") {
+		t.Fatalf("link without the bearer token: %d %s, want the page asking for it", status, body)
 	}
 	status, body := fetch(link, true)
 	if status != http.StatusOK {
@@ -400,6 +403,36 @@ func TestSecretLinksOverHTTPWorkOnceAndExpire(t *testing.T) {
 	}
 	assertNoSecrets(t, "MCP response", raw, []string{doc.Secret})
 	assertNoSecrets(t, "stderr", stderr.String(), []string{doc.Secret, vars["EC_API_KEY"], vars["ELASTICSEARCH_API_KEY"]})
+
+	// The console names the person's link with its one-time code, which the
+	// model never saw; that code opens the link in place of the token.
+	out, raw = createUser(mcpURL, "e2e-code-user")
+	link = location(t, out, "password_location")
+	codeLine := regexp.MustCompile(regexp.QuoteMeta(link) + `#code=([A-Z2-7]+)`)
+	m := codeLine.FindStringSubmatch(stderr.String())
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); m = codeLine.FindStringSubmatch(stderr.String()) {
+		time.Sleep(20 * time.Millisecond) // the server's stderr arrives through a pipe
+	}
+	if m == nil {
+		t.Fatalf("the console does not name %s with its code:\n%s", link, stderr.String())
+	}
+	// Each new password is one secret behind one link: nothing else in the
+	// result looked like a secret and was withheld on top.
+	if strings.Contains(stderr.String(), "secrets withheld from") {
+		t.Fatalf("part of a result was withheld as a secret:\n%s", stderr.String())
+	}
+	if strings.Contains(raw, m[1]) {
+		t.Fatal("the link's code reached the MCP response")
+	}
+	resp, err := http.PostForm(link, url.Values{"code": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body2, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" || !strings.Contains(string(body2), `"secret"`) {
+		t.Fatalf("opening with the console's code: %d %s", resp.StatusCode, body2)
+	}
 
 	// A link that is never opened stops working when it expires.
 	shortURL, _ := start("1s")

@@ -61,7 +61,8 @@ type Emulator struct {
 	keyByHash   map[[sha256.Size]byte]*apiKey
 	projects    map[string]*project // by id
 	rate        map[string]*rateWindow
-	seq         int64 // creation order, so lists are stable when clocks tie
+	seq         int64  // creation order, so lists are stable when clocks tie
+	start       *state // what Reset returns to (Checkpoint)
 }
 
 type organization struct {

@@ -42,7 +42,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	expectStatus(t, r, 200)
 	k := r.get("api_keys").([]any)[0].(map[string]any)
 	if k["name"] != "my-key" || k["invalidated"] != false || k["expiration"] == nil || k["type"] != "rest" ||
-		k["realm"] != "default_native" {
+		k["realm"] != "default_file" || k["realm_type"] != "file" {
 		t.Errorf("key = %v", k)
 	}
 	if _, ok := k["role_descriptors"].(map[string]any)["role-a"]; !ok {

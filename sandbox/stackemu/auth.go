@@ -107,6 +107,11 @@ func (c *Cluster) authenticateUser(username, password string) *authn {
 		c.resolveRolesLocked(a)
 		return a
 	}
+	// The realm chain: reserved, then file, then native (Elasticsearch's
+	// default order when no realm is configured).
+	if a := c.authenticateFileUserLocked(username, password); a != nil {
+		return a
+	}
 	u, ok := c.users[username]
 	if !ok || !u.Enabled || !verifyPassword(u.Hash, password) {
 		return nil

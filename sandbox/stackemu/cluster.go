@@ -64,6 +64,9 @@ type Cluster struct {
 	apiKeys  map[string]*apiKey
 	keyOrder []string // creation order, for stable listings
 
+	fileUsers map[string]*fileUser // the file realm: configuration, kept by Reset
+	start     *snapshot            // what Reset returns to (Checkpoint)
+
 	esFaults, kbFaults   *fault.Injector
 	esHandler, kbHandler http.Handler
 }
@@ -79,6 +82,8 @@ func New(opts Options) *Cluster {
 		roles:    map[string]*roleDescriptor{},
 		mappings: map[string]*roleMapping{},
 		apiKeys:  map[string]*apiKey{},
+
+		fileUsers: map[string]*fileUser{},
 	}
 	if c.flavor == "" {
 		c.flavor = FlavorStack

@@ -9,7 +9,7 @@ import (
 // SeedInfo describes the demo data: which principals exist and how the
 // sandbox operator can authenticate. Every secret is generated at run time.
 type SeedInfo struct {
-	// AdminUsername/AdminPassword: a superuser-role native user (stack); on
+	// AdminUsername/AdminPassword: a file-realm superuser (stack); on
 	// Serverless the operator principal's name and an empty password.
 	AdminUsername, AdminPassword string
 	// AdminAPIKey is the encoded form of an API key with full privileges,
@@ -50,12 +50,14 @@ func (c *Cluster) SeedDemo() SeedInfo {
 	} else {
 		pw := randomSecret(18)
 		info.AdminUsername, info.AdminPassword = "admin", pw
-		mustSeed(c.putUser("admin", pw, []string{"superuser"}, nil, strPtr("Sandbox Administrator"), nil, true))
+		// The operator is a file-realm superuser, as on a cluster set up
+		// with elasticsearch-users: it is not one of the native users.
+		mustSeed(c.AddFileUser("admin", pw, []string{"superuser"}))
 		mustSeed(c.putUser("alice", randomSecret(18), []string{"viewer", "logs-reader"}, nil, strPtr("Alice Analyst"), strPtr("alice@example.com"), true))
 		mustSeed(c.putUser("joe", randomSecret(18), []string{"logs-reader", "metrics-writer"}, map[string]any{"team": "platform"}, strPtr("Joe Former"), nil, false))
 		mustSeed(c.putUser("hr-analyst", randomSecret(18), []string{"hr-department-viewer"}, map[string]any{"department": "hr"}, strPtr("Harriet Analyst"), strPtr("hr-analyst@example.com"), true))
 		mustSeed(c.putUser("auditor", randomSecret(18), []string{"security-auditor"}, nil, nil, nil, true))
-		info.Users = []string{"admin", "alice", "auditor", "hr-analyst", "joe"}
+		info.Users = []string{"alice", "auditor", "hr-analyst", "joe"}
 
 		c.mu.Lock()
 		c.mappings["saml-admins"] = &roleMapping{Enabled: true, Roles: []string{"superuser"}, Metadata: map[string]any{"owner": "platform-team"},

@@ -49,7 +49,7 @@ Usage:
   elastic-access-mcp tools [--json] [flags]   list the tools this configuration exposes
   elastic-access-mcp call TOOL [--args JSON | --args-file F] [--yes] [flags]
                                               run one tool and print its result as JSON
-  elastic-access-mcp sandbox [--listen ADDR] [--flavor stack|serverless]
+  elastic-access-mcp sandbox [--listen ADDR] [--flavor stack|serverless] [--seed demo|none]
                                               serve the Elastic emulators on loopback
   elastic-access-mcp version
 
@@ -385,10 +385,11 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := newFlagSet("sandbox", stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "address of the Cloud API emulator (loopback only); Elasticsearch and Kibana take free ports on the same host")
 	flavor := fs.String("flavor", "stack", "Elasticsearch flavour: stack (self-managed/ECH) or serverless")
+	seed := fs.String("seed", "demo", "demo (demo organization, users, roles, keys) or none (only the operator)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	sb, err := sandbox.Start(sandbox.Options{Flavor: *flavor, Listen: *listen})
+	sb, err := sandbox.Start(sandbox.Options{Flavor: *flavor, Listen: *listen, Seed: *seed})
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp sandbox:", err)
 		return exitUsage
@@ -400,7 +401,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if f, ok := stdout.(*os.File); ok {
 		_ = f.Sync()
 	}
-	fmt.Fprintln(stderr, "sandbox ready: these are demo credentials for the emulators only. Faults: POST a fault to <url>/_sandbox/faults. Ctrl-C to stop.")
+	fmt.Fprintln(stderr, "sandbox ready: these are demo credentials for the emulators only. Faults: POST a fault to <url>/_sandbox/faults; POST <url>/_sandbox/reset restores the start state. Ctrl-C to stop.")
 	<-ctx.Done()
 	return exitOK
 }

@@ -427,3 +427,31 @@ func handleInfo(x *rctx) {
 		"tagline": "You Know, for Search",
 	})
 }
+
+// handleClusterHealth answers as a healthy one-node cluster with no shards:
+// clients and test suites probe it after logging in. wait_for_status is
+// met at once (the cluster is always green).
+func handleClusterHealth(x *rctx) {
+	if v := x.q.Get("wait_for_status"); v != "" && v != "green" && v != "yellow" && v != "red" {
+		x.fail(illegalArg("unknown cluster health status [" + v + "]"))
+		return
+	}
+	x.ok(map[string]any{
+		"cluster_name":                     "elastic-access-sandbox",
+		"status":                           "green",
+		"timed_out":                        false,
+		"number_of_nodes":                  1,
+		"number_of_data_nodes":             1,
+		"active_primary_shards":            0,
+		"active_shards":                    0,
+		"relocating_shards":                0,
+		"initializing_shards":              0,
+		"unassigned_shards":                0,
+		"unassigned_primary_shards":        0,
+		"delayed_unassigned_shards":        0,
+		"number_of_pending_tasks":          0,
+		"number_of_in_flight_fetch":        0,
+		"task_max_waiting_in_queue_millis": 0,
+		"active_shards_percent_as_number":  100.0,
+	})
+}

@@ -29,7 +29,6 @@ type endpoint struct {
 	stackOnly bool
 	params    []string
 	handle    func(x *rctx)
-	noAuth    bool
 }
 
 type route struct {
@@ -70,6 +69,11 @@ func buildRoutes() []*route {
 	queryKey := &endpoint{params: []string{"with_limited_by", "with_profile_uid", "typed_keys"}, handle: handleQueryAPIKeys}
 
 	add("/", map[string]*endpoint{"GET": {action: "cluster:monitor/main", handle: handleInfo}})
+	healthParams := []string{"expand_wildcards", "level", "local", "master_timeout", "timeout", "wait_for_active_shards",
+		"wait_for_events", "wait_for_nodes", "wait_for_no_initializing_shards", "wait_for_no_relocating_shards", "wait_for_status"}
+	health := &endpoint{action: "cluster:monitor/health", params: healthParams, handle: handleClusterHealth}
+	add("/_cluster/health", map[string]*endpoint{"GET": health})
+	add("/_cluster/health/{index}", map[string]*endpoint{"GET": health})
 	add("/_security/_authenticate", map[string]*endpoint{"GET": {handle: handleAuthenticate}})
 	add("/_security/user/_has_privileges", map[string]*endpoint{"GET": hasPriv, "POST": hasPriv})
 	add("/_security/user/_password", map[string]*endpoint{"PUT": pw, "POST": pw})
@@ -165,6 +169,14 @@ func (rt *route) literals() int {
 }
 
 func (c *Cluster) serveES(w http.ResponseWriter, r *http.Request) {
+	// Elasticsearch authenticates in the HTTP layer, before a request is
+	// dispatched: missing or wrong credentials get 401 whatever the method or
+	// path, never a 400, 404, 405 or 410 that would reveal the API.
+	who, authErr := c.authenticate(r)
+	if authErr != nil {
+		writeESError(w, r, authErr)
+		return
+	}
 	segs := splitPath(r.URL.EscapedPath())
 	for i, s := range segs {
 		if u, err := url.PathUnescape(s); err == nil {
@@ -227,15 +239,7 @@ func (c *Cluster) serveES(w http.ResponseWriter, r *http.Request) {
 			"Request for uri ["+uri+"] with method ["+method+"] exists but is not available when running in serverless mode"))
 		return
 	}
-	x := &rctx{c: c, w: w, r: r, params: params, q: r.URL.Query()}
-	if !ep.noAuth {
-		who, err := c.authenticate(r)
-		if err != nil {
-			writeESError(w, r, err)
-			return
-		}
-		x.who = who
-	}
+	x := &rctx{c: c, w: w, r: r, params: params, q: r.URL.Query(), who: who}
 	if e := checkParams(r, x.q, ep.params); e != nil {
 		writeESError(w, r, e)
 		return

@@ -53,11 +53,16 @@ func (c *Cluster) SeedDemo() SeedInfo {
 		// The operator is a file-realm superuser, as on a cluster set up
 		// with elasticsearch-users: it is not one of the native users.
 		mustSeed(c.AddFileUser("admin", pw, []string{"superuser"}))
+		// The demo also has a native superuser of the same name, with a
+		// password nobody knows, as many real clusters do: it is what an
+		// access review flags, and the file realm answers first for the
+		// operator's credentials. --seed none has no native user at all.
+		mustSeed(c.putUser("admin", randomSecret(18), []string{"superuser"}, nil, strPtr("Sandbox Administrator"), nil, true))
 		mustSeed(c.putUser("alice", randomSecret(18), []string{"viewer", "logs-reader"}, nil, strPtr("Alice Analyst"), strPtr("alice@example.com"), true))
 		mustSeed(c.putUser("joe", randomSecret(18), []string{"logs-reader", "metrics-writer"}, map[string]any{"team": "platform"}, strPtr("Joe Former"), nil, false))
 		mustSeed(c.putUser("hr-analyst", randomSecret(18), []string{"hr-department-viewer"}, map[string]any{"department": "hr"}, strPtr("Harriet Analyst"), strPtr("hr-analyst@example.com"), true))
 		mustSeed(c.putUser("auditor", randomSecret(18), []string{"security-auditor"}, nil, nil, nil, true))
-		info.Users = []string{"alice", "auditor", "hr-analyst", "joe"}
+		info.Users = []string{"admin", "alice", "auditor", "hr-analyst", "joe"}
 
 		c.mu.Lock()
 		c.mappings["saml-admins"] = &roleMapping{Enabled: true, Roles: []string{"superuser"}, Metadata: map[string]any{"owner": "platform-team"},

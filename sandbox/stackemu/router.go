@@ -123,6 +123,8 @@ func buildRoutes() []*route {
 	})
 	add("/_security/api_key/grant", map[string]*endpoint{"POST": {action: sec + "api_key/grant", stackOnly: true, params: refresh, handle: handleGrantAPIKey}})
 	add("/_security/api_key/{id}", map[string]*endpoint{"PUT": {handle: handleUpdateAPIKey}})
+	add("/_security/api_key/_bulk_update", map[string]*endpoint{"POST": {stackOnly: true, handle: handleBulkUpdateAPIKeys}})
+	add("/_security/api_key/{ids}/_clear_cache", map[string]*endpoint{"POST": {action: sec + "cache/clear", stackOnly: true, handle: handleClearAPIKeyCache}})
 	add("/_security/_query/api_key", map[string]*endpoint{"GET": queryKey, "POST": queryKey})
 	return rs
 }

@@ -64,8 +64,9 @@ type Cluster struct {
 	apiKeys  map[string]*apiKey
 	keyOrder []string // creation order, for stable listings
 
-	fileUsers map[string]*fileUser // the file realm: configuration, kept by Reset
-	start     *snapshot            // what Reset returns to (Checkpoint)
+	appPrivs  map[string]map[string]*appPrivDef // application -> privilege name -> definition
+	fileUsers map[string]*fileUser              // the file realm: configuration, kept by Reset
+	start     *snapshot                         // what Reset returns to (Checkpoint)
 
 	esFaults, kbFaults   *fault.Injector
 	esHandler, kbHandler http.Handler
@@ -83,6 +84,7 @@ func New(opts Options) *Cluster {
 		mappings: map[string]*roleMapping{},
 		apiKeys:  map[string]*apiKey{},
 
+		appPrivs:  map[string]map[string]*appPrivDef{},
 		fileUsers: map[string]*fileUser{},
 	}
 	if c.flavor == "" {

@@ -59,6 +59,7 @@ type snapshot struct {
 	mappings map[string]*roleMapping
 	apiKeys  map[string]*apiKey
 	keyOrder []string
+	appPrivs map[string]map[string]*appPrivDef
 }
 
 // Checkpoint records the current state as the one Reset returns to (the
@@ -80,6 +81,7 @@ func (c *Cluster) Reset() {
 	if c.start == nil {
 		c.users, c.roles, c.mappings, c.apiKeys, c.keyOrder = map[string]*user{}, map[string]*roleDescriptor{},
 			map[string]*roleMapping{}, map[string]*apiKey{}, nil
+		c.appPrivs = map[string]map[string]*appPrivDef{}
 		c.reserved = map[string]*reservedUserState{}
 		for _, name := range reservedUserNames() {
 			c.reserved[name] = &reservedUserState{enabled: true}
@@ -87,11 +89,11 @@ func (c *Cluster) Reset() {
 		return
 	}
 	saved := *c.start
-	c.users, c.reserved, c.roles, c.mappings, c.apiKeys, c.keyOrder = saved.users, saved.reserved, saved.roles,
-		saved.mappings, saved.apiKeys, saved.keyOrder
+	c.users, c.reserved, c.roles, c.mappings, c.apiKeys, c.keyOrder, c.appPrivs = saved.users, saved.reserved, saved.roles,
+		saved.mappings, saved.apiKeys, saved.keyOrder, saved.appPrivs
 	s := c.copyLocked() // the live state must not share entries with the checkpoint
-	c.users, c.reserved, c.roles, c.mappings, c.apiKeys, c.keyOrder = s.users, s.reserved, s.roles,
-		s.mappings, s.apiKeys, s.keyOrder
+	c.users, c.reserved, c.roles, c.mappings, c.apiKeys, c.keyOrder, c.appPrivs = s.users, s.reserved, s.roles,
+		s.mappings, s.apiKeys, s.keyOrder, s.appPrivs
 }
 
 func (c *Cluster) copyLocked() snapshot {
@@ -102,6 +104,7 @@ func (c *Cluster) copyLocked() snapshot {
 		mappings: make(map[string]*roleMapping, len(c.mappings)),
 		apiKeys:  make(map[string]*apiKey, len(c.apiKeys)),
 		keyOrder: append([]string(nil), c.keyOrder...),
+		appPrivs: copyAppPrivs(c.appPrivs),
 	}
 	for k, u := range c.users {
 		cp := *u

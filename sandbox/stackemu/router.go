@@ -112,6 +112,15 @@ func buildRoutes() []*route {
 		"DELETE": {action: sec + "role_mapping/delete", stackOnly: true, params: refresh, handle: handleDeleteRoleMapping},
 	})
 
+	privPut := &endpoint{action: sec + "privilege/put", stackOnly: true, params: refresh, handle: handlePutPrivileges}
+	privGet := &endpoint{action: sec + "privilege/get", stackOnly: true, handle: handleGetPrivileges}
+	privClear := &endpoint{action: sec + "privilege/cache/clear", stackOnly: true, handle: handleClearPrivilegesCache}
+	add("/_security/privilege", map[string]*endpoint{"GET": privGet, "PUT": privPut, "POST": privPut})
+	add("/_security/privilege/{application}", map[string]*endpoint{"GET": privGet})
+	add("/_security/privilege/{application}/{name}", map[string]*endpoint{"GET": privGet,
+		"DELETE": {action: sec + "privilege/delete", stackOnly: true, params: refresh, handle: handleDeletePrivileges}})
+	add("/_security/privilege/{application}/_clear_cache", map[string]*endpoint{"POST": privClear})
+	add("/_security/privilege/_clear_cache", map[string]*endpoint{"POST": privClear})
 	add("/_security/privilege/_builtin", map[string]*endpoint{"GET": {action: sec + "privilege/builtin/get", handle: handleBuiltinPrivileges}})
 
 	add("/_security/api_key", map[string]*endpoint{

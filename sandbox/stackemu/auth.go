@@ -81,6 +81,9 @@ func (c *Cluster) authenticate(r *http.Request) (*authn, *esError) {
 		}
 		return nil, e
 	case "bearer":
+		if a := c.authenticateToken(cred); a != nil {
+			return a, nil
+		}
 		if a := c.external(h); a != nil {
 			return a, nil
 		}
@@ -384,8 +387,11 @@ func (p permission) application(app, resource, priv string) bool {
 
 // Handlers for who-am-I and the cluster root.
 
-func handleAuthenticate(x *rctx) {
-	a := x.who
+func handleAuthenticate(x *rctx) { x.ok(authenticateBody(x.who)) }
+
+// authenticateBody is the _authenticate response for a principal (also the
+// "authentication" of a token response).
+func authenticateBody(a *authn) map[string]any {
 	body := map[string]any{
 		"username":             a.username,
 		"roles":                nonNil(a.roles),
@@ -401,7 +407,7 @@ func handleAuthenticate(x *rctx) {
 		// managed_by is required by the contract's AuthenticateApiKey.
 		body["api_key"] = map[string]any{"id": a.key.ID, "name": a.key.Name, "managed_by": "elasticsearch"}
 	}
-	x.ok(body)
+	return body
 }
 
 func handleInfo(x *rctx) {

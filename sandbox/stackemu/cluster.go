@@ -65,6 +65,8 @@ type Cluster struct {
 	keyOrder []string // creation order, for stable listings
 
 	appPrivs  map[string]map[string]*appPrivDef // application -> privilege name -> definition
+	tokens    map[string]*token                 // OAuth2 access and refresh tokens, by value
+	profiles  map[string]*profile               // user profiles, by uid
 	fileUsers map[string]*fileUser              // the file realm: configuration, kept by Reset
 	start     *snapshot                         // what Reset returns to (Checkpoint)
 
@@ -85,6 +87,8 @@ func New(opts Options) *Cluster {
 		apiKeys:  map[string]*apiKey{},
 
 		appPrivs:  map[string]map[string]*appPrivDef{},
+		tokens:    map[string]*token{},
+		profiles:  map[string]*profile{},
 		fileUsers: map[string]*fileUser{},
 	}
 	if c.flavor == "" {

@@ -78,6 +78,8 @@ func (c *Cluster) Checkpoint() {
 func (c *Cluster) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// Tokens and profiles are sessions and activations, never seeded.
+	c.tokens, c.profiles = map[string]*token{}, map[string]*profile{}
 	if c.start == nil {
 		c.users, c.roles, c.mappings, c.apiKeys, c.keyOrder = map[string]*user{}, map[string]*roleDescriptor{},
 			map[string]*roleMapping{}, map[string]*apiKey{}, nil

@@ -121,6 +121,12 @@ func buildRoutes() []*route {
 		"DELETE": {action: sec + "privilege/delete", stackOnly: true, params: refresh, handle: handleDeletePrivileges}})
 	add("/_security/privilege/{application}/_clear_cache", map[string]*endpoint{"POST": privClear})
 	add("/_security/privilege/_clear_cache", map[string]*endpoint{"POST": privClear})
+	add("/_security/oauth2/token", map[string]*endpoint{"POST": {stackOnly: true, handle: handleGetToken},
+		"DELETE": {stackOnly: true, handle: handleInvalidateToken}})
+	add("/_security/profile/_activate", map[string]*endpoint{"POST": {stackOnly: true, handle: handleActivateProfile}})
+	add("/_security/profile/_has_privileges", map[string]*endpoint{"GET": {action: sec + "profile/has_privileges", handle: handleProfileHasPrivileges},
+		"POST": {action: sec + "profile/has_privileges", handle: handleProfileHasPrivileges}})
+	add("/_security/profile/{uid}", map[string]*endpoint{"GET": {action: sec + "profile/get", params: []string{"data"}, handle: handleGetProfiles}})
 	add("/_security/privilege/_builtin", map[string]*endpoint{"GET": {action: sec + "privilege/builtin/get", handle: handleBuiltinPrivileges}})
 
 	add("/_security/api_key", map[string]*endpoint{

@@ -360,6 +360,10 @@ func handleChangePassword(x *rctx) {
 		x.fail(validationException("user must exist in order to change password"))
 		return
 	}
+	// A new password ends the user's token sessions, as on a real cluster.
+	c.invalidateTokensLocked(func(t *token) bool {
+		return t.who.username == name && (t.who.realmType == "native" || t.who.realmType == "reserved")
+	})
 	x.ok(map[string]any{})
 }
 

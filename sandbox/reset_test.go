@@ -103,3 +103,33 @@ func TestResetRestoresDemo(t *testing.T) {
 		t.Errorf("%d members after reset, want 4", n)
 	}
 }
+
+// A custom role created in a project's Elasticsearch appears at once in the
+// Cloud API's role list of that project, and in no other project's.
+func TestProjectRoleListIncludesCustomRoles(t *testing.T) {
+	sb, err := Start(Options{Seed: SeedNone, Flavor: "serverless"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	owner := "ApiKey " + sb.CloudSeed.OwnerAPIKey
+	search := sb.CloudSeed.Projects["elasticsearch"].ID
+	if s := send(t, "PUT", sb.ElasticsearchURL+"/_security/role/support-reader", owner,
+		`{"description":"Support reader","indices":[{"names":["support-*"],"privileges":["read"]}]}`); s != 200 {
+		t.Fatalf("create role in the project: %d", s)
+	}
+	_, body := get(t, sb.CloudURL+"/api/v1/serverless/projects/elasticsearch/"+search+"/roles", owner)
+	roles := jsonString(body)
+	if !strings.Contains(roles, `{"description":"Support reader","name":"support-reader"}`) || !strings.Contains(roles, `"name":"viewer"`) {
+		t.Errorf("project roles: %s", roles)
+	}
+	// The project's Elasticsearch lists Serverless's predefined roles, not
+	// the stack's reserved ones.
+	_, esRoles := get(t, sb.ElasticsearchURL+"/_security/role", owner)
+	if _, ok := esRoles["superuser"]; ok {
+		t.Errorf("a Serverless project lists superuser: %v", esRoles)
+	}
+	if _, ok := esRoles["developer"]; !ok {
+		t.Errorf("the search project lacks its predefined developer role: %v", esRoles)
+	}
+}

@@ -107,7 +107,8 @@ func Start(opts Options) (*Sandbox, error) {
 		return nil, err
 	}
 	s.CloudURL = "http://" + cloudLn.Addr().String()
-	s.Cloud = cloudemu.New(cloudemu.Options{ProjectEndpoints: s.projectEndpoints, RateLimit: opts.CloudRateLimit})
+	s.Cloud = cloudemu.New(cloudemu.Options{ProjectEndpoints: s.projectEndpoints, ProjectCustomRoles: s.projectCustomRoles,
+		RateLimit: opts.CloudRateLimit})
 	s.serve(cloudLn, s.withAdmin(s.Cloud, s.Cloud.Faults()))
 	if seed == SeedNone {
 		var types []string
@@ -164,6 +165,20 @@ func (s *Sandbox) projectEndpoints(projectType, projectID string) (string, strin
 	return p.ElasticsearchURL, p.KibanaURL
 }
 
+// projectCustomRoles lists the native roles of a project's Elasticsearch
+// for the Cloud API's role list: a role created there is assignable at once.
+func (s *Sandbox) projectCustomRoles(projectType, projectID string) []cloudemu.ProjectRole {
+	p := s.projectFor(projectType, projectID)
+	if p == nil {
+		return nil
+	}
+	var out []cloudemu.ProjectRole
+	for _, r := range p.Cluster.CustomRoles() {
+		out = append(out, cloudemu.ProjectRole{Name: r.Name, Description: r.Description})
+	}
+	return out
+}
+
 func (s *Sandbox) projectFor(projectType, projectID string) *Project {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,6 +189,7 @@ func (s *Sandbox) projectFor(projectType, projectID string) *Project {
 	p.Cluster = stackemu.New(stackemu.Options{
 		Flavor:       stackemu.FlavorServerless,
 		ExternalAuth: s.cloudKeyAuth(projectType, projectID),
+		ProjectType:  projectType,
 	})
 	if s.seed == SeedNone {
 		p.Seed = p.Cluster.SeedOperator()
@@ -192,17 +208,10 @@ func (s *Sandbox) projectFor(projectType, projectID string) *Project {
 	return p
 }
 
-// projectRoles are roles a Serverless project has that the emulated cluster
-// lacks: the predefined admin and developer roles (viewer and editor are
-// built in), and the custom roles the Cloud API lists for every demo project,
-// so that a Cloud key's application_roles resolve to real privileges.
+// projectRoles are the demo's custom roles of every Serverless project (the
+// predefined ones come with the project's cluster), so that a Cloud key's
+// application_roles resolve to real privileges.
 var projectRoles = map[string]string{
-	"admin": `{"description":"Serverless predefined role: full access to the project","cluster":["all"],
-		"indices":[{"names":["*"],"privileges":["all"]}],
-		"applications":[{"application":"kibana-.kibana","privileges":["all"],"resources":["*"]}]}`,
-	"developer": `{"description":"Serverless predefined role: build search applications","cluster":["monitor","manage_index_templates","manage_ingest_pipelines","manage_own_api_key"],
-		"indices":[{"names":["*"],"privileges":["all"]}],
-		"applications":[{"application":"kibana-.kibana","privileges":["all"],"resources":["space:default"]}]}`,
 	"dashboard-viewer": `{"description":"Read-only access to dashboards","cluster":[],
 		"indices":[{"names":["logs-*","metrics-*"],"privileges":["read","view_index_metadata"]}],
 		"applications":[{"application":"kibana-.kibana","privileges":["feature_dashboard.read"],"resources":["space:default"]}]}`,
@@ -210,10 +219,10 @@ var projectRoles = map[string]string{
 }
 
 func addProjectRoles(c *stackemu.Cluster, withCustom bool) error {
+	if !withCustom {
+		return nil
+	}
 	for name, body := range projectRoles {
-		if !withCustom && name != "admin" && name != "developer" {
-			continue
-		}
 		if err := c.PutRoleJSON(name, []byte(body)); err != nil {
 			return fmt.Errorf("project role %s: %w", name, err)
 		}

@@ -205,7 +205,7 @@ func (c *Cluster) resolveRolesLocked(a *authn) {
 }
 
 func (c *Cluster) lookupRoleLocked(name string) *roleDescriptor {
-	if d, ok := reservedRoles[name]; ok {
+	if d, ok := c.predefined[name]; ok {
 		return d
 	}
 	return c.roles[name]

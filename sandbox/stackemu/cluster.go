@@ -48,6 +48,10 @@ type Options struct {
 	// its role descriptors' names (resolved against this cluster's roles).
 	// Nil = none.
 	ExternalAuth func(authorization string) (Principal, bool)
+	// ProjectType is the Serverless project type ("elasticsearch",
+	// "observability", "security"): it decides which predefined roles the
+	// cluster has. "" on Serverless gives admin, developer, editor and viewer.
+	ProjectType string
 }
 
 // Cluster is one emulated Elasticsearch cluster with its Kibana.
@@ -68,7 +72,10 @@ type Cluster struct {
 	tokens    map[string]*token                 // OAuth2 access and refresh tokens, by value
 	profiles  map[string]*profile               // user profiles, by uid
 	fileUsers map[string]*fileUser              // the file realm: configuration, kept by Reset
-	start     *snapshot                         // what Reset returns to (Checkpoint)
+	// predefined are the roles that come with the cluster: the stack's
+	// reserved roles, or Serverless's predefined roles for the project type.
+	predefined map[string]*roleDescriptor
+	start      *snapshot // what Reset returns to (Checkpoint)
 
 	esFaults, kbFaults   *fault.Injector
 	esHandler, kbHandler http.Handler
@@ -96,6 +103,10 @@ func New(opts Options) *Cluster {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	c.predefined = reservedRoles
+	if c.flavor == FlavorServerless {
+		c.predefined = serverlessPredefinedRoles(opts.ProjectType)
 	}
 	for _, name := range reservedUserNames() {
 		// The reserved users exist with no usable password until one is set

@@ -134,7 +134,7 @@ func (c *Cluster) copyLocked() snapshot {
 func (c *Cluster) SeedOperator() SeedInfo {
 	info := SeedInfo{AdminUsername: "admin"}
 	if c.flavor == FlavorServerless {
-		info.AdminAPIKey, info.AdminAPIKeyID = c.seedAdminKey(&authn{username: "admin", roles: []string{"superuser"},
+		info.AdminAPIKey, info.AdminAPIKeyID = c.seedAdminKey(&authn{username: "admin", roles: []string{"admin"},
 			metadata: map[string]any{}, realmName: "cloud-saml-kibana", realmType: "saml", authType: "realm"})
 		info.APIKeyNames = []string{"sandbox-admin"}
 		return info

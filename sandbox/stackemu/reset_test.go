@@ -116,3 +116,42 @@ func TestSeedOperatorServerless(t *testing.T) {
 		}
 	}
 }
+
+// Serverless lists its own predefined roles for the project type, none of
+// the stack's reserved ones, and refuses to overwrite them.
+func TestServerlessPredefinedRoles(t *testing.T) {
+	for typ, want := range map[string][]string{
+		"elasticsearch": {"admin", "developer", "viewer"},
+		"observability": {"admin", "editor", "viewer"},
+		"security":      {"admin", "editor", "viewer", "t1_analyst", "soc_manager"},
+	} {
+		c := New(Options{Flavor: FlavorServerless, ProjectType: typ})
+		e := serveEnv(t, c, c.SeedOperator())
+		r := e.call("GET", "/_security/role", e.admin, nil)
+		expectStatus(t, r, 200)
+		for _, n := range want {
+			if r.get(n+".metadata._reserved") != true {
+				t.Errorf("%s: predefined role %s missing: %s", typ, n, r.raw)
+			}
+		}
+		for _, n := range []string{"superuser", "kibana_system", "editor", "developer"} {
+			if _, ok := r.body[n]; ok && !contains(want, n) {
+				t.Errorf("%s: role list shows %s", typ, n)
+			}
+		}
+		expectStatus(t, e.call("PUT", "/_security/role/viewer", e.admin, map[string]any{}), 400)
+		r = e.call("POST", "/_security/user/_has_privileges", e.admin, map[string]any{"cluster": []string{"manage_security"}})
+		if r.body["has_all_requested"] != true {
+			t.Errorf("%s: the operator (admin) lacks manage_security: %s", typ, r.raw)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -46,6 +46,8 @@ func (c *Cluster) SeedDemo() SeedInfo {
 		// No native realm on Serverless: the operator is a Cloud SAML user
 		// who owns the admin API key.
 		admin.realmName, admin.realmType = "cloud-saml-kibana", "saml"
+		admin.roles = []string{"admin"} // Serverless's predefined admin role
+
 		info.AdminUsername = "admin"
 	} else {
 		pw := randomSecret(18)

@@ -65,3 +65,43 @@ func TestLoginProbes(t *testing.T) {
 	noMonitor := e.newUser("plain", []string{})
 	expectStatus(t, e.call("GET", "/_cluster/health", noMonitor, nil), 403)
 }
+
+// GET /_security/privilege/_builtin lists exactly the privileges of the
+// version GET / reports (9.1: 63 cluster, 24 index, 2 remote_cluster).
+func TestBuiltinPrivilegesMatchVersion(t *testing.T) {
+	e := newCleanEnv(t, FlavorStack)
+	if r := e.call("GET", "/", e.admin, nil); r.str("version.number") != "9.1.5" {
+		t.Fatalf("version: %s", r.raw)
+	}
+	r := e.call("GET", "/_security/privilege/_builtin", e.admin, nil)
+	expectStatus(t, r, 200)
+	cluster, index := r.get("cluster").([]any), r.get("index").([]any)
+	if len(cluster) != 63 || len(index) != 24 || len(r.get("remote_cluster").([]any)) != 2 {
+		t.Errorf("%d cluster, %d index privileges: %s", len(cluster), len(index), r.raw)
+	}
+	has := func(l []any, s string) bool {
+		for _, v := range l {
+			if v == s {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(cluster, "monitor_esql") || !has(index, "read_failure_store") || !has(index, "manage_failure_store") || has(cluster, "manage_esql") {
+		t.Errorf("9.1 additions: %s", r.raw)
+	}
+	// The new names are usable in roles, and only "all" implies the
+	// failure-store privileges.
+	expectStatus(t, e.call("PUT", "/_security/role/fs", e.admin, map[string]any{"cluster": []string{"monitor_esql"},
+		"indices": []any{map[string]any{"names": []string{"logs-*"}, "privileges": []string{"read", "manage"}}}}), 200)
+	r = e.call("POST", "/_security/user/_has_privileges", e.newUser("fs", []string{"fs"}), map[string]any{
+		"index": []any{map[string]any{"names": []string{"logs-1"}, "privileges": []string{"read_failure_store", "manage_failure_store", "read"}}}})
+	if r.get("index.logs-1.read_failure_store") != false || r.get("index.logs-1.manage_failure_store") != false || r.get("index.logs-1.read") != true {
+		t.Errorf("failure store privileges: %s", r.raw)
+	}
+	r = e.call("POST", "/_security/user/_has_privileges", e.admin, map[string]any{
+		"index": []any{map[string]any{"names": []string{"logs-1"}, "privileges": []string{"read_failure_store", "manage_failure_store"}}}})
+	if r.body["has_all_requested"] != true {
+		t.Errorf("superuser and the failure store: %s", r.raw)
+	}
+}

@@ -135,3 +135,44 @@ func TestQueryAPIKeysPaging(t *testing.T) {
 		t.Fatalf("search_after: %s (%s)", got, r.raw)
 	}
 }
+
+// The request of the query API keys docs example: shorthand term, prefix
+// and wildcard queries, from/size, and a sort on creation (date_time format)
+// then name; the returned _sort values feed search_after.
+func TestQueryAPIKeysDocsExample(t *testing.T) {
+	e := newCleanEnv(t, FlavorStack)
+	for i := 1; i <= 4; i++ {
+		e.createKey(e.admin, map[string]any{"name": "app1-key-0" + string(rune('0'+i)), "metadata": map[string]any{"environment": "production"}})
+	}
+	e.createKey(e.admin, map[string]any{"name": "app1-key-05", "metadata": map[string]any{"environment": "staging"}})
+	body := map[string]any{
+		"query": map[string]any{"bool": map[string]any{
+			"must":     []any{map[string]any{"prefix": map[string]any{"name": "app1-key-"}}, map[string]any{"term": map[string]any{"invalidated": "false"}}},
+			"must_not": []any{map[string]any{"term": map[string]any{"name": "app1-key-01"}}},
+			"filter":   []any{map[string]any{"wildcard": map[string]any{"username": "ad*"}}, map[string]any{"term": map[string]any{"metadata.environment": "production"}}},
+		}},
+		"from": 0, "size": 2,
+		"sort": []any{map[string]any{"creation": map[string]any{"order": "desc", "format": "date_time"}}, "name"},
+	}
+	// The contract describes only the long query forms (contracts/README).
+	r := e.callOffContract("POST", "/_security/_query/api_key", e.admin, body)
+	expectStatus(t, r, 200)
+	if r.body["total"] != float64(3) || r.body["count"] != float64(2) {
+		t.Fatalf("docs example: %s", r.raw)
+	}
+	keys := r.get("api_keys").([]any)
+	sortVals := keys[1].(map[string]any)["_sort"].([]any)
+	if len(sortVals) != 2 {
+		t.Fatalf("_sort: %v", sortVals)
+	}
+	if _, isString := sortVals[0].(string); !isString {
+		t.Errorf("creation sorted with format date_time must give a formatted date: %v", sortVals)
+	}
+	delete(body, "from")
+	body["search_after"] = sortVals
+	r = e.callOffContract("POST", "/_security/_query/api_key", e.admin, body)
+	expectStatus(t, r, 200)
+	if n := len(r.get("api_keys").([]any)); n != 1 {
+		t.Errorf("search_after page: %s", r.raw)
+	}
+}

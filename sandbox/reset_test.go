@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -131,5 +132,32 @@ func TestProjectRoleListIncludesCustomRoles(t *testing.T) {
 	}
 	if _, ok := esRoles["developer"]; !ok {
 		t.Errorf("the search project lacks its predefined developer role: %v", esRoles)
+	}
+}
+
+// The admin API answers loopback callers only: a reset from another address
+// is refused and changes nothing.
+func TestResetRefusesRemoteCallers(t *testing.T) {
+	sb, err := Start(Options{Seed: SeedNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	admin := "Basic " + base64.StdEncoding.EncodeToString([]byte(sb.StackSeed.AdminUsername+":"+sb.StackSeed.AdminPassword))
+	if s := send(t, "PUT", sb.ElasticsearchURL+"/_security/role/kept", admin, `{}`); s != 200 {
+		t.Fatalf("create role: %d", s)
+	}
+	h := sb.withAdmin(sb.Stack.Elasticsearch(), sb.Stack.ElasticsearchFaults())
+	for _, path := range []string{"/_sandbox/reset", "/_sandbox/faults"} {
+		req := httptest.NewRequest(http.MethodPost, path, nil)
+		req.RemoteAddr = "192.0.2.10:40000"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("%s from a remote address: %d", path, rec.Code)
+		}
+	}
+	if s, _ := get(t, sb.ElasticsearchURL+"/_security/role/kept", admin); s != 200 {
+		t.Errorf("a refused reset changed the cluster: %d", s)
 	}
 }

@@ -45,6 +45,12 @@ func TestBulkUpdateAPIKeys(t *testing.T) {
 	if r.get("api_keys").([]any)[0].(map[string]any)["metadata"].(map[string]any)["env"] != "prod" {
 		t.Errorf("key a after bulk update: %s", r.raw)
 	}
+	// The same request through the contract-checked helper.
+	r = e.call("POST", "/_security/api_key/_bulk_update", owner, map[string]any{"ids": []string{a, b}, "metadata": map[string]any{"env": "prod"}})
+	expectStatus(t, r, 200)
+	if len(r.get("noops").([]any)) != 2 || r.get("errors") != nil {
+		t.Errorf("repeated bulk update: %s", r.raw)
+	}
 	expectError(t, e.call("POST", "/_security/api_key/_bulk_update", owner, map[string]any{"ids": []string{}}), 400,
 		"action_request_validation_exception", "Validation Failed: 1: Field [ids] cannot be empty;")
 	// Without manage_own_api_key: 403.
@@ -64,6 +70,7 @@ func TestClearAPIKeyCache(t *testing.T) {
 		t.Errorf("clear cache: %v", m)
 	}
 	res.Body.Close()
+	expectStatus(t, e.call("POST", "/_security/api_key/a,b/_clear_cache", e.admin, nil), 200) // contract-checked
 	// manage_api_key is not enough: the cache action needs manage_security.
 	expectStatus(t, e.call("PUT", "/_security/role/key-admin", e.admin, map[string]any{"cluster": []string{"manage_api_key"}}), 200)
 	r := e.call("POST", "/_security/api_key/a,b/_clear_cache", e.newUser("keyadmin", []string{"key-admin"}), nil)

@@ -31,7 +31,19 @@ type Options struct {
 	// CloudRateLimit is the Cloud API emulator's per-key quota per minute:
 	// 0 keeps its default, negative disables it (for throughput benchmarks).
 	CloudRateLimit int
+	// Seed is "demo" (the default: the demo organization, users, roles,
+	// mappings and keys) or "none": only what is needed to talk to the
+	// emulators, i.e. the organization's owner and the owner's Cloud API key,
+	// the file-realm operator of Elasticsearch and, on Serverless, the
+	// Elasticsearch project with the operator's API key.
+	Seed string
 }
+
+// Seed names accepted by Options.Seed.
+const (
+	SeedDemo = "demo"
+	SeedNone = "none"
+)
 
 // Sandbox is the three emulators seeded with the demo organization, served on
 // loopback. Every Serverless project gets its own Elasticsearch and Kibana
@@ -46,6 +58,7 @@ type Sandbox struct {
 	CloudURL, ElasticsearchURL, KibanaURL string
 
 	host     string
+	seed     string
 	mu       sync.Mutex // guards projects
 	projects map[string]*Project
 	srvMu    sync.Mutex // guards servers; separate because projectFor serves while holding mu
@@ -80,19 +93,36 @@ func Start(opts Options) (*Sandbox, error) {
 	if flavor != string(stackemu.FlavorStack) && flavor != string(stackemu.FlavorServerless) {
 		return nil, fmt.Errorf("--flavor must be stack or serverless, not %q", flavor)
 	}
-	s := &Sandbox{host: host, projects: map[string]*Project{}}
+	seed := opts.Seed
+	if seed == "" {
+		seed = SeedDemo
+	}
+	if seed != SeedDemo && seed != SeedNone {
+		return nil, fmt.Errorf("--seed must be demo or none, not %q", seed)
+	}
+	s := &Sandbox{host: host, projects: map[string]*Project{}, seed: seed}
 
 	cloudLn, err := net.Listen("tcp", listen)
 	if err != nil {
 		return nil, err
 	}
 	s.CloudURL = "http://" + cloudLn.Addr().String()
-	s.Cloud = cloudemu.New(cloudemu.Options{ProjectEndpoints: s.projectEndpoints, RateLimit: opts.CloudRateLimit})
-	s.serve(cloudLn, withAdmin(s.Cloud, s.Cloud.Faults()))
-	s.CloudSeed = s.Cloud.SeedDemo()
+	s.Cloud = cloudemu.New(cloudemu.Options{ProjectEndpoints: s.projectEndpoints, ProjectCustomRoles: s.projectCustomRoles,
+		RateLimit: opts.CloudRateLimit})
+	s.serve(cloudLn, s.withAdmin(s.Cloud, s.Cloud.Faults()))
+	if seed == SeedNone {
+		var types []string
+		if flavor == string(stackemu.FlavorServerless) {
+			types = []string{cloudemu.TypeElasticsearch}
+		}
+		s.CloudSeed = s.Cloud.SeedMinimal(types...)
+	} else {
+		s.CloudSeed = s.Cloud.SeedDemo()
+	}
 	if opts.ExtraMembers > 0 {
 		s.Cloud.AddMembers(opts.ExtraMembers)
 	}
+	s.Cloud.Checkpoint()
 
 	if flavor == string(stackemu.FlavorServerless) {
 		p := s.projectFor("elasticsearch", s.CloudSeed.Projects["elasticsearch"].ID)
@@ -103,15 +133,21 @@ func Start(opts Options) (*Sandbox, error) {
 		s.Stack, s.StackSeed = p.Cluster, p.Seed
 		if opts.ExtraRoles > 0 {
 			s.Stack.AddRoles(opts.ExtraRoles)
+			s.Stack.Checkpoint()
 		}
 		s.ElasticsearchURL, s.KibanaURL = p.ElasticsearchURL, p.KibanaURL
 		return s, nil
 	}
 	s.Stack = stackemu.New(stackemu.Options{Flavor: stackemu.FlavorStack})
-	s.StackSeed = s.Stack.SeedDemo()
+	if seed == SeedNone {
+		s.StackSeed = s.Stack.SeedOperator()
+	} else {
+		s.StackSeed = s.Stack.SeedDemo()
+	}
 	if opts.ExtraRoles > 0 {
 		s.Stack.AddRoles(opts.ExtraRoles)
 	}
+	s.Stack.Checkpoint()
 	if s.ElasticsearchURL, s.KibanaURL, err = s.serveCluster(s.Stack); err != nil {
 		s.Close()
 		return nil, err
@@ -129,6 +165,20 @@ func (s *Sandbox) projectEndpoints(projectType, projectID string) (string, strin
 	return p.ElasticsearchURL, p.KibanaURL
 }
 
+// projectCustomRoles lists the native roles of a project's Elasticsearch
+// for the Cloud API's role list: a role created there is assignable at once.
+func (s *Sandbox) projectCustomRoles(projectType, projectID string) []cloudemu.ProjectRole {
+	p := s.projectFor(projectType, projectID)
+	if p == nil {
+		return nil
+	}
+	var out []cloudemu.ProjectRole
+	for _, r := range p.Cluster.CustomRoles() {
+		out = append(out, cloudemu.ProjectRole{Name: r.Name, Description: r.Description})
+	}
+	return out
+}
+
 func (s *Sandbox) projectFor(projectType, projectID string) *Project {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -139,11 +189,17 @@ func (s *Sandbox) projectFor(projectType, projectID string) *Project {
 	p.Cluster = stackemu.New(stackemu.Options{
 		Flavor:       stackemu.FlavorServerless,
 		ExternalAuth: s.cloudKeyAuth(projectType, projectID),
+		ProjectType:  projectType,
 	})
-	p.Seed = p.Cluster.SeedDemo()
-	if err := addProjectRoles(p.Cluster); err != nil {
+	if s.seed == SeedNone {
+		p.Seed = p.Cluster.SeedOperator()
+	} else {
+		p.Seed = p.Cluster.SeedDemo()
+	}
+	if err := addProjectRoles(p.Cluster, s.seed == SeedDemo); err != nil {
 		return nil
 	}
+	p.Cluster.Checkpoint()
 	var err error
 	if p.ElasticsearchURL, p.KibanaURL, err = s.serveCluster(p.Cluster); err != nil {
 		return nil
@@ -152,24 +208,20 @@ func (s *Sandbox) projectFor(projectType, projectID string) *Project {
 	return p
 }
 
-// projectRoles are roles a Serverless project has that the emulated cluster
-// lacks: the predefined admin and developer roles (viewer and editor are
-// built in), and the custom roles the Cloud API lists for every demo project,
-// so that a Cloud key's application_roles resolve to real privileges.
+// projectRoles are the demo's custom roles of every Serverless project (the
+// predefined ones come with the project's cluster), so that a Cloud key's
+// application_roles resolve to real privileges.
 var projectRoles = map[string]string{
-	"admin": `{"description":"Serverless predefined role: full access to the project","cluster":["all"],
-		"indices":[{"names":["*"],"privileges":["all"]}],
-		"applications":[{"application":"kibana-.kibana","privileges":["all"],"resources":["*"]}]}`,
-	"developer": `{"description":"Serverless predefined role: build search applications","cluster":["monitor","manage_index_templates","manage_ingest_pipelines","manage_own_api_key"],
-		"indices":[{"names":["*"],"privileges":["all"]}],
-		"applications":[{"application":"kibana-.kibana","privileges":["all"],"resources":["space:default"]}]}`,
 	"dashboard-viewer": `{"description":"Read-only access to dashboards","cluster":[],
 		"indices":[{"names":["logs-*","metrics-*"],"privileges":["read","view_index_metadata"]}],
 		"applications":[{"application":"kibana-.kibana","privileges":["feature_dashboard.read"],"resources":["space:default"]}]}`,
 	"logs-reader": `{"description":"Read access to logs-* indices","indices":[{"names":["logs-*"],"privileges":["read","view_index_metadata"]}]}`,
 }
 
-func addProjectRoles(c *stackemu.Cluster) error {
+func addProjectRoles(c *stackemu.Cluster, withCustom bool) error {
+	if !withCustom {
+		return nil
+	}
 	for name, body := range projectRoles {
 		if err := c.PutRoleJSON(name, []byte(body)); err != nil {
 			return fmt.Errorf("project role %s: %w", name, err)
@@ -220,8 +272,8 @@ func (s *Sandbox) serveCluster(c *stackemu.Cluster) (esURL, kbURL string, err er
 		_ = esLn.Close()
 		return "", "", err
 	}
-	s.serve(esLn, withAdmin(c.Elasticsearch(), c.ElasticsearchFaults()))
-	s.serve(kbLn, withAdmin(c.Kibana(), c.KibanaFaults()))
+	s.serve(esLn, s.withAdmin(c.Elasticsearch(), c.ElasticsearchFaults()))
+	s.serve(kbLn, s.withAdmin(c.Kibana(), c.KibanaFaults()))
 	return "http://" + esLn.Addr().String(), "http://" + kbLn.Addr().String(), nil
 }
 
@@ -247,9 +299,11 @@ func (s *Sandbox) Close() {
 }
 
 // Vars are the settings a client needs, as KEY=VALUE pairs in a stable
-// order: the ones the server reads from its environment.
+// order: the ones the server reads from its environment. Settings the seed
+// has no value for (no member key, or no Elasticsearch API key with --seed
+// none on the stack) are left out.
 func (s *Sandbox) Vars() [][2]string {
-	return [][2]string{
+	all := [][2]string{
 		{"EC_BASE_URL", s.CloudURL},
 		{"EC_API_KEY", s.CloudSeed.OwnerAPIKey},
 		{"EC_API_KEY_ID", s.CloudSeed.OwnerAPIKeyID},
@@ -260,6 +314,13 @@ func (s *Sandbox) Vars() [][2]string {
 		{"ELASTICSEARCH_PASSWORD", s.StackSeed.AdminPassword},
 		{"KIBANA_URL", s.KibanaURL},
 	}
+	out := all[:0]
+	for _, kv := range all {
+		if kv[1] != "" {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // Secrets lists every credential the sandbox issued at start, so tests can
@@ -274,21 +335,51 @@ func (s *Sandbox) Secrets() []string {
 	return out
 }
 
-// withAdmin mounts the fault injector's admin API on /_sandbox/faults,
-// answering only loopback callers.
-func withAdmin(h http.Handler, faults *fault.Injector) http.Handler {
+// Reset returns every emulator to its start state: the Cloud organization,
+// the default Elasticsearch and every Serverless project's Elasticsearch get
+// back the seeded content with the same ids and credentials, and lose
+// everything created since. Injected faults stay (they have their own API).
+func (s *Sandbox) Reset() {
+	s.Cloud.Reset()
+	s.Stack.Reset()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.projects {
+		if p.Cluster != s.Stack {
+			p.Cluster.Reset()
+		}
+	}
+}
+
+// withAdmin mounts the sandbox admin API, answering only loopback callers:
+// the fault injector's on /_sandbox/faults and POST /_sandbox/reset (every
+// emulator back to its start state, from any emulator's address).
+func (s *Sandbox) withAdmin(h http.Handler, faults *fault.Injector) http.Handler {
 	admin := faults.AdminHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/_sandbox/faults", "/_sandbox/reset":
+		default:
+			h.ServeHTTP(w, r)
+			return
+		}
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if !isLoopback(host) {
+			http.Error(w, "the sandbox admin API answers loopback callers only", http.StatusForbidden)
+			return
+		}
 		if r.URL.Path == "/_sandbox/faults" {
-			host, _, _ := net.SplitHostPort(r.RemoteAddr)
-			if !isLoopback(host) {
-				http.Error(w, "the fault admin API answers loopback callers only", http.StatusForbidden)
-				return
-			}
 			admin.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(w, r)
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "use POST /_sandbox/reset", http.StatusMethodNotAllowed)
+			return
+		}
+		s.Reset()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"reset":true}` + "\n"))
 	})
 }
 

@@ -22,9 +22,9 @@ func TestESProjectTarget(t *testing.T) {
 	p := h.Sandbox.CloudSeed.Projects["elasticsearch"]
 
 	// The owner's key has organization-wide "admin" stack access: by id and
-	// by name, the same project answers with its predefined roles.
+	// by name, the same project answers with its predefined (built-in) roles.
 	for _, ref := range []string{p.ID, p.Name} {
-		out := h.CallOK(t, "get_roles", map[string]any{"project": ref})
+		out := h.CallOK(t, "get_roles", map[string]any{"project": ref, "include_built_in": true})
 		esContains(t, esJSON(out), `"name":"admin"`, `"name":"developer"`)
 	}
 	// A role written to the project lands in that project's cluster only.

@@ -24,6 +24,7 @@ import (
 type commonFlags struct {
 	sandbox          bool
 	flavor           string
+	seed             string
 	allowWrites      bool
 	allowDestructive bool
 	toolsets         string
@@ -41,6 +42,7 @@ type commonFlags struct {
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.sandbox, "sandbox", false, "run against built-in emulators of Elastic Cloud, Elasticsearch and Kibana seeded with a demo organization (no credentials needed)")
 	fs.StringVar(&c.flavor, "flavor", "stack", "with --sandbox: the Elasticsearch flavour, stack or serverless")
+	fs.StringVar(&c.seed, "seed", "demo", "with --sandbox: demo (demo organization, users, roles, keys) or none (only the operator)")
 	fs.BoolVar(&c.allowWrites, "allow-writes", false, "register tools that create or add (invite, assign, create keys, put roles)")
 	fs.BoolVar(&c.allowDestructive, "allow-destructive", false, "also register tools that delete, revoke or remove access (implies --allow-writes)")
 	fs.StringVar(&c.toolsets, "toolsets", "", "comma-separated toolsets to enable (default all): "+strings.Join(tools.Toolsets, ", "))
@@ -148,7 +150,7 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 
 	get := os.Getenv
 	if c.sandbox {
-		opts := sandbox.Options{Flavor: c.flavor}
+		opts := sandbox.Options{Flavor: c.flavor, Seed: c.seed}
 		// Undocumented, for benchmarks: grow the demo seed.
 		if opts.ExtraMembers, err = envInt("EAM_SANDBOX_EXTRA_MEMBERS"); err != nil {
 			return nil, err

@@ -513,13 +513,14 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := newFlagSet("sandbox", stdout, stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "address of the Cloud API emulator (loopback only); Elasticsearch and Kibana take free ports on the same host")
 	flavor := fs.String("flavor", "stack", "Elasticsearch flavour: stack (self-managed/ECH) or serverless")
+	seed := fs.String("seed", "demo", "demo (demo organization, users, roles, keys) or none (only the operator)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError(fs, "unexpected argument %q", fs.Arg(0))
 	}
-	sb, err := sandbox.Start(sandbox.Options{Flavor: *flavor, Listen: *listen})
+	sb, err := sandbox.Start(sandbox.Options{Flavor: *flavor, Listen: *listen, Seed: *seed})
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp sandbox:", err)
 		return exitUsage
@@ -531,7 +532,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if f, ok := stdout.(*os.File); ok {
 		_ = f.Sync()
 	}
-	fmt.Fprintln(stderr, "sandbox ready: these are demo credentials for the emulators only. Faults: POST a fault to <url>/_sandbox/faults. Ctrl-C to stop.")
+	fmt.Fprintln(stderr, "sandbox ready: these are demo credentials for the emulators only. Faults: POST a fault to <url>/_sandbox/faults; POST <url>/_sandbox/reset restores the start state. Ctrl-C to stop.")
 	<-ctx.Done()
 	return exitOK
 }

@@ -185,13 +185,46 @@ func sameSlot(a, b grant, scope, projectType string) bool {
 	return ca == cb && a.orgID == b.orgID && slices.Equal(a.appRoles, b.appRoles)
 }
 
+// sameTarget says whether two grants give the same role on the same
+// resources (same role, organization, all flag and ids), whatever their
+// application_roles.
+func sameTarget(a, b grant, scope, projectType string) bool {
+	ca, _ := canonicalRoleID(scope, projectType, a.roleID, false)
+	cb, _ := canonicalRoleID(scope, projectType, b.roleID, false)
+	if ca != cb || a.orgID != b.orgID || a.all != b.all {
+		return false
+	}
+	x, y := slices.Clone(a.ids), slices.Clone(b.ids)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
 // mergeGrants adds: ids are unioned into the matching grant, all=true
 // absorbs ids, anything new is appended. The stored role_id spelling is kept.
+//
+// A grant for the same role on the same resources as an existing one but
+// with other application_roles is merged into it, its application_roles
+// joining the existing ones, instead of becoming a second entry. Reference
+// shared/reference/cloud-api.md §2.5 ("Semantics", from Terraform's
+// update.go) keys a deployment or project assignment by role_id + all +
+// sorted ids, without application_roles: the server holds one assignment per
+// key, so two elasticsearch-viewer entries for one project (what
+// workflows.md §5's assign-custom-role produced here for a member who already
+// had the viewer role there) cannot exist. Adding "viewer with X on P1" to
+// "viewer on P1" therefore gives one "viewer with X on P1" entry; grants on
+// other projects stay separate so X is never handed to them.
 func mergeGrants(cur, add []grant, scope, projectType string) []grant {
 	out := cloneGrants(cur)
 	for _, a := range add {
 		i := slices.IndexFunc(out, func(c grant) bool { return sameSlot(c, a, scope, projectType) })
 		if i < 0 {
+			if j := slices.IndexFunc(out, func(c grant) bool { return sameTarget(c, a, scope, projectType) }); j >= 0 {
+				roles := append(slices.Clone(out[j].appRoles), a.appRoles...)
+				slices.Sort(roles)
+				out[j].appRoles = slices.Compact(roles)
+				continue
+			}
 			out = append(out, cloneGrant(a))
 			continue
 		}
@@ -220,6 +253,14 @@ func subtractGrants(cur, rm []grant, scope, projectType string) []grant {
 			cr, _ := canonicalRoleID(scope, projectType, r.roleID, false)
 			cc, _ := canonicalRoleID(scope, projectType, c.roleID, false)
 			matches := cr == cc && r.orgID == c.orgID && (len(r.appRoles) == 0 || slices.Equal(r.appRoles, c.appRoles))
+			// The reverse of mergeGrants joining application_roles: removing
+			// some of a grant's application roles on its resources keeps the
+			// grant with the others.
+			if !matches && len(r.appRoles) > 0 && sameTarget(c, r, scope, projectType) && containsAll(c.appRoles, r.appRoles) {
+				c.appRoles = slices.DeleteFunc(slices.Clone(c.appRoles), func(x string) bool { return slices.Contains(r.appRoles, x) })
+				kept = append(kept, c)
+				continue
+			}
 			switch {
 			case !matches:
 				kept = append(kept, c)
@@ -237,6 +278,15 @@ func subtractGrants(cur, rm []grant, scope, projectType string) []grant {
 		out = kept
 	}
 	return out
+}
+
+func containsAll(set, sub []string) bool {
+	for _, s := range sub {
+		if !slices.Contains(set, s) {
+			return false
+		}
+	}
+	return true
 }
 
 func cloneGrant(g grant) grant {

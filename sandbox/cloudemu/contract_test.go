@@ -4,22 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/contracts"
 )
 
 // This file checks the requests the tests send and the responses the
-// emulator returns against shared/contracts/cloud-api.swagger.json. The
+// emulator returns against sandbox/contracts/cloud-api.swagger.json. The
 // document is Swagger 2.0 and uses only a small part of JSON Schema (type,
 // required, properties, items, $ref, enum, format), so a short checker on the
 // standard library is enough and keeps test dependencies out of go.mod.
@@ -69,36 +68,10 @@ type contract struct {
 	undeclared map[string]bool // "operationId status" replies the contract does not declare
 }
 
-// findContracts walks up from the working directory to the first
-// shared/contracts holding the Cloud contract. CI checks the repository out
-// with shared/ beside it, so the walk ends one level above the repository.
-func findContracts() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, "shared", "contracts", contractFile)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("shared/contracts/" + contractFile + " not found in any parent directory of the working directory")
-		}
-		dir = parent
-	}
-}
-
 func loadContract() (*contract, error) {
-	p, err := findContracts()
-	if err != nil {
-		return nil, err
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return nil, err
-	}
+	// The contract is embedded from sandbox/contracts, so the tests need
+	// nothing outside the repository.
+	b, p := contracts.CloudAPI, "sandbox/contracts/"+contractFile
 	c := &contract{exercised: map[string]bool{}, undeclared: map[string]bool{}}
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)

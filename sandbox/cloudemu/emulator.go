@@ -18,6 +18,11 @@ type Options struct {
 	// after seeding still show up. It runs under the emulator's lock and must
 	// not call back into the Emulator.
 	ProjectEndpoints func(projectType, projectID string) (elasticsearchURL, kibanaURL string)
+	// ProjectCustomRoles returns the custom roles defined in a project's
+	// Elasticsearch: GET .../{id}/roles lists them after the predefined ones,
+	// as the real API lists a project's custom roles. Nil lists only the
+	// roles the emulator itself knows. Same constraints as ProjectEndpoints.
+	ProjectCustomRoles func(projectType, projectID string) []ProjectRole
 	// Now is the clock; nil means time.Now. Tests move it to expire
 	// invitations and keys.
 	Now func() time.Time
@@ -61,7 +66,8 @@ type Emulator struct {
 	keyByHash   map[[sha256.Size]byte]*apiKey
 	projects    map[string]*project // by id
 	rate        map[string]*rateWindow
-	seq         int64 // creation order, so lists are stable when clocks tie
+	seq         int64  // creation order, so lists are stable when clocks tie
+	start       *state // what Reset returns to (Checkpoint)
 }
 
 type organization struct {

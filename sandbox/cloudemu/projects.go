@@ -192,7 +192,20 @@ func (e *Emulator) getProjectRoles(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
-	return ok(http.StatusOK, map[string]ProjectRoles{p.id: {Roles: slices.Clone(p.roles)}})
+	roles := slices.Clone(p.roles)
+	if e.opts.ProjectCustomRoles != nil {
+		known := map[string]bool{}
+		for _, r := range roles {
+			known[r.Name] = true
+		}
+		for _, r := range e.opts.ProjectCustomRoles(p.typ, p.id) {
+			if !known[r.Name] {
+				known[r.Name] = true
+				roles = append(roles, r)
+			}
+		}
+	}
+	return ok(http.StatusOK, map[string]ProjectRoles{p.id: {Roles: roles}})
 }
 
 // GET .../{id}/status: emulated projects are always initialized.

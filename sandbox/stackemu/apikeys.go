@@ -427,7 +427,7 @@ func (x *rctx) ownScope(action string, ownRequest bool) (ownOnly, ok bool) {
 	if ownRequest && x.who.perm.cluster(ownPrefix+action) {
 		return true, true
 	}
-	x.fail(x.forbidden(action))
+	x.fail(x.forbiddenFor(action, ownRequest))
 	return false, false
 }
 
@@ -461,8 +461,10 @@ func handleGetAPIKeys(x *rctx) {
 		return
 	}
 	a := x.who
-	ownRequest := owner || (a.key == nil && user == a.username && realm == a.realmName) ||
-		(a.key != nil && id == a.key.ID)
+	// manage_own_api_key never covers with_limited_by: reading the owner's
+	// privileges takes manage_api_key (ManageOwnApiKeyClusterPrivilege).
+	ownRequest := !withLimited && (owner || (a.key == nil && user == a.username && realm == a.realmName) ||
+		(a.key != nil && id == a.key.ID))
 	ownOnly, ok := x.ownScope(apiKeyActions+"get", ownRequest)
 	if !ok {
 		return
@@ -505,8 +507,8 @@ func handleQueryAPIKeys(x *rctx) {
 		return
 	}
 	// With only manage_own_api_key the query is silently limited to the
-	// caller's own keys.
-	ownOnly, ok := x.ownScope(apiKeyActions+"query", true)
+	// caller's own keys, unless it asks for limited_by (manage_api_key only).
+	ownOnly, ok := x.ownScope(apiKeyActions+"query", !withLimited)
 	if !ok {
 		return
 	}
@@ -682,22 +684,30 @@ func handleUpdateAPIKey(x *rctx) {
 		x.fail(illegalArg("authentication via API key not supported: An API key cannot be used to update API keys"))
 		return
 	}
-	now := x.c.now()
 	c := x.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k, found := c.apiKeys[id]
-	if !found || !x.who.owns(k) {
-		x.fail(notFoundException("no API key owned by requesting user found for ID [" + id + "]"))
+	updated, e := c.updateOwnKeyLocked(x.who, id, b)
+	if e != nil {
+		x.fail(e)
 		return
+	}
+	x.ok(map[string]any{"updated": updated})
+}
+
+// updateOwnKeyLocked applies an update to one of the caller's keys and
+// reports whether anything changed; the caller holds c.mu.
+func (c *Cluster) updateOwnKeyLocked(who *authn, id string, b *apiKeyBody) (bool, *esError) {
+	now := c.now()
+	k, found := c.apiKeys[id]
+	if !found || !who.owns(k) {
+		return false, notFoundException("no API key owned by requesting user found for ID [" + id + "]")
 	}
 	if k.Invalidated {
-		x.fail(illegalArg("cannot update invalidated API key [" + id + "]"))
-		return
+		return false, illegalArg("cannot update invalidated API key [" + id + "]")
 	}
 	if k.expired(now) {
-		x.fail(illegalArg("cannot update expired API key [" + id + "]"))
-		return
+		return false, illegalArg("cannot update expired API key [" + id + "]")
 	}
 	before := k.render(true)
 	if b.descsSet {
@@ -718,9 +728,9 @@ func handleUpdateAPIKey(x *rctx) {
 		}
 	}
 	// An update also refreshes the owner's privilege snapshot.
-	k.limitedNames, k.LimitedBy = c.ownerSnapshotLocked(x.who)
+	k.limitedNames, k.LimitedBy = c.ownerSnapshotLocked(who)
 	after := k.render(true)
-	x.ok(map[string]any{"updated": !jsonEqual(before, after)})
+	return !jsonEqual(before, after), nil
 }
 
 func jsonEqual(a, b any) bool {

@@ -81,6 +81,9 @@ func (c *Cluster) authenticate(r *http.Request) (*authn, *esError) {
 		}
 		return nil, e
 	case "bearer":
+		if a := c.authenticateToken(cred); a != nil {
+			return a, nil
+		}
 		if a := c.external(h); a != nil {
 			return a, nil
 		}
@@ -105,6 +108,11 @@ func (c *Cluster) authenticateUser(username, password string) *authn {
 		a := &authn{username: username, roles: append([]string(nil), reservedUserRoles[username]...),
 			metadata: reservedUserMeta(username), realmName: "reserved", realmType: "reserved", authType: "realm"}
 		c.resolveRolesLocked(a)
+		return a
+	}
+	// The realm chain: reserved, then file, then native (Elasticsearch's
+	// default order when no realm is configured).
+	if a := c.authenticateFileUserLocked(username, password); a != nil {
 		return a
 	}
 	u, ok := c.users[username]
@@ -197,7 +205,7 @@ func (c *Cluster) resolveRolesLocked(a *authn) {
 }
 
 func (c *Cluster) lookupRoleLocked(name string) *roleDescriptor {
-	if d, ok := reservedRoles[name]; ok {
+	if d, ok := c.predefined[name]; ok {
 		return d
 	}
 	return c.roles[name]
@@ -376,8 +384,11 @@ func (p permission) application(app, resource, priv string) bool {
 
 // Handlers for who-am-I and the cluster root.
 
-func handleAuthenticate(x *rctx) {
-	a := x.who
+func handleAuthenticate(x *rctx) { x.ok(authenticateBody(x.who)) }
+
+// authenticateBody is the _authenticate response for a principal (also the
+// "authentication" of a token response).
+func authenticateBody(a *authn) map[string]any {
 	body := map[string]any{
 		"username":             a.username,
 		"roles":                nonNil(a.roles),
@@ -393,7 +404,7 @@ func handleAuthenticate(x *rctx) {
 		// managed_by is required by the contract's AuthenticateApiKey.
 		body["api_key"] = map[string]any{"id": a.key.ID, "name": a.key.Name, "managed_by": "elasticsearch"}
 	}
-	x.ok(body)
+	return body
 }
 
 func handleInfo(x *rctx) {
@@ -417,5 +428,33 @@ func handleInfo(x *rctx) {
 			"minimum_index_compatibility_version": "8.0.0",
 		},
 		"tagline": "You Know, for Search",
+	})
+}
+
+// handleClusterHealth answers as a healthy one-node cluster with no shards:
+// clients and test suites probe it after logging in. wait_for_status is
+// met at once (the cluster is always green).
+func handleClusterHealth(x *rctx) {
+	if v := x.q.Get("wait_for_status"); v != "" && v != "green" && v != "yellow" && v != "red" {
+		x.fail(illegalArg("unknown cluster health status [" + v + "]"))
+		return
+	}
+	x.ok(map[string]any{
+		"cluster_name":                     "elastic-access-sandbox",
+		"status":                           "green",
+		"timed_out":                        false,
+		"number_of_nodes":                  1,
+		"number_of_data_nodes":             1,
+		"active_primary_shards":            0,
+		"active_shards":                    0,
+		"relocating_shards":                0,
+		"initializing_shards":              0,
+		"unassigned_shards":                0,
+		"unassigned_primary_shards":        0,
+		"delayed_unassigned_shards":        0,
+		"number_of_pending_tasks":          0,
+		"number_of_in_flight_fetch":        0,
+		"task_max_waiting_in_queue_millis": 0,
+		"active_shards_percent_as_number":  100.0,
 	})
 }

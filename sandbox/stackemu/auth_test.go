@@ -24,8 +24,10 @@ func TestAuthentication(t *testing.T) {
 
 	r = e.call("GET", "/_security/_authenticate", e.admin, nil)
 	expectStatus(t, r, 200)
-	if r.str("username") != "admin" || r.str("authentication_realm.name") != "default_native" ||
-		r.str("authentication_type") != "realm" || r.str("full_name") != "Sandbox Administrator" || r.get("email") != nil {
+	// The operator is a file-realm superuser, as elasticsearch-users makes.
+	if r.str("username") != "admin" || r.str("authentication_realm.name") != "default_file" ||
+		r.str("authentication_realm.type") != "file" || r.str("authentication_type") != "realm" ||
+		r.get("full_name") != nil || r.get("email") != nil {
 		t.Errorf("authenticate: %s", r.raw)
 	}
 	r = e.call("GET", "/_security/_authenticate", "ApiKey "+e.seed.AdminAPIKey, nil)

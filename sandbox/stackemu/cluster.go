@@ -48,6 +48,10 @@ type Options struct {
 	// its role descriptors' names (resolved against this cluster's roles).
 	// Nil = none.
 	ExternalAuth func(authorization string) (Principal, bool)
+	// ProjectType is the Serverless project type ("elasticsearch",
+	// "observability", "security"): it decides which predefined roles the
+	// cluster has. "" on Serverless gives admin, developer, editor and viewer.
+	ProjectType string
 }
 
 // Cluster is one emulated Elasticsearch cluster with its Kibana.
@@ -64,6 +68,15 @@ type Cluster struct {
 	apiKeys  map[string]*apiKey
 	keyOrder []string // creation order, for stable listings
 
+	appPrivs  map[string]map[string]*appPrivDef // application -> privilege name -> definition
+	tokens    map[string]*token                 // OAuth2 access and refresh tokens, by value
+	profiles  map[string]*profile               // user profiles, by uid
+	fileUsers map[string]*fileUser              // the file realm: configuration, kept by Reset
+	// predefined are the roles that come with the cluster: the stack's
+	// reserved roles, or Serverless's predefined roles for the project type.
+	predefined map[string]*roleDescriptor
+	start      *snapshot // what Reset returns to (Checkpoint)
+
 	esFaults, kbFaults   *fault.Injector
 	esHandler, kbHandler http.Handler
 }
@@ -79,12 +92,21 @@ func New(opts Options) *Cluster {
 		roles:    map[string]*roleDescriptor{},
 		mappings: map[string]*roleMapping{},
 		apiKeys:  map[string]*apiKey{},
+
+		appPrivs:  map[string]map[string]*appPrivDef{},
+		tokens:    map[string]*token{},
+		profiles:  map[string]*profile{},
+		fileUsers: map[string]*fileUser{},
 	}
 	if c.flavor == "" {
 		c.flavor = FlavorStack
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	c.predefined = reservedRoles
+	if c.flavor == FlavorServerless {
+		c.predefined = serverlessPredefinedRoles(opts.ProjectType)
 	}
 	for _, name := range reservedUserNames() {
 		// The reserved users exist with no usable password until one is set

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,9 +14,11 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/contracts"
 )
 
-// The Elasticsearch contract (shared/contracts/elasticsearch-security.openapi.json)
+// The Elasticsearch contract (sandbox/contracts/elasticsearch-security.openapi.json)
 // is loaded once per test binary. Every request a test expects to succeed and
 // every response the emulator sends through the test helpers is validated
 // against it; error bodies against _types.ErrorResponseBase, because the
@@ -36,36 +36,13 @@ var (
 	contractErr  string
 )
 
-// findContracts walks up from the working directory to a directory holding
-// shared/contracts (in CI the repository is cloned with shared/ beside it).
-func findContracts() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		p := filepath.Join(dir, "shared", "contracts", "elasticsearch-security.openapi.json")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
 func loadContract(t testing.TB) *contract {
 	t.Helper()
 	contractOnce.Do(func() {
-		p := findContracts()
-		if p == "" {
-			contractErr = "shared/contracts/elasticsearch-security.openapi.json not found above the working directory"
-			return
-		}
+		// Embedded from sandbox/contracts: the tests need nothing outside
+		// the repository.
 		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromFile(p)
+		doc, err := loader.LoadFromData(contracts.ElasticsearchSecurity)
 		if err != nil {
 			contractErr = "loading contract: " + err.Error()
 			return

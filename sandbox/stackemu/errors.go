@@ -24,6 +24,9 @@ type esError struct {
 	// extra holds additional metadata fields of the exception
 	// (additional_unsuccessful_credentials...).
 	extra map[string]any
+	// oauth renders the OAuth2 error form of the token API:
+	// {"error": typ, "error_description": reason}.
+	oauth bool
 }
 
 func (e *esError) Error() string { return e.typ + ": " + e.reason }
@@ -99,6 +102,9 @@ func (e *esError) rootCause() *esError {
 }
 
 func (e *esError) body() map[string]any {
+	if e.oauth {
+		return map[string]any{"error": e.typ, "error_description": e.reason}
+	}
 	return map[string]any{"error": e.object(true), "status": e.status}
 }
 

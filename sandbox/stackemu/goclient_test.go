@@ -116,7 +116,7 @@ func TestOfficialTypedClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("authenticate: %v", err)
 	}
-	if auth.Username != "admin" || auth.AuthenticationRealm.Type != "native" {
+	if auth.Username != "admin" || auth.AuthenticationRealm.Type != "file" {
 		t.Errorf("authenticate = %+v", auth)
 	}
 	roles, err := tc.Security.GetRole().Name("pii-redacted-reader,hr-department-viewer").Do(ctx)

@@ -166,7 +166,7 @@ func handleHasPrivileges(x *rctx) {
 				byRes[res] = m
 			}
 			for _, p := range a.Privileges {
-				ok := perm.application(a.Application, res, p)
+				ok := x.c.appGranted(perm, a.Application, res, p)
 				m[p] = ok
 				all = all && ok
 			}

@@ -47,7 +47,22 @@ func (e *env) callOffContract(method, path, auth string, body any) resp {
 func newEnv(t *testing.T, f Flavor) *env {
 	t.Helper()
 	c := New(Options{Flavor: f})
-	seed := c.SeedDemo()
+	return serveEnv(t, c, c.SeedDemo())
+}
+
+// newCleanEnv is a cluster seeded with the operator alone (--seed none), at
+// a checkpoint, so Reset brings it back to that.
+func newCleanEnv(t *testing.T, f Flavor) *env {
+	t.Helper()
+	c := New(Options{Flavor: f})
+	seed := c.SeedOperator()
+	c.Checkpoint()
+	return serveEnv(t, c, seed)
+}
+
+func serveEnv(t *testing.T, c *Cluster, seed SeedInfo) *env {
+	t.Helper()
+	f := c.Flavor()
 	e := &env{t: t, c: c, seed: seed, es: httptest.NewServer(c.Elasticsearch()), kb: httptest.NewServer(c.Kibana())}
 	t.Cleanup(e.es.Close)
 	t.Cleanup(e.kb.Close)

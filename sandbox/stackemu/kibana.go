@@ -102,7 +102,7 @@ func (c *Cluster) kibanaGetAll(x *rctx) {
 	}
 	// Serverless Kibana filters out the reserved roles.
 	if c.flavor != FlavorServerless {
-		names = append(names, reservedRoleNames()...)
+		names = append(names, c.predefinedNames()...)
 	}
 	sort.Strings(names)
 	out := []any{}
@@ -131,7 +131,7 @@ func (c *Cluster) kibanaDelete(x *rctx, name string) {
 	if !kibanaAuthorize(x, "cluster:admin/xpack/security/role/delete") {
 		return
 	}
-	if isReservedRole(name) {
+	if c.isReservedRole(name) {
 		kibanaESError(x, illegalArg("role ["+name+"] is reserved and cannot be deleted"))
 		return
 	}
@@ -345,7 +345,7 @@ func (c *Cluster) kibanaPut(x *rctx, name string) {
 	c.mu.RLock()
 	existing := c.roles[name]
 	c.mu.RUnlock()
-	if createOnly && (existing != nil || isReservedRole(name)) {
+	if createOnly && (existing != nil || c.isReservedRole(name)) {
 		writeBoom(x.w, x.r, http.StatusConflict, "Role already exists and cannot be created: "+name)
 		return
 	}

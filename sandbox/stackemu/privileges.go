@@ -69,17 +69,20 @@ var clusterPrivileges = map[string]privDef{
 	"read_ilm":                {include: []string{"cluster:admin/ilm/get", "cluster:admin/ilm/operation_mode/get"}},
 	"manage_slm": {include: []string{"cluster:admin/slm/*", "cluster:admin/ilm/start", "cluster:admin/ilm/stop",
 		"cluster:admin/ilm/operation_mode/get"}},
-	"read_slm":                             {include: []string{"cluster:admin/slm/get", "cluster:admin/slm/status", "cluster:admin/ilm/operation_mode/get"}},
-	"manage_ml":                            {include: []string{"cluster:admin/xpack/ml/*", "cluster:monitor/xpack/ml/*"}},
-	"monitor_ml":                           {include: []string{"cluster:monitor/xpack/ml/*"}},
-	"manage_transform":                     {include: []string{"cluster:admin/transform/*", "cluster:admin/data_frame/*", "cluster:monitor/transform/*", "cluster:monitor/data_frame/*"}},
-	"manage_data_frame_transforms":         {include: []string{"cluster:admin/transform/*", "cluster:admin/data_frame/*", "cluster:monitor/transform/*", "cluster:monitor/data_frame/*"}},
-	"monitor_transform":                    {include: []string{"cluster:monitor/transform/*", "cluster:monitor/data_frame/*"}},
-	"monitor_data_frame_transforms":        {include: []string{"cluster:monitor/transform/*", "cluster:monitor/data_frame/*"}},
-	"manage_watcher":                       {include: []string{"cluster:admin/xpack/watcher/*", "cluster:monitor/xpack/watcher/*"}},
-	"monitor_watcher":                      {include: []string{"cluster:monitor/xpack/watcher/*"}},
-	"manage_enrich":                        {include: []string{"cluster:admin/xpack/enrich/*", "cluster:monitor/xpack/enrich/*"}},
-	"monitor_enrich":                       {include: []string{"cluster:monitor/xpack/enrich/*"}},
+	"read_slm":                      {include: []string{"cluster:admin/slm/get", "cluster:admin/slm/status", "cluster:admin/ilm/operation_mode/get"}},
+	"manage_ml":                     {include: []string{"cluster:admin/xpack/ml/*", "cluster:monitor/xpack/ml/*"}},
+	"monitor_ml":                    {include: []string{"cluster:monitor/xpack/ml/*"}},
+	"manage_transform":              {include: []string{"cluster:admin/transform/*", "cluster:admin/data_frame/*", "cluster:monitor/transform/*", "cluster:monitor/data_frame/*"}},
+	"manage_data_frame_transforms":  {include: []string{"cluster:admin/transform/*", "cluster:admin/data_frame/*", "cluster:monitor/transform/*", "cluster:monitor/data_frame/*"}},
+	"monitor_transform":             {include: []string{"cluster:monitor/transform/*", "cluster:monitor/data_frame/*"}},
+	"monitor_data_frame_transforms": {include: []string{"cluster:monitor/transform/*", "cluster:monitor/data_frame/*"}},
+	"manage_watcher":                {include: []string{"cluster:admin/xpack/watcher/*", "cluster:monitor/xpack/watcher/*"}},
+	"monitor_watcher":               {include: []string{"cluster:monitor/xpack/watcher/*"}},
+	"manage_enrich":                 {include: []string{"cluster:admin/xpack/enrich/*", "cluster:monitor/xpack/enrich/*"}},
+	"monitor_enrich":                {include: []string{"cluster:monitor/xpack/enrich/*"}},
+	// monitor_esql is new in 9.1 (Elastic's privileges reference: "stack: ga
+	// 9.1"): with it the 9.1 list has 63 cluster privileges.
+	"monitor_esql":                         {include: []string{"cluster:monitor/xpack/esql/*"}},
 	"cancel_task":                          {include: []string{"cluster:admin/tasks/cancel*"}},
 	"manage_ccr":                           {include: []string{"cluster:admin/xpack/ccr/*", "cluster:monitor/state", "cluster:monitor/xpack/ccr/*"}},
 	"read_ccr":                             {include: []string{"cluster:monitor/state", "cluster:monitor/xpack/ccr/*"}},
@@ -154,6 +157,12 @@ var indexPrivileges = map[string]privDef{
 	"manage_data_stream_lifecycle":       {include: []string{"indices:admin/data_stream/lifecycle/*"}},
 	"cross_cluster_replication":          {include: []string{"indices:data/read/xpack/ccr/shard_changes*", "indices:monitor/stats"}},
 	"cross_cluster_replication_internal": {include: []string{"indices:internal/admin/ccr/restore/*", "internal:transport/proxy/indices:internal/admin/ccr/restore/*"}},
+	// The failure-store privileges (8.19 and 9.x, 24 index privileges) act
+	// on the ::failures component only, which the emulator has no actions
+	// for: their own pseudo-actions keep them apart from read and manage on
+	// data, while "all" (indices:*) still covers them.
+	"read_failure_store":   {include: []string{"indices:failure_store/read/*"}},
+	"manage_failure_store": {include: []string{"indices:failure_store/admin/*"}},
 }
 
 var remoteClusterPrivileges = []string{"monitor_enrich", "monitor_stats"}

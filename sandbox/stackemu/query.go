@@ -22,6 +22,9 @@ type queryDoc struct {
 type sortKey struct {
 	field string
 	desc  bool
+	// format renders a date sort value in _sort ("date_time",
+	// "strict_date_optional_time", "epoch_millis"...); "" leaves epoch millis.
+	format string
 }
 
 type queryReq struct {
@@ -125,13 +128,16 @@ func parseSort(v *jv) ([]sortKey, *esError) {
 			out = append(out, sortKey{field: it.str})
 		case it != nil && it.kind == 'o' && len(it.obj) == 1:
 			k, val := it.obj[0].key, it.obj[0].val
-			desc := false
+			desc, format := false, ""
 			if val != nil && val.kind == 's' {
 				desc = strings.EqualFold(val.str, "desc")
 			} else if o := val.get("order"); o != nil && o.kind == 's' {
 				desc = strings.EqualFold(o.str, "desc")
 			}
-			out = append(out, sortKey{field: k, desc: desc})
+			if f := val.get("format"); f != nil && f.kind == 's' {
+				format = f.str
+			}
+			out = append(out, sortKey{field: k, desc: desc, format: format})
 		default:
 			return nil, parseError("malformed sort format")
 		}
@@ -593,7 +599,7 @@ func (q *queryReq) run(docs []queryDoc, tieBreak string) (*queryResult, *esError
 				if n >= len(q.searchAfter) {
 					break
 				}
-				c := compareValues(sv[n], q.searchAfter[n])
+				c := compareValues(sv[n], searchAfterValue(sv[n], q.searchAfter[n]))
 				if c != 0 {
 					after = (c > 0) != k.desc
 					break
@@ -612,7 +618,11 @@ func (q *queryReq) run(docs []queryDoc, tieBreak string) (*queryResult, *esError
 			out[k] = v
 		}
 		if len(keys) > 0 {
-			out["_sort"] = sortVals(hits[i])
+			vals := sortVals(hits[i])
+			for n, k := range keys {
+				vals[n] = formatSortValue(vals[n], k.format)
+			}
+			out["_sort"] = vals
 		}
 		res.hits = append(res.hits, out)
 	}
@@ -719,4 +729,40 @@ func (q *queryReq) runAggs(spec *jv, docs []queryDoc) (map[string]any, *esError)
 		}
 	}
 	return out, nil
+}
+
+// formatSortValue renders an epoch-millis date sort value in a named date
+// format, as a sort's "format" option does; other values pass unchanged.
+func formatSortValue(v any, format string) any {
+	ms, ok := asFloat(v)
+	if _, isString := v.(string); !ok || isString || format == "" || format == "epoch_millis" {
+		return v
+	}
+	t := time.UnixMilli(int64(ms)).UTC()
+	switch format {
+	case "epoch_second":
+		return t.Unix()
+	case "date":
+		return t.Format("2006-01-02")
+	default: // date_time, strict_date_optional_time, date_optional_time...
+		return t.Format("2006-01-02T15:04:05.000Z")
+	}
+}
+
+// searchAfterValue reads a search_after value against a sort value: a date
+// string sent back for an epoch-millis sort compares as its millis.
+func searchAfterValue(sortVal, after any) any {
+	s, isString := after.(string)
+	if _, numeric := asFloat(sortVal); !isString || !numeric {
+		return after
+	}
+	if _, sortIsString := sortVal.(string); sortIsString {
+		return after
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return float64(t.UnixMilli())
+		}
+	}
+	return after
 }

@@ -105,17 +105,6 @@ func reservedRoleDescriptors() map[string]*roleDescriptor {
 
 var reservedRoles = reservedRoleDescriptors()
 
-func isReservedRole(name string) bool { _, ok := reservedRoles[name]; return ok }
-
-func reservedRoleNames() []string {
-	out := make([]string, 0, len(reservedRoles))
-	for n := range reservedRoles {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Reserved users (ClientReservedRealm) and their roles.
 var reservedUserRoles = map[string][]string{
 	"elastic":                {"superuser"},

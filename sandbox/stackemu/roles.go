@@ -14,7 +14,7 @@ func (c *Cluster) checkRoleWrite(name string, d *roleDescriptor) *esError {
 	switch {
 	case !validName(name, nativeNameMax):
 		msgs = append(msgs, roleNameMsg(nativeNameMax))
-	case isReservedRole(name):
+	case c.isReservedRole(name):
 		msgs = append(msgs, "Role ["+name+"] is reserved and may not be used.")
 	}
 	msgs = append(msgs, d.validate(c.flavor, "role descriptor metadata keys may not start with [_]")...)
@@ -72,7 +72,7 @@ func handleGetRoles(x *rctx) {
 	out := map[string]any{}
 	names := nameList(x.params["name"])
 	if len(names) == 0 {
-		for n, d := range reservedRoles {
+		for n, d := range c.predefined {
 			out[n] = d.render()
 		}
 		for n, d := range c.roles {
@@ -98,7 +98,7 @@ func handleDeleteRole(x *rctx) {
 		return
 	}
 	name := x.params["name"]
-	if isReservedRole(name) {
+	if x.c.isReservedRole(name) {
 		x.fail(illegalArg("role [" + name + "] is reserved and cannot be deleted"))
 		return
 	}
@@ -237,7 +237,7 @@ func handleBulkDeleteRoles(x *rctx) {
 	c.mu.Lock()
 	for _, n := range names {
 		switch {
-		case isReservedRole(n):
+		case c.isReservedRole(n):
 			errOrder = append(errOrder, n)
 			details[n] = errorDetail(illegalArg("role [" + n + "] is reserved and cannot be deleted"))
 		case c.roles[n] != nil:
@@ -312,5 +312,25 @@ func (c *Cluster) roleNames() []string {
 		out = append(out, n)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// RoleSummary names a custom (native) role and its description.
+type RoleSummary struct{ Name, Description string }
+
+// CustomRoles lists the native roles, sorted by name: what a Serverless
+// project's role list shows next to the predefined roles.
+func (c *Cluster) CustomRoles() []RoleSummary {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]RoleSummary, 0, len(c.roles))
+	for n, d := range c.roles {
+		s := RoleSummary{Name: n}
+		if d.Description != nil {
+			s.Description = *d.Description
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }

@@ -232,8 +232,8 @@ func TestBuiltinPrivileges(t *testing.T) {
 	}
 	want := strings.Join([]string{"all", "auto_configure", "create", "create_doc", "create_index", "cross_cluster_replication",
 		"cross_cluster_replication_internal", "delete", "delete_index", "index", "maintenance", "manage",
-		"manage_data_stream_lifecycle", "manage_follow_index", "manage_ilm", "manage_leader_index", "monitor", "none", "read",
-		"read_cross_cluster", "view_index_metadata", "write"}, ",")
+		"manage_data_stream_lifecycle", "manage_failure_store", "manage_follow_index", "manage_ilm", "manage_leader_index", "monitor",
+		"none", "read", "read_cross_cluster", "read_failure_store", "view_index_metadata", "write"}, ",")
 	var got []string
 	for _, x := range r.get("index").([]any) {
 		got = append(got, x.(string))

@@ -29,7 +29,6 @@ type endpoint struct {
 	stackOnly bool
 	params    []string
 	handle    func(x *rctx)
-	noAuth    bool
 }
 
 type route struct {
@@ -70,6 +69,11 @@ func buildRoutes() []*route {
 	queryKey := &endpoint{params: []string{"with_limited_by", "with_profile_uid", "typed_keys"}, handle: handleQueryAPIKeys}
 
 	add("/", map[string]*endpoint{"GET": {action: "cluster:monitor/main", handle: handleInfo}})
+	healthParams := []string{"expand_wildcards", "level", "local", "master_timeout", "timeout", "wait_for_active_shards",
+		"wait_for_events", "wait_for_nodes", "wait_for_no_initializing_shards", "wait_for_no_relocating_shards", "wait_for_status"}
+	health := &endpoint{action: "cluster:monitor/health", params: healthParams, handle: handleClusterHealth}
+	add("/_cluster/health", map[string]*endpoint{"GET": health})
+	add("/_cluster/health/{index}", map[string]*endpoint{"GET": health})
 	add("/_security/_authenticate", map[string]*endpoint{"GET": {handle: handleAuthenticate}})
 	add("/_security/user/_has_privileges", map[string]*endpoint{"GET": hasPriv, "POST": hasPriv})
 	add("/_security/user/_password", map[string]*endpoint{"PUT": pw, "POST": pw})
@@ -108,6 +112,21 @@ func buildRoutes() []*route {
 		"DELETE": {action: sec + "role_mapping/delete", stackOnly: true, params: refresh, handle: handleDeleteRoleMapping},
 	})
 
+	privPut := &endpoint{action: sec + "privilege/put", stackOnly: true, params: refresh, handle: handlePutPrivileges}
+	privGet := &endpoint{action: sec + "privilege/get", stackOnly: true, handle: handleGetPrivileges}
+	privClear := &endpoint{action: sec + "privilege/cache/clear", stackOnly: true, handle: handleClearPrivilegesCache}
+	add("/_security/privilege", map[string]*endpoint{"GET": privGet, "PUT": privPut, "POST": privPut})
+	add("/_security/privilege/{application}", map[string]*endpoint{"GET": privGet})
+	add("/_security/privilege/{application}/{name}", map[string]*endpoint{"GET": privGet,
+		"DELETE": {action: sec + "privilege/delete", stackOnly: true, params: refresh, handle: handleDeletePrivileges}})
+	add("/_security/privilege/{application}/_clear_cache", map[string]*endpoint{"POST": privClear})
+	add("/_security/privilege/_clear_cache", map[string]*endpoint{"POST": privClear})
+	add("/_security/oauth2/token", map[string]*endpoint{"POST": {stackOnly: true, handle: handleGetToken},
+		"DELETE": {stackOnly: true, handle: handleInvalidateToken}})
+	add("/_security/profile/_activate", map[string]*endpoint{"POST": {stackOnly: true, handle: handleActivateProfile}})
+	add("/_security/profile/_has_privileges", map[string]*endpoint{"GET": {action: sec + "profile/has_privileges", handle: handleProfileHasPrivileges},
+		"POST": {action: sec + "profile/has_privileges", handle: handleProfileHasPrivileges}})
+	add("/_security/profile/{uid}", map[string]*endpoint{"GET": {action: sec + "profile/get", params: []string{"data"}, handle: handleGetProfiles}})
 	add("/_security/privilege/_builtin", map[string]*endpoint{"GET": {action: sec + "privilege/builtin/get", handle: handleBuiltinPrivileges}})
 
 	add("/_security/api_key", map[string]*endpoint{
@@ -119,6 +138,8 @@ func buildRoutes() []*route {
 	})
 	add("/_security/api_key/grant", map[string]*endpoint{"POST": {action: sec + "api_key/grant", stackOnly: true, params: refresh, handle: handleGrantAPIKey}})
 	add("/_security/api_key/{id}", map[string]*endpoint{"PUT": {handle: handleUpdateAPIKey}})
+	add("/_security/api_key/_bulk_update", map[string]*endpoint{"POST": {stackOnly: true, handle: handleBulkUpdateAPIKeys}})
+	add("/_security/api_key/{ids}/_clear_cache", map[string]*endpoint{"POST": {action: sec + "cache/clear", stackOnly: true, handle: handleClearAPIKeyCache}})
 	add("/_security/_query/api_key", map[string]*endpoint{"GET": queryKey, "POST": queryKey})
 	return rs
 }
@@ -165,6 +186,14 @@ func (rt *route) literals() int {
 }
 
 func (c *Cluster) serveES(w http.ResponseWriter, r *http.Request) {
+	// Elasticsearch authenticates in the HTTP layer, before a request is
+	// dispatched: missing or wrong credentials get 401 whatever the method or
+	// path, never a 400, 404, 405 or 410 that would reveal the API.
+	who, authErr := c.authenticate(r)
+	if authErr != nil {
+		writeESError(w, r, authErr)
+		return
+	}
 	segs := splitPath(r.URL.EscapedPath())
 	for i, s := range segs {
 		if u, err := url.PathUnescape(s); err == nil {
@@ -227,15 +256,7 @@ func (c *Cluster) serveES(w http.ResponseWriter, r *http.Request) {
 			"Request for uri ["+uri+"] with method ["+method+"] exists but is not available when running in serverless mode"))
 		return
 	}
-	x := &rctx{c: c, w: w, r: r, params: params, q: r.URL.Query()}
-	if !ep.noAuth {
-		who, err := c.authenticate(r)
-		if err != nil {
-			writeESError(w, r, err)
-			return
-		}
-		x.who = who
-	}
+	x := &rctx{c: c, w: w, r: r, params: params, q: r.URL.Query(), who: who}
 	if e := checkParams(r, x.q, ep.params); e != nil {
 		writeESError(w, r, e)
 		return

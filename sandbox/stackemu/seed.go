@@ -9,7 +9,7 @@ import (
 // SeedInfo describes the demo data: which principals exist and how the
 // sandbox operator can authenticate. Every secret is generated at run time.
 type SeedInfo struct {
-	// AdminUsername/AdminPassword: a superuser-role native user (stack); on
+	// AdminUsername/AdminPassword: a file-realm superuser (stack); on
 	// Serverless the operator principal's name and an empty password.
 	AdminUsername, AdminPassword string
 	// AdminAPIKey is the encoded form of an API key with full privileges,
@@ -46,11 +46,20 @@ func (c *Cluster) SeedDemo() SeedInfo {
 		// No native realm on Serverless: the operator is a Cloud SAML user
 		// who owns the admin API key.
 		admin.realmName, admin.realmType = "cloud-saml-kibana", "saml"
+		admin.roles = []string{"admin"} // Serverless's predefined admin role
+
 		info.AdminUsername = "admin"
 	} else {
 		pw := randomSecret(18)
 		info.AdminUsername, info.AdminPassword = "admin", pw
-		mustSeed(c.putUser("admin", pw, []string{"superuser"}, nil, strPtr("Sandbox Administrator"), nil, true))
+		// The operator is a file-realm superuser, as on a cluster set up
+		// with elasticsearch-users: it is not one of the native users.
+		mustSeed(c.AddFileUser("admin", pw, []string{"superuser"}))
+		// The demo also has a native superuser of the same name, with a
+		// password nobody knows, as many real clusters do: it is what an
+		// access review flags, and the file realm answers first for the
+		// operator's credentials. --seed none has no native user at all.
+		mustSeed(c.putUser("admin", randomSecret(18), []string{"superuser"}, nil, strPtr("Sandbox Administrator"), nil, true))
 		mustSeed(c.putUser("alice", randomSecret(18), []string{"viewer", "logs-reader"}, nil, strPtr("Alice Analyst"), strPtr("alice@example.com"), true))
 		mustSeed(c.putUser("joe", randomSecret(18), []string{"logs-reader", "metrics-writer"}, map[string]any{"team": "platform"}, strPtr("Joe Former"), nil, false))
 		mustSeed(c.putUser("hr-analyst", randomSecret(18), []string{"hr-department-viewer"}, map[string]any{"department": "hr"}, strPtr("Harriet Analyst"), strPtr("hr-analyst@example.com"), true))

@@ -1,6 +1,8 @@
 package stackemu
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -358,6 +360,10 @@ func handleChangePassword(x *rctx) {
 		x.fail(validationException("user must exist in order to change password"))
 		return
 	}
+	// A new password ends the user's token sessions, as on a real cluster.
+	c.invalidateTokensLocked(func(t *token) bool {
+		return t.who.username == name && (t.who.realmType == "native" || t.who.realmType == "reserved")
+	})
 	x.ok(map[string]any{})
 }
 
@@ -437,10 +443,25 @@ func handleGetUserPrivileges(x *rctx) {
 		}
 		layer = a.perm.layers[len(a.perm.layers)-1]
 	}
-	cluster := map[string]bool{}
-	runAs := map[string]bool{}
-	indices := []any{}
-	apps := []any{}
+	x.ok(userPrivileges(layer))
+}
+
+// userPrivileges merges a principal's role descriptors the way
+// Elasticsearch builds its role (CompositeRolesStore): index entries with
+// the same names and allow_restricted_indices become one, with the union of
+// their privileges and every field_security and query of the merged entries
+// (as arrays); application entries with the same application and privileges
+// share their resources. remote_indices and remote_cluster appear only when
+// some role has them.
+func userPrivileges(layer []*roleDescriptor) map[string]any {
+	cluster, runAs := map[string]bool{}, map[string]bool{}
+	global := []any{}
+	seenGlobal := map[string]bool{}
+	var local, remote indexMerger
+	type appKey struct{ app, privs string }
+	appRes := map[appKey]map[string]bool{}
+	var appOrder []appKey
+	remoteCluster := []any{}
 	for _, d := range layer {
 		for _, cp := range d.Cluster {
 			cluster[cp] = true
@@ -448,11 +469,147 @@ func handleGetUserPrivileges(x *rctx) {
 		for _, r := range d.RunAs {
 			runAs[r] = true
 		}
-		indices = append(indices, renderIndices(d.Indices, false)...)
-		apps = append(apps, renderApps(d.Applications)...)
+		if d.Global != nil {
+			if k := canonicalJSON(d.Global); !seenGlobal[k] {
+				seenGlobal[k] = true
+				global = append(global, d.Global)
+			}
+		}
+		for _, ip := range d.Indices {
+			local.add(ip, false)
+		}
+		for _, ip := range d.RemoteIndices {
+			remote.add(ip, true)
+		}
+		for _, ap := range d.Applications {
+			k := appKey{ap.Application, strings.Join(sortedUnique(ap.Privileges), "\x00")}
+			if appRes[k] == nil {
+				appRes[k] = map[string]bool{}
+				appOrder = append(appOrder, k)
+			}
+			for _, r := range ap.Resources {
+				appRes[k][r] = true
+			}
+		}
+		for _, rc := range d.RemoteCluster {
+			remoteCluster = append(remoteCluster, map[string]any{"privileges": nonNil(rc.Privileges), "clusters": nonNil(rc.Clusters)})
+		}
 	}
-	x.ok(map[string]any{"cluster": sortedKeys(cluster), "global": []any{}, "indices": indices,
-		"applications": apps, "run_as": sortedKeys(runAs)})
+	sort.SliceStable(appOrder, func(i, j int) bool {
+		if appOrder[i].app != appOrder[j].app {
+			return appOrder[i].app < appOrder[j].app
+		}
+		return appOrder[i].privs < appOrder[j].privs
+	})
+	apps := []any{}
+	for _, k := range appOrder {
+		privs := []string{}
+		if k.privs != "" {
+			privs = strings.Split(k.privs, "\x00")
+		}
+		apps = append(apps, map[string]any{"application": k.app, "privileges": privs, "resources": sortedKeys(appRes[k])})
+	}
+	out := map[string]any{"cluster": sortedKeys(cluster), "global": global, "indices": local.render(),
+		"applications": apps, "run_as": sortedKeys(runAs)}
+	if len(remote.order) > 0 {
+		out["remote_indices"] = remote.render()
+	}
+	if len(remoteCluster) > 0 {
+		out["remote_cluster"] = remoteCluster
+	}
+	return out
+}
+
+// indexMerger groups index entries by names (and clusters, for remote
+// ones) and allow_restricted_indices.
+type indexMerger struct {
+	groups map[string]*mergedIndex
+	order  []string
+}
+
+type mergedIndex struct {
+	names, clusters []string
+	ari             bool
+	privs           map[string]bool
+	fls             []map[string]any
+	flsSeen         map[string]bool
+	anyFLS          bool
+	queries         []string
+	querySeen       map[string]bool
+	remote          bool
+}
+
+func (m *indexMerger) add(ip indexPriv, remote bool) {
+	names := sortedUnique(ip.Names)
+	clusters := sortedUnique(ip.Clusters)
+	key := strings.Join(names, ",") + "|" + strings.Join(clusters, ",") + "|" + fmt.Sprint(ip.AllowRestricted)
+	if m.groups == nil {
+		m.groups = map[string]*mergedIndex{}
+	}
+	g := m.groups[key]
+	if g == nil {
+		g = &mergedIndex{names: names, clusters: clusters, ari: ip.AllowRestricted, privs: map[string]bool{},
+			flsSeen: map[string]bool{}, querySeen: map[string]bool{}, remote: remote}
+		m.groups[key] = g
+		m.order = append(m.order, key)
+	}
+	for _, p := range ip.Privileges {
+		g.privs[p] = true
+	}
+	// An entry without field security grants every field: it contributes an
+	// empty group, as FieldPermissionsDefinition does.
+	fs := map[string]any{}
+	if ip.FieldSecurity != nil {
+		g.anyFLS = true
+		if ip.FieldSecurity.HasGrant && len(ip.FieldSecurity.Grant) > 0 {
+			fs["grant"] = ip.FieldSecurity.Grant
+		}
+		if ip.FieldSecurity.HasExcept && len(ip.FieldSecurity.Except) > 0 {
+			fs["except"] = ip.FieldSecurity.Except
+		}
+	}
+	if k := canonicalJSON(fs); !g.flsSeen[k] {
+		g.flsSeen[k] = true
+		g.fls = append(g.fls, fs)
+	}
+	if ip.Query != "" && !g.querySeen[ip.Query] {
+		g.querySeen[ip.Query] = true
+		g.queries = append(g.queries, ip.Query)
+	}
+}
+
+func (m *indexMerger) render() []any {
+	keys := append([]string(nil), m.order...)
+	sort.Strings(keys)
+	out := []any{}
+	for _, k := range keys {
+		g := m.groups[k]
+		e := map[string]any{"names": g.names, "privileges": sortedKeys(g.privs), "allow_restricted_indices": g.ari}
+		if g.remote {
+			e["clusters"] = g.clusters
+		}
+		if g.anyFLS {
+			e["field_security"] = g.fls
+		}
+		if len(g.queries) > 0 {
+			e["query"] = g.queries
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func sortedUnique(in []string) []string {
+	set := map[string]bool{}
+	for _, s := range in {
+		set[s] = true
+	}
+	return sortedKeys(set)
+}
+
+func canonicalJSON(v any) string {
+	b, _ := json.Marshal(v) // encoding/json sorts map keys
+	return string(b)
 }
 
 func sortedKeys(m map[string]bool) []string {

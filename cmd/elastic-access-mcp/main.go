@@ -95,10 +95,12 @@ terminal; without one (scripts, CI, </dev/null) add --yes to approve it up front
 
 Example:
   elastic-access-mcp call get_roles --sandbox --args '{"names":["viewer"]}'`,
-	"sandbox": `Usage: elastic-access-mcp sandbox [--listen ADDR] [--flavor stack|serverless]
+	"sandbox": `Usage: elastic-access-mcp sandbox [--listen ADDR] [--flavor stack|serverless] [--seed demo|none]
 
 Serves the emulators of Elastic Cloud, Elasticsearch and Kibana on loopback and prints
-their addresses and demo credentials as NAME=value lines. Ctrl-C stops them.`,
+their addresses and credentials as NAME=value lines. --seed none starts with no demo
+users, roles, mappings, keys, members or invitations. POST /_sandbox/reset (loopback
+only) returns every emulator to its start state. Ctrl-C stops them.`,
 }
 
 func main() {

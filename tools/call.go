@@ -145,6 +145,12 @@ type PlannedRequest struct {
 	Body   any    `json:"body,omitempty"`
 }
 
+// PlanScrubber is implemented by outputs whose planned requests carry
+// secrets in their URL or body (an invitation token, say): a dry run calls
+// ScrubPlan on the planned requests before they are reported, so the output
+// can replace the secrets in place.
+type PlanScrubber interface{ ScrubPlan(reqs []PlannedRequest) }
+
 type dryRunReporter interface{ setDryRun([]PlannedRequest) }
 
 func (w *WriteReport) setDryRun(reqs []PlannedRequest) {

@@ -218,16 +218,15 @@ type CancelOrgInvitationsOutput struct {
 	tokens map[string]string
 }
 
-// setDryRun replaces the invitation tokens in the planned request's URL:
+// ScrubPlan replaces the invitation tokens in the planned requests' URLs:
 // the tokens are secrets that never leave the server.
-func (o *CancelOrgInvitationsOutput) setDryRun(reqs []PlannedRequest) {
+func (o *CancelOrgInvitationsOutput) ScrubPlan(reqs []PlannedRequest) {
 	for i := range reqs {
 		for tok, email := range o.tokens {
 			reqs[i].URL = strings.ReplaceAll(reqs[i].URL, url.PathEscape(tok), "<invitation token of "+email+">")
 			reqs[i].URL = strings.ReplaceAll(reqs[i].URL, tok, "<invitation token of "+email+">")
 		}
 	}
-	o.WriteReport.setDryRun(reqs)
 }
 
 func cancelOrgInvitationsTool() Tool {

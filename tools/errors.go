@@ -56,6 +56,13 @@ func Unavailable(next, format string, a ...any) *Error {
 	return &Error{Kind: "unavailable", Message: fmt.Sprintf(format, a...), Next: next}
 }
 
+// UpstreamFailure reports a failed upstream call with a message and next
+// step the tool knows better than Describe would; err stays reachable
+// through errors.Is and errors.As.
+func UpstreamFailure(err error, next, format string, a ...any) *Error {
+	return &Error{Kind: "upstream", Message: fmt.Sprintf(format, a...), Next: next, err: err}
+}
+
 // PartialFailure wraps err from a multi-step operation with the steps that
 // completed before it.
 func PartialFailure(err error, done []string) error {

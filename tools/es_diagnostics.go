@@ -105,7 +105,7 @@ func checkPrivilegesTool() Tool {
 		}
 		res, err := t.ES.HasPrivileges(ctx, req)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		out.Username, out.HasAllRequested = res.Username, res.HasAllRequested
 		out.Granted, out.Missing = []string{}, []string{}
@@ -234,7 +234,7 @@ func accessReviewTool() Tool {
 		}
 		roles, err := t.ES.GetRoles(ctx)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		out.Reviewed = append(out.Reviewed, fmt.Sprintf("%d roles", len(roles)))
 		// Which roles are powerful, built-in or custom, for the checks below.
@@ -263,7 +263,7 @@ func accessReviewTool() Tool {
 				}
 			}
 		}
-		if t.flavor(ctx) != esapi.FlavorServerless {
+		if t.Flavor(ctx) != esapi.FlavorServerless {
 			users, err := t.ES.GetUsers(ctx)
 			if err != nil {
 				out.Reviewed = append(out.Reviewed, "users: not readable ("+esShort(err)+")")

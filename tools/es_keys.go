@@ -148,7 +148,7 @@ func listESAPIKeysTool() Tool {
 		}
 		res, err := t.ES.QueryAPIKeys(ctx, body)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		self, _ := esSelfKeyID(ctx, t)
 		now := time.Now()
@@ -293,7 +293,7 @@ func createESAPIKeyTool() Tool {
 					Message: "Elasticsearch refused: the server authenticates with an API key, and an API key may only create keys without privileges (" + ee.Summary() + ").",
 					Next:    "create the key with a user's credentials (ELASTICSEARCH_USERNAME/PASSWORD), or have a user with grant_api_key grant it"}
 			}
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		out.Notes = append(out.Notes, "the key's privileges are the intersection of its role descriptors and its creator's privileges at creation time; later role changes do not reach it")
 		if me != nil && me.AuthenticationType == "api_key" {
@@ -369,11 +369,11 @@ func invalidateESAPIKeysTool() Tool {
 		}
 		res, err := t.ES.QueryAPIKeys(ctx, q)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		self, err := esSelfKeyID(ctx, t)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		seen := map[string]bool{}
 		var todo, desc []string
@@ -410,7 +410,7 @@ func invalidateESAPIKeysTool() Tool {
 		}
 		r, err := t.ES.InvalidateAPIKeys(ctx, esapi.InvalidateAPIKeysRequest{IDs: todo})
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		if c.DryRun() {
 			out.Invalidated = todo

@@ -85,12 +85,12 @@ func getRoleMappingsTool() Tool {
 		if err != nil {
 			return out, err
 		}
-		if err := t.requireStack(ctx, "Role mappings"); err != nil {
+		if err := requireStack(ctx, t, "Role mappings"); err != nil {
 			return out, err
 		}
 		maps, err := t.ES.GetRoleMappings(ctx, in.Names...)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		out.RoleMappings = []RoleMappingView{}
 		for _, n := range esapi.SortedKeys(maps) {
@@ -179,12 +179,12 @@ func putRoleMappingTool() Tool {
 			return out, err
 		}
 		c.Target("role_mapping:" + in.Name)
-		if err := t.requireStack(ctx, "Role mappings"); err != nil {
+		if err := requireStack(ctx, t, "Role mappings"); err != nil {
 			return out, err
 		}
 		existing, err := t.ES.GetRoleMappings(ctx, in.Name)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		old, exists := existing[in.Name]
 		if exists {
@@ -198,7 +198,7 @@ func putRoleMappingTool() Tool {
 		if len(m.Roles) > 0 {
 			roles, err := t.ES.GetRoles(ctx, m.Roles...)
 			if err != nil {
-				return out, t.fail(err)
+				return out, stackFail(t, err)
 			}
 			var missing, powerful []string
 			for _, r := range m.Roles {
@@ -237,7 +237,7 @@ func putRoleMappingTool() Tool {
 			out.Warn("the mapping is stored disabled; check it with get_role_mappings, then call put_role_mapping again with enabled: true")
 		}
 		if _, err := t.ES.PutRoleMapping(ctx, in.Name, m); err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		out.Created = !exists
 		out.RoleMapping = roleMappingView(in.Name, m)
@@ -393,13 +393,13 @@ func deleteRoleMappingsTool() Tool {
 		if err != nil {
 			return out, err
 		}
-		if err := t.requireStack(ctx, "Role mappings"); err != nil {
+		if err := requireStack(ctx, t, "Role mappings"); err != nil {
 			return out, err
 		}
 		names := sortedUnique(in.Names)
 		maps, err := t.ES.GetRoleMappings(ctx, names...)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		var todo, desc []string
 		for _, n := range names {
@@ -418,7 +418,7 @@ func deleteRoleMappingsTool() Tool {
 			return out, nil
 		}
 		msg := fmt.Sprintf("Delete role mapping(s) %s on %s? Users matched by them lose those roles at their next login.", strings.Join(desc, "; "), t.Label())
-		deleted, notFound, err := t.deleteNames(ctx, c, "role_mapping", todo, msg, t.ES.DeleteRoleMapping)
+		deleted, notFound, err := deleteNames(ctx, c, t, "role_mapping", todo, msg, t.ES.DeleteRoleMapping)
 		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
 		if err != nil {
 			return out, err

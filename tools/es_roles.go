@@ -103,7 +103,7 @@ func getRolesTool() Tool {
 		}
 		roles, err := t.ES.GetRoles(ctx, in.Names...)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		var names []string
 		for n, d := range roles {
@@ -184,7 +184,7 @@ func putRoleTool() Tool {
 			return out, err
 		}
 		c.Target("role:" + in.Name)
-		serverless := t.flavor(ctx) == esapi.FlavorServerless
+		serverless := t.Flavor(ctx) == esapi.FlavorServerless
 		if serverless && !serverlessRoleName.MatchString(in.Name) {
 			return out, InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
 		}
@@ -214,7 +214,7 @@ func putRoleTool() Tool {
 
 		existing, err := t.ES.GetRoles(ctx, in.Name)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		old, exists := existing[in.Name]
 		if exists && esapi.IsReserved(old.Metadata) {
@@ -284,7 +284,7 @@ func putRoleTool() Tool {
 				kr.Elasticsearch.Indices = []esapi.IndexPrivileges{}
 			}
 			if err := t.Kibana.PutRole(ctx, in.Name, kr); err != nil {
-				return out, t.fail(err)
+				return out, stackFail(t, err)
 			}
 			out.Created = !exists
 		} else {
@@ -299,7 +299,7 @@ func putRoleTool() Tool {
 				role.Applications = []esapi.ApplicationPrivileges{}
 			}
 			if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
-				return out, t.fail(err)
+				return out, stackFail(t, err)
 			}
 			out.Created = !exists
 		}
@@ -340,7 +340,7 @@ func deleteRolesTool() Tool {
 		names := sortedUnique(in.Names)
 		roles, err := t.ES.GetRoles(ctx, names...)
 		if err != nil {
-			return out, t.fail(err)
+			return out, stackFail(t, err)
 		}
 		var todo []string
 		for _, n := range names {
@@ -357,7 +357,7 @@ func deleteRolesTool() Tool {
 		if len(todo) == 0 {
 			return out, nil
 		}
-		if t.flavor(ctx) != esapi.FlavorServerless {
+		if t.Flavor(ctx) != esapi.FlavorServerless {
 			if users, err := t.ES.GetUsers(ctx); err == nil {
 				for _, un := range esapi.SortedKeys(users) {
 					for _, r := range users[un].Roles {
@@ -372,7 +372,7 @@ func deleteRolesTool() Tool {
 		if len(out.StillAssigned) > 0 {
 			msg += "; still used by " + strings.Join(out.StillAssigned, ", ")
 		}
-		deleted, notFound, err := t.deleteNames(ctx, c, "role", todo, msg+". This cannot be undone.", t.ES.DeleteRole)
+		deleted, notFound, err := deleteNames(ctx, c, t, "role", todo, msg+". This cannot be undone.", t.ES.DeleteRole)
 		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
 		if err != nil {
 			return out, err

@@ -2,10 +2,8 @@ package tools
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -254,44 +252,11 @@ func (s *StackTargets) projectTarget(p *cloudapi.Project) (*StackTarget, error) 
 	return t, nil
 }
 
-// esTarget resolves the target of a tool call and returns a context whose
-// requests carry one X-Opaque-Id for the whole call.
-func esTarget(ctx context.Context, c *Call, project string) (*StackTarget, context.Context, error) {
-	if c.Env.Stack == nil {
-		return nil, ctx, Unavailable("set ELASTICSEARCH_URL and credentials, or EC_API_KEY", "No Elasticsearch is configured.")
-	}
-	t, err := c.Env.Stack.Resolve(ctx, project)
-	if err != nil {
-		return nil, ctx, err
-	}
-	ctx = esapi.WithOpaqueID(ctx, esapi.NewOpaqueID(c.Tool.Name))
-	if t.Project != nil {
-		c.Target("project:" + t.Project.ID)
-	}
-	return t, ctx, nil
-}
-
-// fail turns an upstream error into one the agent can act on, adding what
-// only the target knows: a Cloud API key rejected by a project usually lacks
-// application_roles for it.
-func (t *StackTarget) fail(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ee *esapi.Error
-	if t.CloudKey && errors.As(err, &ee) && (ee.Status == http.StatusUnauthorized || ee.Status == http.StatusForbidden) {
-		return &Error{Kind: "upstream", err: err,
-			Message: fmt.Sprintf("Upstream error %s. The %s was called with the Elastic Cloud API key, which works in a project only when the key has application_roles (stack access) for it.", ee.Summary(), t.Label()),
-			Next:    "create a Cloud API key with stack access to this project (create_cloud_api_key with stack_access), or set ELASTICSEARCH_API_KEY to a key created in the project"}
-	}
-	return err
-}
-
-// flavor detects the target's flavour. A project is Serverless by
+// Flavor detects the target's flavour. A project is Serverless by
 // definition; a cluster that cannot be asked (GET / needs a privilege a
 // narrow key may lack) is assumed self-managed and left to answer for
 // itself.
-func (t *StackTarget) flavor(ctx context.Context) esapi.Flavor {
+func (t *StackTarget) Flavor(ctx context.Context) esapi.Flavor {
 	if t.Project != nil {
 		return esapi.FlavorServerless
 	}
@@ -302,46 +267,8 @@ func (t *StackTarget) flavor(ctx context.Context) esapi.Flavor {
 	return f
 }
 
-// requireStack refuses features Serverless lacks (native users, role
-// mappings) before any call, pointing to the Cloud tools instead.
-func (t *StackTarget) requireStack(ctx context.Context, feature string) error {
-	if t.flavor(ctx) != esapi.FlavorServerless {
-		return nil
-	}
-	return Unavailable("on Serverless, people are Elastic Cloud organization members: invite them with invite_org_members and give them a project role or a custom role with assign_project_custom_role (create the role first with put_role)",
-		"%s do not exist on Elasticsearch Serverless (%s).", feature, t.Label())
-}
-
 func sameHost(a, b string) bool {
 	ua, err1 := url.Parse(a)
 	ub, err2 := url.Parse(b)
 	return err1 == nil && err2 == nil && strings.EqualFold(ua.Host, ub.Host)
-}
-
-// deleteNames asks the person to approve deleting names (of one kind:
-// "role", "user", "role_mapping"), then deletes them in order. A failure
-// reports the deletions already made; a name that disappeared meanwhile is
-// reported as not found (in a dry run nothing is sent, so nothing is).
-func (t *StackTarget) deleteNames(ctx context.Context, c *Call, kind string, names []string, message string,
-	del func(context.Context, string) (bool, error)) (deleted, notFound []string, err error) {
-	for _, n := range names {
-		c.Target(kind + ":" + n)
-	}
-	if err := c.Confirm(ctx, Confirmation{Target: kind + "s:" + strings.Join(names, ","), Message: message}); err != nil {
-		return nil, nil, err
-	}
-	var done []string
-	for _, n := range names {
-		found, err := del(ctx, n)
-		if err != nil {
-			return deleted, notFound, PartialFailure(t.fail(err), done)
-		}
-		if !found && !c.DryRun() {
-			notFound = append(notFound, n)
-			continue
-		}
-		deleted = append(deleted, n)
-		done = append(done, "deleted "+strings.ReplaceAll(kind, "_", " ")+" "+n)
-	}
-	return deleted, notFound, nil
 }

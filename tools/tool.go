@@ -149,7 +149,11 @@ func Define[In, Out any](spec Spec, h Handler[In, Out]) Tool {
 			}
 			if c.dryRun {
 				if r, ok := any(&out).(dryRunReporter); ok {
-					r.setDryRun(c.recorder.requests())
+					reqs := c.recorder.requests()
+					if s, ok := any(&out).(PlanScrubber); ok {
+						s.ScrubPlan(reqs)
+					}
+					r.setDryRun(reqs)
 				}
 			}
 			return out, nil

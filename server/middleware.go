@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
@@ -128,8 +128,8 @@ func toJSONValue(v any) any {
 // with which (redacted) arguments, the outcome and how long it took.
 func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		info := &tools.CallInfo{}
-		ctx = tools.ContextWithInfo(ctx, info)
+		info := &toolkit.CallInfo{}
+		ctx = toolkit.ContextWithInfo(ctx, info)
 		start := time.Now()
 		res, err := next(ctx, req)
 		rec := auditRecord{

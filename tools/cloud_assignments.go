@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // This file holds what the Cloud tools share: the model-friendly form of a
@@ -53,9 +54,9 @@ type ProjectRef struct {
 var customRoleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // cloudClient returns the Cloud client or explains why there is none.
-func cloudClient(c *Call) (*cloudapi.Client, error) {
+func cloudClient(c *toolkit.Call) (*cloudapi.Client, error) {
 	if c.Env == nil || c.Env.Cloud == nil {
-		return nil, Unavailable("set EC_API_KEY (an Elastic Cloud API key) and restart the server; whoami shows what is configured",
+		return nil, toolkit.Unavailable("set EC_API_KEY (an Elastic Cloud API key) and restart the server; whoami shows what is configured",
 			"The Elastic Cloud API is not configured.")
 	}
 	return c.Env.Cloud, nil
@@ -68,33 +69,30 @@ func cloudErr(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	var te *Error
+	var te *toolkit.Error
 	if errors.As(err, &te) {
 		return err
 	}
 	var amb *cloudapi.AmbiguousOrganizationError
 	if errors.As(err, &amb) {
-		return Unavailable("ask the operator to set EC_ORGANIZATION_ID to one of these ids and restart the server", "%s", amb.Error())
+		return toolkit.Unavailable("ask the operator to set EC_ORGANIZATION_ID to one of these ids and restart the server", "%s", amb.Error())
 	}
 	var none cloudapi.NoOrganizationError
 	if errors.As(err, &none) {
-		return Unavailable("check that EC_API_KEY belongs to an organization member, or set EC_ORGANIZATION_ID", "%s", none.Error())
+		return toolkit.Unavailable("check that EC_API_KEY belongs to an organization member, or set EC_ORGANIZATION_ID", "%s", none.Error())
 	}
 	var ce *cloudapi.Error
 	if errors.As(err, &ce) {
 		switch {
 		case ce.Status == http.StatusForbidden:
-			return &Error{Kind: "upstream", err: err,
-				Message: fmt.Sprintf("Elastic Cloud refused to %s (%s). This needs an API key of an Organization owner (role organization-admin).", what, ce.Summary()),
-				Next:    "stop here and ask the person to check the Cloud API key's role (whoami shows it); do not retry with other tools"}
+			return toolkit.UpstreamFailure(err, "stop here and ask the person to check the Cloud API key's role (whoami shows it); do not retry with other tools",
+				"Elastic Cloud refused to %s (%s). This needs an API key of an Organization owner (role organization-admin).", what, ce.Summary())
 		case ce.Status == 0 && !ce.Timeout():
-			return &Error{Kind: "upstream", err: err,
-				Message: fmt.Sprintf("Could not %s: %s.", what, ce.Summary()),
-				Next:    "check the network and EC_BASE_URL (whoami shows it), then retry"}
+			return toolkit.UpstreamFailure(err, "check the network and EC_BASE_URL (whoami shows it), then retry",
+				"Could not %s: %s.", what, ce.Summary())
 		case ce.Status == http.StatusTooManyRequests:
-			return &Error{Kind: "upstream", err: err,
-				Message: fmt.Sprintf("Elastic Cloud is rate limiting this API key (%s); the server already retried.", ce.Summary()),
-				Next:    "wait a minute (or the retry-after time) and call again"}
+			return toolkit.UpstreamFailure(err, "wait a minute (or the retry-after time) and call again",
+				"Elastic Cloud is rate limiting this API key (%s); the server already retried.", ce.Summary())
 		}
 	}
 	return err
@@ -160,14 +158,14 @@ func (pi *projectIndex) resolve(ctx context.Context, ref, projectType string) (c
 		if projectType != "" {
 			where = projectType + " projects"
 		}
-		return cloudapi.Project{}, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no project with id or name %q among %s.", ref, where),
+		return cloudapi.Project{}, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no project with id or name %q among %s.", ref, where),
 			Next: "call list_projects to see the projects and their ids"}
 	}
 	ids := make([]string, 0, len(byName))
 	for _, p := range byName {
 		ids = append(ids, p.ID+" ("+p.Type+")")
 	}
-	return cloudapi.Project{}, InvalidArgs("%d projects are named %q: %s; use the project id", len(byName), ref, strings.Join(ids, ", "))
+	return cloudapi.Project{}, toolkit.InvalidArgs("%d projects are named %q: %s; use the project id", len(byName), ref, strings.Join(ids, ", "))
 }
 
 // canonicalRole maps a model-written role to the Cloud role id for a scope
@@ -176,23 +174,23 @@ func canonicalRole(scope, projectType, role string) (string, error) {
 	r := strings.ToLower(strings.TrimSpace(role))
 	switch scope {
 	case "organization":
-		if slices.Contains(OrganizationRoleIDs, r) {
+		if slices.Contains(toolkit.OrganizationRoleIDs, r) {
 			return r, nil
 		}
 		if r == "owner" || r == "organization-owner" {
 			return "organization-admin", nil
 		}
-		return "", InvalidArgs("role %q is not an organization role; use organization-admin (Organization owner) or billing-admin", role)
+		return "", toolkit.InvalidArgs("role %q is not an organization role; use organization-admin (Organization owner) or billing-admin", role)
 	case "deployment":
-		if slices.Contains(DeploymentRoleIDs, r) {
+		if slices.Contains(toolkit.DeploymentRoleIDs, r) {
 			return r, nil
 		}
-		if slices.Contains(DeploymentRoleIDs, "deployment-"+r) {
+		if slices.Contains(toolkit.DeploymentRoleIDs, "deployment-"+r) {
 			return "deployment-" + r, nil
 		}
-		return "", InvalidArgs("role %q is not a deployment role; use admin, editor or viewer", role)
+		return "", toolkit.InvalidArgs("role %q is not a deployment role; use admin, editor or viewer", role)
 	case "project":
-		valid := ProjectRoleIDs[projectType]
+		valid := toolkit.ProjectRoleIDs[projectType]
 		r = strings.ReplaceAll(r, "_", "-")
 		for _, cand := range []string{r, projectType + "-" + r} {
 			if slices.Contains(valid, cand) {
@@ -203,9 +201,9 @@ func canonicalRole(scope, projectType, role string) (string, error) {
 		for _, v := range valid {
 			short = append(short, strings.TrimPrefix(v, projectType+"-"))
 		}
-		return "", InvalidArgs("role %q does not exist on %s projects; valid roles: %s", role, projectType, strings.Join(short, ", "))
+		return "", toolkit.InvalidArgs("role %q does not exist on %s projects; valid roles: %s", role, projectType, strings.Join(short, ", "))
 	}
-	return "", InvalidArgs("scope %q must be organization, deployment or project", scope)
+	return "", toolkit.InvalidArgs("scope %q must be organization, deployment or project", scope)
 }
 
 // translated is the Cloud form of the input assignments, and what about them
@@ -239,7 +237,7 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 		switch a.Scope {
 		case "organization":
 			if a.All || len(a.ProjectIDs) > 0 || len(a.DeploymentIDs) > 0 || a.ProjectType != "" {
-				return nil, InvalidArgs("%s: an organization role applies to the whole organization; remove all, project_type, project_ids and deployment_ids", where)
+				return nil, toolkit.InvalidArgs("%s: an organization role applies to the whole organization; remove all, project_type, project_ids and deployment_ids", where)
 			}
 			role, err := canonicalRole("organization", "", a.Role)
 			if err != nil {
@@ -254,10 +252,10 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 			out.ra.Organization = append(out.ra.Organization, cloudapi.OrganizationRoleAssignment{RoleID: role, OrganizationID: orgID, ApplicationRoles: apps})
 		case "deployment":
 			if len(a.ProjectIDs) > 0 || a.ProjectType != "" {
-				return nil, InvalidArgs("%s: project_type and project_ids belong to scope project, not deployment", where)
+				return nil, toolkit.InvalidArgs("%s: project_type and project_ids belong to scope project, not deployment", where)
 			}
 			if a.All == (len(a.DeploymentIDs) > 0) {
-				return nil, InvalidArgs("%s: give either all: true or deployment_ids, not both and not neither", where)
+				return nil, toolkit.InvalidArgs("%s: give either all: true or deployment_ids, not both and not neither", where)
 			}
 			role, err := canonicalRole("deployment", "", a.Role)
 			if err != nil {
@@ -270,14 +268,14 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 			out.ra.Deployment = append(out.ra.Deployment, cloudapi.DeploymentRoleAssignment{RoleID: role, OrganizationID: orgID, All: a.All, DeploymentIDs: ids, ApplicationRoles: apps})
 		case "project":
 			if len(a.DeploymentIDs) > 0 {
-				return nil, InvalidArgs("%s: deployment_ids belong to scope deployment, not project", where)
+				return nil, toolkit.InvalidArgs("%s: deployment_ids belong to scope deployment, not project", where)
 			}
 			if a.All == (len(a.ProjectIDs) > 0) {
-				return nil, InvalidArgs("%s: give either all: true (with project_type) or project_ids, not both and not neither", where)
+				return nil, toolkit.InvalidArgs("%s: give either all: true (with project_type) or project_ids, not both and not neither", where)
 			}
 			if a.All {
 				if a.ProjectType == "" {
-					return nil, InvalidArgs("%s: all: true needs project_type (elasticsearch, observability or security)", where)
+					return nil, toolkit.InvalidArgs("%s: all: true needs project_type (elasticsearch, observability or security)", where)
 				}
 				role, err := canonicalRole("project", a.ProjectType, a.Role)
 				if err != nil {
@@ -313,14 +311,14 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 				out.ra.AddProject(t, cloudapi.ProjectRoleAssignment{RoleID: role, OrganizationID: orgID, ProjectIDs: ids, ApplicationRoles: apps})
 			}
 		default:
-			return nil, InvalidArgs("%s.scope must be organization, deployment or project", where)
+			return nil, toolkit.InvalidArgs("%s.scope must be organization, deployment or project", where)
 		}
 	}
 	return out, nil
 }
 
 func prefixErr(err error, where string) error {
-	var te *Error
+	var te *toolkit.Error
 	if errors.As(err, &te) && te.Kind == "invalid_arguments" && !strings.Contains(te.Message, where) {
 		cp := *te
 		cp.Message = strings.Replace(cp.Message, "Invalid arguments: ", "Invalid arguments: "+where+": ", 1)
@@ -336,10 +334,10 @@ func cleanNames(in []string, field string) ([]string, error) {
 	for _, s := range in {
 		s = strings.TrimSpace(s)
 		if s == "" {
-			return nil, InvalidArgs("%s must not contain empty entries", field)
+			return nil, toolkit.InvalidArgs("%s must not contain empty entries", field)
 		}
 		if !customRoleName.MatchString(s) {
-			return nil, InvalidArgs("%s: %q may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit", field, s)
+			return nil, toolkit.InvalidArgs("%s: %q may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit", field, s)
 		}
 		if !slices.Contains(out, s) {
 			out = append(out, s)
@@ -382,7 +380,7 @@ func checkCustomRoles(ctx context.Context, cc *cloudapi.Client, checks []customC
 // isPredefinedStackRole says whether name is a built-in stack role of every
 // project of the type (workflows.md §4.3).
 func isPredefinedStackRole(projectType, name string) bool {
-	for _, v := range ProjectRoleIDs[projectType] {
+	for _, v := range toolkit.ProjectRoleIDs[projectType] {
 		short := strings.TrimPrefix(v, projectType+"-")
 		if name == short || name == strings.ReplaceAll(short, "-", "_") {
 			return true
@@ -612,7 +610,7 @@ func resolveMembers(ctx context.Context, cc *cloudapi.Client, refs []string) ([]
 				}
 			}
 		}
-		return nil, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: not a member of the organization: %s.", strings.Join(unknown, ", ")), Next: next}
+		return nil, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: not a member of the organization: %s.", strings.Join(unknown, ", ")), Next: next}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // ProjectCustomRoleInput names a member, a project and a custom role.
@@ -25,7 +26,7 @@ type AssignProjectCustomRoleInput struct {
 
 // ProjectCustomRoleOutput reports the change.
 type ProjectCustomRoleOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	UserID   string           `json:"user_id"`
 	Email    string           `json:"email,omitempty"`
 	Project  ProjectRef       `json:"project"`
@@ -35,12 +36,12 @@ type ProjectCustomRoleOutput struct {
 	RolesNow []AssignmentView `json:"roles_now,omitempty" jsonschema:"the member's assignments after the change"`
 }
 
-func assignProjectCustomRoleTool() Tool {
-	return Define(Spec{
+func assignProjectCustomRoleTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "assign_project_custom_role",
 		Title:      "Give a member a custom role on a project",
-		Toolset:    ToolsetOrg,
-		Tier:       Write,
+		Toolset:    toolkit.ToolsetOrg,
+		Tier:       toolkit.Write,
 		Idempotent: true,
 		Description: "Give an existing organization member a custom Elasticsearch/Kibana role on exactly one Serverless project. It " +
 			"assigns the project type's viewer role id together with application_roles [custom_role], so the person sees the " +
@@ -49,7 +50,7 @@ func assignProjectCustomRoleTool() Tool {
 			"role first (after confirmation). Warns when the custom role does not exist in the project: create it first with " +
 			"put_role (project argument). For new people: invite without roles, and call this after they accept. Needs an " +
 			"Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in AssignProjectCustomRoleInput) (ProjectCustomRoleOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in AssignProjectCustomRoleInput) (ProjectCustomRoleOutput, error) {
 		var out ProjectCustomRoleOutput
 		st, err := prepareCustomRole(ctx, c, in.ProjectCustomRoleInput, &out)
 		if err != nil {
@@ -65,7 +66,7 @@ func assignProjectCustomRoleTool() Tool {
 				continue
 			}
 			if cur.all {
-				return out, Refused(fmt.Sprintf("remove it with remove_cloud_roles (scope project, project_type %s, all: true), assign predefined roles on the other projects that should keep them, then call this again", p.Type),
+				return out, toolkit.Refused(fmt.Sprintf("remove it with remove_cloud_roles (scope project, project_type %s, all: true), assign predefined roles on the other projects that should keep them, then call this again", p.Type),
 					"%s holds %s on all %s projects, which includes %s; a custom role here would be unioned with it, and it cannot be removed for this project alone.",
 					memberLabel(m), cur.role, p.Type, p.Name)
 			}
@@ -80,7 +81,7 @@ func assignProjectCustomRoleTool() Tool {
 			for _, g := range predefined {
 				names = append(names, g.role)
 			}
-			return out, Refused("call again with replace_predefined: true to remove the predefined role in the same call, or keep the predefined role",
+			return out, toolkit.Refused("call again with replace_predefined: true to remove the predefined role in the same call, or keep the predefined role",
 				"%s holds the predefined role %s on project %s; adding the custom role %s would give them the union of both, so the custom role would not restrict anything.",
 				memberLabel(m), strings.Join(names, ", "), p.Name, in.CustomRole)
 		}
@@ -88,7 +89,7 @@ func assignProjectCustomRoleTool() Tool {
 		if len(predefined) > 0 {
 			removed := fromGrants(predefined, orgID)
 			out.Removed = renderAssignments(ctx, &removed, st.pi)
-			if err := c.Confirm(ctx, Confirmation{Target: "member:" + m.UserID + "|project:" + p.ID,
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "member:" + m.UserID + "|project:" + p.ID,
 				Message: fmt.Sprintf("Replace %s's %s on project %s with the custom role %s?", memberLabel(m), strings.Join(summarizeAssignments(&removed), "; "), p.Name, in.CustomRole)}); err != nil {
 				return out, err
 			}
@@ -102,7 +103,7 @@ func assignProjectCustomRoleTool() Tool {
 			if len(predefined) > 0 {
 				done = []string{fmt.Sprintf("removed %s from %s on %s: the member has no role on that project now", predefinedNames(predefined), memberLabel(m), p.Name)}
 			}
-			return out, PartialFailure(cloudErr(err, "assign the custom role"), done)
+			return out, toolkit.PartialFailure(cloudErr(err, "assign the custom role"), done)
 		}
 		v := renderAssignments(ctx, &add, st.pi)[0]
 		out.Assigned = &v
@@ -113,18 +114,18 @@ func assignProjectCustomRoleTool() Tool {
 	})
 }
 
-func removeProjectCustomRoleTool() Tool {
-	return Define(Spec{
+func removeProjectCustomRoleTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "remove_project_custom_role",
 		Title:      "Remove a member's custom role on a project",
-		Toolset:    ToolsetOrg,
-		Tier:       Destructive,
+		Toolset:    toolkit.ToolsetOrg,
+		Tier:       toolkit.Destructive,
 		Idempotent: true,
 		Description: "Take a custom Elasticsearch/Kibana role on one Serverless project away from an organization member (the " +
 			"viewer role id plus application_roles pair that assign_project_custom_role created). Asks the person to confirm. " +
 			"It does not delete the role itself from the project (that is delete_roles) and leaves the member's other roles alone. " +
 			"Call list_org_members first to see who holds it.",
-	}, func(ctx context.Context, c *Call, in ProjectCustomRoleInput) (ProjectCustomRoleOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in ProjectCustomRoleInput) (ProjectCustomRoleOutput, error) {
 		var out ProjectCustomRoleOutput
 		st, err := prepareCustomRole(ctx, c, in, &out)
 		if err != nil {
@@ -141,7 +142,7 @@ func removeProjectCustomRoleTool() Tool {
 			}
 		}
 		if found == nil {
-			return out, &Error{Kind: "invalid_arguments",
+			return out, &toolkit.Error{Kind: "invalid_arguments",
 				Message: fmt.Sprintf("Invalid arguments: %s does not have the custom role %s on project %s.", memberLabel(m), in.CustomRole, p.Name),
 				Next:    "call list_org_members with this member's email to see their assignments"}
 		}
@@ -157,7 +158,7 @@ func removeProjectCustomRoleTool() Tool {
 		body := fromGrants([]grant{rm}, st.org)
 		views := renderAssignments(ctx, &body, st.pi)
 		out.Removed = views
-		if err := c.Confirm(ctx, Confirmation{Target: "member:" + m.UserID + "|project:" + p.ID,
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "member:" + m.UserID + "|project:" + p.ID,
 			Message: fmt.Sprintf("Remove the custom role %s on project %s from %s? They lose that access to the project.", in.CustomRole, p.Name, memberLabel(m))}); err != nil {
 			return out, err
 		}
@@ -179,9 +180,9 @@ type customRoleState struct {
 	project cloudapi.Project
 }
 
-func prepareCustomRole(ctx context.Context, c *Call, in ProjectCustomRoleInput, out *ProjectCustomRoleOutput) (*customRoleState, error) {
+func prepareCustomRole(ctx context.Context, c *toolkit.Call, in ProjectCustomRoleInput, out *ProjectCustomRoleOutput) (*customRoleState, error) {
 	if !customRoleName.MatchString(in.CustomRole) {
-		return nil, InvalidArgs("custom_role %q may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit", in.CustomRole)
+		return nil, toolkit.InvalidArgs("custom_role %q may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit", in.CustomRole)
 	}
 	cc, err := cloudClient(c)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // ListOrgInvitationsInput filters the invitation list.
@@ -32,16 +33,16 @@ type InvitationView struct {
 	Expired   bool             `json:"expired"`
 }
 
-func listOrgInvitationsTool() Tool {
-	return Define(Spec{
+func listOrgInvitationsTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "list_org_invitations",
 		Title:   "List organization invitations",
-		Toolset: ToolsetOrg,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetOrg,
+		Tier:    toolkit.Read,
 		Description: "List the Elastic Cloud organization's open invitations: email, the roles granted on acceptance, when they were " +
 			"sent and when they expire. Invitation tokens are never shown (cancel_org_invitations works by email). Use it before " +
 			"inviting someone again or to check whether a person has accepted (accepted invitations become members: list_org_members).",
-	}, func(ctx context.Context, c *Call, in ListOrgInvitationsInput) (ListOrgInvitationsOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in ListOrgInvitationsInput) (ListOrgInvitationsOutput, error) {
 		out := ListOrgInvitationsOutput{Invitations: []InvitationView{}}
 		cc, err := cloudClient(c)
 		if err != nil {
@@ -77,25 +78,25 @@ type InviteOrgMembersInput struct {
 
 // InviteOrgMembersOutput reports who was invited and who was not, and why.
 type InviteOrgMembersOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Invited        []InvitationView `json:"invited" jsonschema:"the invitations sent (on a dry run, the planned ones)"`
 	AlreadyMembers []MemberRef      `json:"already_members,omitempty" jsonschema:"people who are already members and were not invited; give them roles with assign_cloud_roles"`
 	AlreadyInvited []InvitationView `json:"already_invited,omitempty" jsonschema:"people with a pending invitation, not invited again"`
 }
 
-func inviteOrgMembersTool() Tool {
-	return Define(Spec{
+func inviteOrgMembersTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "invite_org_members",
 		Title:   "Invite people to the organization",
-		Toolset: ToolsetOrg,
-		Tier:    Write,
+		Toolset: toolkit.ToolsetOrg,
+		Tier:    toolkit.Write,
 		Description: "Invite people by email to the Elastic Cloud organization, with the roles they get on acceptance (organization, " +
 			"deployment or Serverless project roles; project roles take project ids or names from list_projects). People who are " +
 			"already members are not invited again: the result names them, and assign_cloud_roles gives them roles. People with a " +
 			"pending invitation are reported and skipped (cancel_org_invitations first to change its roles). Inviting someone as " +
 			"Organization owner, or with organization-wide application roles, asks the person to confirm. For a custom project role, " +
 			"invite without roles and call assign_project_custom_role after acceptance. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in InviteOrgMembersInput) (InviteOrgMembersOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in InviteOrgMembersInput) (InviteOrgMembersOutput, error) {
 		out := InviteOrgMembersOutput{Invited: []InvitationView{}}
 		cc, err := cloudClient(c)
 		if err != nil {
@@ -105,7 +106,7 @@ func inviteOrgMembersTool() Tool {
 		for _, e := range in.Emails {
 			addr, err := mail.ParseAddress(strings.TrimSpace(e))
 			if err != nil || addr.Address != strings.TrimSpace(e) {
-				return out, InvalidArgs("emails: %q is not a plain email address", e)
+				return out, toolkit.InvalidArgs("emails: %q is not a plain email address", e)
 			}
 			if !slices.ContainsFunc(emails, func(x string) bool { return strings.EqualFold(x, addr.Address) }) {
 				emails = append(emails, addr.Address)
@@ -159,7 +160,7 @@ func inviteOrgMembersTool() Tool {
 		}
 		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
 		if len(tr.escalations) > 0 {
-			if err := c.Confirm(ctx, Confirmation{Target: "invite:" + strings.Join(send, ","),
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "invite:" + strings.Join(send, ","),
 				Message: fmt.Sprintf("Invite %s with %s?", strings.Join(send, ", "), strings.Join(tr.escalations, "; "))}); err != nil {
 				return out, err
 			}
@@ -209,7 +210,7 @@ type CancelOrgInvitationsInput struct {
 
 // CancelOrgInvitationsOutput reports the cancellation.
 type CancelOrgInvitationsOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Cancelled []string `json:"cancelled" jsonschema:"emails whose invitations were cancelled"`
 	NotFound  []string `json:"not_found,omitempty" jsonschema:"emails with no open invitation"`
 
@@ -220,7 +221,7 @@ type CancelOrgInvitationsOutput struct {
 
 // ScrubPlan replaces the invitation tokens in the planned requests' URLs:
 // the tokens are secrets that never leave the server.
-func (o *CancelOrgInvitationsOutput) ScrubPlan(reqs []PlannedRequest) {
+func (o *CancelOrgInvitationsOutput) ScrubPlan(reqs []toolkit.PlannedRequest) {
 	for i := range reqs {
 		for tok, email := range o.tokens {
 			reqs[i].URL = strings.ReplaceAll(reqs[i].URL, url.PathEscape(tok), "<invitation token of "+email+">")
@@ -229,17 +230,17 @@ func (o *CancelOrgInvitationsOutput) ScrubPlan(reqs []PlannedRequest) {
 	}
 }
 
-func cancelOrgInvitationsTool() Tool {
-	return Define(Spec{
+func cancelOrgInvitationsTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "cancel_org_invitations",
 		Title:      "Cancel organization invitations",
-		Toolset:    ToolsetOrg,
-		Tier:       Destructive,
+		Toolset:    toolkit.ToolsetOrg,
+		Tier:       toolkit.Destructive,
 		Idempotent: true,
 		Description: "Cancel open invitations to the Elastic Cloud organization by email (the invitation tokens are looked up and used " +
 			"on the server; they are never shown). Asks the person to confirm. Use it to withdraw an invitation or before inviting " +
 			"again with different roles. It does not remove members: see remove_org_members. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in CancelOrgInvitationsInput) (CancelOrgInvitationsOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in CancelOrgInvitationsInput) (CancelOrgInvitationsOutput, error) {
 		out := CancelOrgInvitationsOutput{Cancelled: []string{}}
 		cc, err := cloudClient(c)
 		if err != nil {
@@ -271,13 +272,13 @@ func cancelOrgInvitationsTool() Tool {
 			}
 		}
 		if len(tokens) == 0 {
-			return out, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no open invitation for %s.", strings.Join(in.Emails, ", ")),
+			return out, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no open invitation for %s.", strings.Join(in.Emails, ", ")),
 				Next: "call list_org_invitations to see the open invitations; accepted invitations are members (remove_org_members)"}
 		}
 		if len(out.NotFound) > 0 {
 			out.Warn("No open invitation for %s.", strings.Join(out.NotFound, ", "))
 		}
-		if err := c.Confirm(ctx, Confirmation{Target: "invitations:" + strings.Join(out.Cancelled, ","),
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "invitations:" + strings.Join(out.Cancelled, ","),
 			Message: fmt.Sprintf("Cancel the invitations of %s? The links they received stop working.", strings.Join(out.Cancelled, ", "))}); err != nil {
 			return out, err
 		}

@@ -11,11 +11,12 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // cloudKeyTools returns the Cloud API key tools.
-func cloudKeyTools() []Tool {
-	return []Tool{listCloudAPIKeysTool(), createCloudAPIKeyTool(), deleteCloudAPIKeysTool()}
+func cloudKeyTools() []toolkit.Tool {
+	return []toolkit.Tool{listCloudAPIKeysTool(), createCloudAPIKeyTool(), deleteCloudAPIKeysTool()}
 }
 
 // ListCloudAPIKeysInput filters and pages the key list.
@@ -45,18 +46,18 @@ type CloudKeyView struct {
 	ServerKey    bool       `json:"server_key,omitempty" jsonschema:"true for the key this server itself runs with"`
 }
 
-func listCloudAPIKeysTool() Tool {
-	return Define(Spec{
+func listCloudAPIKeysTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "list_cloud_api_keys",
 		Title:   "List Cloud API keys",
-		Toolset: ToolsetCloudKeys,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetCloudKeys,
+		Tier:    toolkit.Read,
 		Description: "List the organization's Elastic Cloud API keys: id, description, creation and expiry (with days left), a " +
 			"summary of their role assignments, and whether they have Elasticsearch/Kibana access (application_roles). Never " +
 			"shows key values, which Elastic shows only once at creation. Call it before create_cloud_api_key to reuse a key " +
 			"that serves the same purpose, and to find keys to revoke. It does not list Elasticsearch API keys " +
 			"(list_es_api_keys). Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in ListCloudAPIKeysInput) (ListCloudAPIKeysOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in ListCloudAPIKeysInput) (ListCloudAPIKeysOutput, error) {
 		out := ListCloudAPIKeysOutput{Keys: []CloudKeyView{}}
 		cc, err := cloudClient(c)
 		if err != nil {
@@ -84,7 +85,7 @@ func listCloudAPIKeysTool() Tool {
 		}
 		out.Total = len(matched)
 		if offset > len(matched) {
-			return out, InvalidArgs("cursor is past the end of the list; start again without cursor")
+			return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
 		}
 		end := min(offset+limit, len(matched))
 		now := time.Now()
@@ -221,25 +222,25 @@ type CreateCloudAPIKeyInput struct {
 
 // CreateCloudAPIKeyOutput describes the key; the secret is in the sink.
 type CreateCloudAPIKeyOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Reused bool         `json:"reused" jsonschema:"true when an existing key with the same description and roles was returned instead of creating one; its value cannot be shown again"`
 	Key    CloudKeyView `json:"cloud_key"`
 	Secret *redact.Ref  `json:"key_location,omitempty" jsonschema:"where the person can collect the new key's value; it is never shown here"`
 }
 
-func (c *Call) maxCloudKeyExpiration() time.Duration {
+func maxCloudKeyExpiration(c *toolkit.Call) time.Duration {
 	if c.Env != nil && c.Env.Limits.MaxCloudKeyExpiration > 0 {
 		return c.Env.Limits.MaxCloudKeyExpiration
 	}
-	return DefaultLimits.MaxCloudKeyExpiration
+	return toolkit.DefaultLimits.MaxCloudKeyExpiration
 }
 
-func createCloudAPIKeyTool() Tool {
-	return Define(Spec{
+func createCloudAPIKeyTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "create_cloud_api_key",
 		Title:   "Create a Cloud API key",
-		Toolset: ToolsetCloudKeys,
-		Tier:    Write,
+		Toolset: toolkit.ToolsetCloudKeys,
+		Tier:    toolkit.Write,
 		Description: "Create an Elastic Cloud API key with a description, a required expiration and explicit role assignments " +
 			"(organization, deployment or project roles, as in assign_cloud_roles). stack_access gives the key Elasticsearch/Kibana " +
 			"roles in the projects it covers; without it the key works only on the Cloud API. If an unexpired key with the same " +
@@ -247,7 +248,7 @@ func createCloudAPIKeyTool() Tool {
 			"The new key's value never appears in the conversation: it is handed to the person out of band, and the result says " +
 			"where. Organization owner keys and organization-wide stack access ask the person to confirm. Call list_projects first " +
 			"to name projects. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in CreateCloudAPIKeyInput) (CreateCloudAPIKeyOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKeyInput) (CreateCloudAPIKeyOutput, error) {
 		var out CreateCloudAPIKeyOutput
 		cc, err := cloudClient(c)
 		if err != nil {
@@ -255,14 +256,14 @@ func createCloudAPIKeyTool() Tool {
 		}
 		desc := strings.TrimSpace(in.Description)
 		if desc == "" {
-			return out, InvalidArgs("description must not be blank")
+			return out, toolkit.InvalidArgs("description must not be blank")
 		}
-		ttl, err := ParseDuration(in.Expiration)
+		ttl, err := toolkit.ParseDuration(in.Expiration)
 		if err != nil {
-			return out, InvalidArgs("expiration: %v", err)
+			return out, toolkit.InvalidArgs("expiration: %v", err)
 		}
-		if maxTTL := c.maxCloudKeyExpiration(); ttl > maxTTL {
-			return out, InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter expiration and rotate the key", in.Expiration, FormatDuration(maxTTL))
+		if maxTTL := maxCloudKeyExpiration(c); ttl > maxTTL {
+			return out, toolkit.InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter expiration and rotate the key", in.Expiration, toolkit.FormatDuration(maxTTL))
 		}
 		stack, err := cleanNames(in.StackAccess, "stack_access")
 		if err != nil {
@@ -281,7 +282,7 @@ func createCloudAPIKeyTool() Tool {
 				}
 			}
 			if !injected && !slices.ContainsFunc(roles, func(r RoleAssignmentInput) bool { return r.Scope != "deployment" }) {
-				return out, InvalidArgs("stack_access needs an organization or project role to attach to (the scope of the key's Elasticsearch/Kibana access); deployment roles do not take it")
+				return out, toolkit.InvalidArgs("stack_access needs an organization or project role to attach to (the scope of the key's Elasticsearch/Kibana access); deployment roles do not take it")
 			}
 		}
 		org, err := cc.OrganizationID(ctx)
@@ -318,12 +319,12 @@ func createCloudAPIKeyTool() Tool {
 		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
 		c.Target("cloud_key:" + desc)
 		if len(tr.escalations) > 0 {
-			if err := c.Confirm(ctx, Confirmation{Target: "cloud_key:" + desc,
-				Message: fmt.Sprintf("Create the Cloud API key %q, valid for %s, with %s?", desc, FormatDuration(ttl), strings.Join(tr.escalations, "; "))}); err != nil {
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_key:" + desc,
+				Message: fmt.Sprintf("Create the Cloud API key %q, valid for %s, with %s?", desc, toolkit.FormatDuration(ttl), strings.Join(tr.escalations, "; "))}); err != nil {
 				return out, err
 			}
 		}
-		created, err := cc.CreateAPIKey(ctx, cloudapi.CreateAPIKeyRequest{Description: desc, Expiration: FormatDuration(ttl), RoleAssignments: &ra})
+		created, err := cc.CreateAPIKey(ctx, cloudapi.CreateAPIKeyRequest{Description: desc, Expiration: toolkit.FormatDuration(ttl), RoleAssignments: &ra})
 		if err != nil {
 			return out, cloudErr(err, "create the Cloud API key")
 		}
@@ -349,7 +350,7 @@ func createCloudAPIKeyTool() Tool {
 		}
 		ref, err := c.Withhold(ctx, redact.Secret{Label: "Elastic Cloud API key " + desc, Value: secret, Fields: fields})
 		if err != nil {
-			return out, PartialFailure(&Error{Kind: "internal", Message: "The key's value could not be handed to the person (" + err.Error() + "), and it cannot be shown again.",
+			return out, toolkit.PartialFailure(&toolkit.Error{Kind: "internal", Message: "The key's value could not be handed to the person (" + err.Error() + "), and it cannot be shown again.",
 				Next: "delete the key with delete_cloud_api_keys (id " + created.ID + ") and ask the operator to fix the secret sink"},
 				[]string{"created Cloud API key " + created.ID})
 		}
@@ -366,22 +367,22 @@ type DeleteCloudAPIKeysInput struct {
 
 // DeleteCloudAPIKeysOutput reports the deletion.
 type DeleteCloudAPIKeysOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Deleted  []CloudKeyView `json:"deleted"`
 	NotFound []string       `json:"not_found,omitempty" jsonschema:"ids that match no active key (already deleted or expired)"`
 }
 
-func deleteCloudAPIKeysTool() Tool {
-	return Define(Spec{
+func deleteCloudAPIKeysTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "delete_cloud_api_keys",
 		Title:      "Delete Cloud API keys",
-		Toolset:    ToolsetCloudKeys,
-		Tier:       Destructive,
+		Toolset:    toolkit.ToolsetCloudKeys,
+		Tier:       toolkit.Destructive,
 		Idempotent: true,
 		Description: "Revoke Elastic Cloud API keys by id: anything using them stops working at once, and a deleted key cannot be " +
 			"restored. Asks the person to confirm. Refuses to delete the key this server runs with. Call list_cloud_api_keys first " +
 			"to get ids. It does not touch Elasticsearch API keys (invalidate_es_api_keys). Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in DeleteCloudAPIKeysInput) (DeleteCloudAPIKeysOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in DeleteCloudAPIKeysInput) (DeleteCloudAPIKeysOutput, error) {
 		out := DeleteCloudAPIKeysOutput{Deleted: []CloudKeyView{}}
 		cc, err := cloudClient(c)
 		if err != nil {
@@ -406,7 +407,7 @@ func deleteCloudAPIKeysTool() Tool {
 					how = "it is the key this server runs with (" + self.reason + ")"
 					next = "to rotate the server's key, create a new key, reconfigure the server with it, then delete the old one from there"
 				}
-				return out, Refused(next, "Refusing to delete Cloud API key %s: %s; deleting it would cut this server off.", id, how)
+				return out, toolkit.Refused(next, "Refusing to delete Cloud API key %s: %s; deleting it would cut this server off.", id, how)
 			}
 			i := slices.IndexFunc(keys, func(k cloudapi.APIKey) bool { return k.ID == id })
 			if i < 0 {
@@ -418,7 +419,7 @@ func deleteCloudAPIKeysTool() Tool {
 			c.Target("cloud_key:" + id)
 		}
 		if len(ids) == 0 {
-			return out, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no active Cloud API key has the id(s) %s.", strings.Join(out.NotFound, ", ")),
+			return out, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no active Cloud API key has the id(s) %s.", strings.Join(out.NotFound, ", ")),
 				Next: "call list_cloud_api_keys to see the keys; expired keys are no longer listed"}
 		}
 		if len(out.NotFound) > 0 {
@@ -428,7 +429,7 @@ func deleteCloudAPIKeysTool() Tool {
 		for _, k := range out.Deleted {
 			labels = append(labels, fmt.Sprintf("%s (%s)", k.ID, k.Description))
 		}
-		if err := c.Confirm(ctx, Confirmation{Target: "cloud_keys:" + strings.Join(ids, ","),
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_keys:" + strings.Join(ids, ","),
 			Message: fmt.Sprintf("Delete the Cloud API key(s) %s? Anything using them stops working immediately; this cannot be undone.", strings.Join(labels, ", "))}); err != nil {
 			return out, err
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // ListOrgMembersInput filters and pages the member list.
@@ -38,18 +39,18 @@ type MemberView struct {
 	Roles       []AssignmentView `json:"roles" jsonschema:"the member's role assignments"`
 }
 
-func listOrgMembersTool() Tool {
-	return Define(Spec{
+func listOrgMembersTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "list_org_members",
 		Title:   "List organization members",
-		Toolset: ToolsetOrg,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetOrg,
+		Tier:    toolkit.Read,
 		Description: "List the members of the Elastic Cloud organization with their role assignments (organization, deployment and " +
 			"Serverless project roles, and the Elasticsearch/Kibana application roles they get inside projects). Use it to answer " +
 			"\"who has access\", and always before inviting someone (people who are already members get roles with assign_cloud_roles, " +
 			"not an invitation) or changing roles. Filter by email substring, role or project; results are paginated with limit and cursor. " +
 			"Pending invitations are not members: see list_org_invitations.",
-	}, func(ctx context.Context, c *Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
 		var out ListOrgMembersOutput
 		cc, err := cloudClient(c)
 		if err != nil {
@@ -89,7 +90,7 @@ func listOrgMembersTool() Tool {
 		}
 		out.Total = len(matched)
 		if offset > len(matched) {
-			return out, InvalidArgs("cursor is past the end of the list; start again without cursor")
+			return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
 		}
 		end := min(offset+limit, len(matched))
 		out.Members = make([]MemberView, 0, end-offset)
@@ -155,7 +156,7 @@ func decodeOffset(cursor, list string) (int, error) {
 			}
 		}
 	}
-	return 0, InvalidArgs("cursor %q is not a cursor of this list; pass the next_cursor value returned by the previous call", cursor)
+	return 0, toolkit.InvalidArgs("cursor %q is not a cursor of this list; pass the next_cursor value returned by the previous call", cursor)
 }
 
 // RemoveOrgMembersInput names the members to remove.
@@ -165,7 +166,7 @@ type RemoveOrgMembersInput struct {
 
 // RemoveOrgMembersOutput reports the removal.
 type RemoveOrgMembersOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Removed []MemberRef `json:"removed"`
 }
 
@@ -175,18 +176,18 @@ type MemberRef struct {
 	Email  string `json:"email,omitempty"`
 }
 
-func removeOrgMembersTool() Tool {
-	return Define(Spec{
+func removeOrgMembersTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "remove_org_members",
 		Title:      "Remove organization members",
-		Toolset:    ToolsetOrg,
-		Tier:       Destructive,
+		Toolset:    toolkit.ToolsetOrg,
+		Tier:       toolkit.Destructive,
 		Idempotent: true,
 		Description: "Remove people from the Elastic Cloud organization by user id or email: they lose every organization, deployment " +
 			"and project role at once. Asks the person to confirm. To take away only some access, use remove_cloud_roles instead; to " +
 			"withdraw an invitation that was not accepted, use cancel_org_invitations. Cloud API keys the members created keep working " +
 			"until they expire: review them with list_cloud_api_keys. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {
 		var out RemoveOrgMembersOutput
 		cc, err := cloudClient(c)
 		if err != nil {
@@ -217,7 +218,7 @@ func removeOrgMembersTool() Tool {
 			msg += " This includes an Organization owner."
 			out.Warn("%d of the removed members are Organization owners; make sure another owner remains.", owners)
 		}
-		if err := c.Confirm(ctx, Confirmation{Target: "members:" + strings.Join(ids, ","), Message: msg}); err != nil {
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "members:" + strings.Join(ids, ","), Message: msg}); err != nil {
 			return out, err
 		}
 		if err := cc.RemoveMembers(ctx, ids); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // ListProjectsInput filters projects.
@@ -30,17 +31,17 @@ type ProjectView struct {
 	Endpoints map[string]string `json:"endpoints,omitempty" jsonschema:"service URLs: elasticsearch, kibana, and apm or ingest by type"`
 }
 
-func listProjectsTool() Tool {
-	return Define(Spec{
+func listProjectsTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "list_projects",
 		Title:   "List Serverless projects",
-		Toolset: ToolsetOrg,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetOrg,
+		Tier:    toolkit.Read,
 		Description: "List the organization's Elastic Cloud Serverless projects of every type (elasticsearch, observability, " +
 			"security) with id, name, type, region and endpoints. Call it to turn a project name the person uses (\"my search " +
 			"project\") into its id and type before assigning roles or creating keys, or to find the project argument of the " +
 			"Elasticsearch tools. It does not list hosted deployments.",
-	}, func(ctx context.Context, c *Call, in ListProjectsInput) (ListProjectsOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in ListProjectsInput) (ListProjectsOutput, error) {
 		out := ListProjectsOutput{Projects: []ProjectView{}}
 		cc, err := cloudClient(c)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // CloudRolesInput names members and role assignments.
@@ -17,7 +18,7 @@ type CloudRolesInput struct {
 
 // CloudRolesOutput reports, per member, what changed.
 type CloudRolesOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Members []MemberRoleChange `json:"members"`
 }
 
@@ -30,12 +31,12 @@ type MemberRoleChange struct {
 	RolesNow  []AssignmentView `json:"roles_now,omitempty" jsonschema:"the member's assignments after the change, read back from Elastic Cloud"`
 }
 
-func assignCloudRolesTool() Tool {
-	return Define(Spec{
+func assignCloudRolesTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "assign_cloud_roles",
 		Title:      "Assign Cloud roles to members",
-		Toolset:    ToolsetOrg,
-		Tier:       Write,
+		Toolset:    toolkit.ToolsetOrg,
+		Tier:       toolkit.Write,
 		Idempotent: true,
 		Description: "Give existing members of the Elastic Cloud organization more roles: organization roles, deployment roles, or " +
 			"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
@@ -44,24 +45,24 @@ func assignCloudRolesTool() Tool {
 			"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
 			"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
 			"Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in CloudRolesInput) (CloudRolesOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
 		return changeCloudRoles(ctx, c, in, true)
 	})
 }
 
-func removeCloudRolesTool() Tool {
-	return Define(Spec{
+func removeCloudRolesTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "remove_cloud_roles",
 		Title:      "Remove Cloud roles from members",
-		Toolset:    ToolsetOrg,
-		Tier:       Destructive,
+		Toolset:    toolkit.ToolsetOrg,
+		Tier:       toolkit.Destructive,
 		Idempotent: true,
 		Description: "Take role assignments away from members of the Elastic Cloud organization: organization, deployment or " +
 			"Serverless project roles (by project id or name, or all: true for the whole-type assignment). Only what the member " +
 			"holds is removed; the result shows the roles left. Asks the person to confirm. To remove a custom project role use " +
 			"remove_project_custom_role; to remove someone entirely use remove_org_members. Call list_org_members first to see the " +
 			"exact assignments. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in CloudRolesInput) (CloudRolesOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
 		return changeCloudRoles(ctx, c, in, false)
 	})
 }
@@ -73,7 +74,7 @@ type memberPlan struct {
 	skipped []grant
 }
 
-func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool) (CloudRolesOutput, error) {
+func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, add bool) (CloudRolesOutput, error) {
 	out := CloudRolesOutput{Members: []MemberRoleChange{}}
 	cc, err := cloudClient(c)
 	if err != nil {
@@ -115,7 +116,7 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 				p.send = append(p.send, g)
 				p.changed = append(p.changed, g)
 			case wholeType:
-				return out, InvalidArgs("%s holds %s on all %s projects; it cannot be removed from single projects. Remove it with all: true (and project_type %s), then assign it on the projects that should keep it",
+				return out, toolkit.InvalidArgs("%s holds %s on all %s projects; it cannot be removed from single projects. Remove it with all: true (and project_type %s), then assign it on the projects that should keep it",
 					memberLabel(m), g.role, g.projectType, g.projectType)
 			default:
 				p.skipped = append(p.skipped, g)
@@ -165,7 +166,7 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 			conf = fmt.Sprintf("Give %s %s?", strings.Join(labels, ", "), strings.Join(tr.escalations, "; "))
 		}
 		if conf != "" {
-			if err := c.Confirm(ctx, Confirmation{Target: "members:" + strings.Join(targets, ","), Message: conf}); err != nil {
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "members:" + strings.Join(targets, ","), Message: conf}); err != nil {
 				return out, err
 			}
 		}
@@ -190,7 +191,7 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 				if !add {
 					verb = "remove roles from "
 				}
-				return out, PartialFailure(cloudErr(err, verb+memberLabel(p.member)), done)
+				return out, toolkit.PartialFailure(cloudErr(err, verb+memberLabel(p.member)), done)
 			}
 			done = append(done, fmt.Sprintf("%s: %s", memberLabel(p.member), strings.Join(summarizeAssignments(&sent), "; ")))
 		}
@@ -212,7 +213,7 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 
 // readBack lists the members again so the result shows the state Elastic
 // Cloud reports after the change (the skills' "verify after each change").
-func readBack(ctx context.Context, cc *cloudapi.Client, pi *projectIndex, changes []MemberRoleChange, w *WriteReport) {
+func readBack(ctx context.Context, cc *cloudapi.Client, pi *projectIndex, changes []MemberRoleChange, w *toolkit.WriteReport) {
 	after, err := cc.ListMembers(ctx)
 	if err != nil {
 		w.Warn("The change was made, but reading the members back failed (%v); call list_org_members to verify.", cloudErr(err, "list members"))
@@ -279,12 +280,12 @@ func customConflict(m cloudapi.Member, g grant, pi *projectIndex, ctx context.Co
 			continue
 		}
 		if len(g.apps) == 0 && len(cur.apps) > 0 {
-			return Refused("remove the custom role first with remove_project_custom_role, or keep the custom role and skip this assignment",
+			return toolkit.Refused("remove the custom role first with remove_project_custom_role, or keep the custom role and skip this assignment",
 				"%s has the custom role(s) %s on %s; adding the predefined role %s there would give them the union of both, widening their access.",
 				memberLabel(m), strings.Join(cur.apps, ","), describeGrantProjects(ctx, cur, g, pi), g.role)
 		}
 		if len(g.apps) > 0 && len(cur.apps) == 0 {
-			return Refused("use assign_project_custom_role with replace_predefined: true, which removes the predefined role first",
+			return toolkit.Refused("use assign_project_custom_role with replace_predefined: true, which removes the predefined role first",
 				"%s holds the predefined role %s on %s; adding custom roles there would give them the union of both.",
 				memberLabel(m), cur.role, describeGrantProjects(ctx, cur, g, pi))
 		}

@@ -3,10 +3,12 @@ package tools
 import (
 	"context"
 	"sort"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
-func diagnosticTools() []Tool {
-	return append([]Tool{whoamiTool()}, esDiagnosticTools()...)
+func diagnosticTools() []toolkit.Tool {
+	return append([]toolkit.Tool{whoamiTool()}, esDiagnosticTools()...)
 }
 
 // WhoamiInput takes no arguments.
@@ -35,29 +37,29 @@ type ToolsetState struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-func whoamiTool() Tool {
-	return Define(Spec{
+func whoamiTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "whoami",
 		Title:   "Who am I",
-		Toolset: ToolsetDiagnostics,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetDiagnostics,
+		Tier:    toolkit.Read,
 		Description: "Report which Elastic services this server is connected to (Elastic Cloud, Elasticsearch, Kibana), " +
 			"who its credentials are on each, which toolsets are active and why the others are not, and the safety tier. " +
 			"Call this first when a tool is missing or a call is refused with 401/403.",
-	}, func(ctx context.Context, c *Call, _ WhoamiInput) (WhoamiOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, _ WhoamiInput) (WhoamiOutput, error) {
 		env := c.Env
 		out := WhoamiOutput{
 			SafetyTier:   env.Selection.Tier,
 			Confirmation: string(env.Confirm),
 		}
-		for _, p := range []Plane{PlaneCloud, PlaneElasticsearch, PlaneKibana} {
+		for _, p := range []toolkit.Plane{toolkit.PlaneCloud, toolkit.PlaneElasticsearch, toolkit.PlaneKibana} {
 			out.Planes = append(out.Planes, PlaneStatus{Plane: string(p), Configured: env.Configured(p)})
 		}
 		active := map[string]bool{}
 		for _, ts := range env.Selection.Active {
 			active[ts] = true
 		}
-		for _, ts := range Toolsets {
+		for _, ts := range toolkit.Toolsets {
 			st := ToolsetState{Toolset: ts, Active: active[ts]}
 			if !st.Active {
 				st.Reason = env.Selection.Inactive[ts]
@@ -65,10 +67,10 @@ func whoamiTool() Tool {
 			out.Toolsets = append(out.Toolsets, st)
 		}
 		sort.SliceStable(out.Toolsets, func(i, j int) bool { return out.Toolsets[i].Active && !out.Toolsets[j].Active })
-		if env.Configured(PlaneCloud) {
+		if env.Configured(toolkit.PlaneCloud) {
 			out.Cloud = describeCloud(ctx, c)
 		}
-		if env.Configured(PlaneElasticsearch) || env.Configured(PlaneKibana) {
+		if env.Configured(toolkit.PlaneElasticsearch) || env.Configured(toolkit.PlaneKibana) {
 			out.Elasticsearch = describeStack(ctx, c)
 		}
 		return out, nil

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // esDiagnosticTools returns check_privileges and access_review.
-func esDiagnosticTools() []Tool {
-	return []Tool{checkPrivilegesTool(), accessReviewTool()}
+func esDiagnosticTools() []toolkit.Tool {
+	return []toolkit.Tool{checkPrivilegesTool(), accessReviewTool()}
 }
 
 // PrivilegeIndexInput is one index check.
@@ -59,17 +60,17 @@ var esPrivilegeUse = map[string]string{
 	"monitor":            "lets the server read the cluster's flavour (GET /)",
 }
 
-func checkPrivilegesTool() Tool {
-	return Define(Spec{
+func checkPrivilegesTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "check_privileges",
 		Title:   "Check privileges",
-		Toolset: ToolsetDiagnostics,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetDiagnostics,
+		Tier:    toolkit.Read,
 		Description: "Check which cluster, index, Kibana feature and application privileges the server's own credential has " +
 			"(_has_privileges), and explain what is missing and how to grant it. With no arguments it checks what this server's tools " +
 			"need. Use it after a 403 (together with whoami), or to verify a new role or key: run the server with that user's or key's " +
 			"credentials. It cannot check other users' privileges; read their roles with get_users and get_roles instead.",
-	}, func(ctx context.Context, c *Call, in CheckPrivilegesInput) (CheckPrivilegesOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInput) (CheckPrivilegesOutput, error) {
 		var out CheckPrivilegesOutput
 		t, ctx, err := esTarget(ctx, c, in.Project)
 		if err != nil {
@@ -208,18 +209,18 @@ var esAdminRoles = map[string]string{
 
 var esSeverityRank = map[string]int{"high": 3, "medium": 2, "low": 1}
 
-func accessReviewTool() Tool {
-	return Define(Spec{
+func accessReviewTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "access_review",
 		Title:   "Review risky access",
-		Toolset: ToolsetDiagnostics,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetDiagnostics,
+		Tier:    toolkit.Read,
 		Description: "Audit the cluster or project for risky access and return compact findings with severity and a fix: superuser-like " +
 			"roles (cluster all or manage_security, all on *, run_as), users holding built-in admin roles, disabled users still holding " +
 			"privileged roles, API keys that never expire or live long or carry their owner's full privileges, and role mappings that " +
 			"give admin roles by broad rules. It only reads (needs read_security, and manage_api_key to see every key). Follow up with " +
 			"get_roles, get_users or list_es_api_keys, and fix with the write tools.",
-	}, func(ctx context.Context, c *Call, in AccessReviewInput) (AccessReviewOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (AccessReviewOutput, error) {
 		out := AccessReviewOutput{Findings: []Finding{}, Counts: map[string]int{}}
 		t, ctx, err := esTarget(ctx, c, in.Project)
 		if err != nil {
@@ -227,7 +228,7 @@ func accessReviewTool() Tool {
 		}
 		longLived := 90 * 24 * time.Hour
 		if in.MaxKeyAge != "" {
-			longLived, _ = ParseDuration(in.MaxKeyAge)
+			longLived, _ = toolkit.ParseDuration(in.MaxKeyAge)
 		}
 		add := func(sev, subject, issue, fix string) {
 			out.Findings = append(out.Findings, Finding{Severity: sev, Subject: subject, Issue: issue, Fix: fix})

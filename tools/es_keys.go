@@ -9,11 +9,12 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // esKeyTools returns the Elasticsearch API key tools.
-func esKeyTools() []Tool {
-	return []Tool{listESAPIKeysTool(), createESAPIKeyTool(), invalidateESAPIKeysTool()}
+func esKeyTools() []toolkit.Tool {
+	return []toolkit.Tool{listESAPIKeysTool(), createESAPIKeyTool(), invalidateESAPIKeysTool()}
 }
 
 // ESKeyView is an Elasticsearch API key, never its secret.
@@ -58,7 +59,7 @@ func esKeyView(k esapi.APIKey, now time.Time, selfID string) ESKeyView {
 }
 
 // esSelfKeyID is the id of the API key the target is reached with, or "".
-func esSelfKeyID(ctx context.Context, t *StackTarget) (string, error) {
+func esSelfKeyID(ctx context.Context, t *toolkit.StackTarget) (string, error) {
 	me, err := t.ES.Authenticate(ctx)
 	if err != nil {
 		return "", err
@@ -87,17 +88,17 @@ type ListESAPIKeysOutput struct {
 	NextCursor string      `json:"next_cursor,omitempty"`
 }
 
-func listESAPIKeysTool() Tool {
-	return Define(Spec{
+func listESAPIKeysTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "list_es_api_keys",
 		Title:   "List Elasticsearch API keys",
-		Toolset: ToolsetESKeys,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetESKeys,
+		Tier:    toolkit.Read,
 		Description: "List Elasticsearch API keys (never their secrets), newest first, filtered by name (wildcards), owner, realm and " +
 			"status (active, expired, invalidated). Use it before create_es_api_key to reuse a key serving the same purpose, and to explain " +
 			"a 401 (an expired or invalidated key). With only manage_own_api_key the credential sees just its own keys. These are not " +
 			"Elastic Cloud API keys (list_cloud_api_keys).",
-	}, func(ctx context.Context, c *Call, in ListESAPIKeysInput) (ListESAPIKeysOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in ListESAPIKeysInput) (ListESAPIKeysOutput, error) {
 		var out ListESAPIKeysOutput
 		t, ctx, err := esTarget(ctx, c, in.Project)
 		if err != nil {
@@ -182,7 +183,7 @@ type CreateESAPIKeyInput struct {
 
 // CreateESAPIKeyOutput reports the new key; the secret is withheld.
 type CreateESAPIKeyOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	ID            string      `json:"id,omitempty"`
 	Name          string      `json:"name"`
 	Expires       string      `json:"expires,omitempty"`
@@ -191,42 +192,42 @@ type CreateESAPIKeyOutput struct {
 	SimilarActive []string    `json:"similar_active_keys,omitempty" jsonschema:"active keys with the same name that might be reused or revoked"`
 }
 
-func createESAPIKeyTool() Tool {
-	return Define(Spec{
+func createESAPIKeyTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "create_es_api_key",
 		Title:   "Create an Elasticsearch API key",
-		Toolset: ToolsetESKeys,
-		Tier:    Write,
+		Toolset: toolkit.ToolsetESKeys,
+		Tier:    toolkit.Write,
 		Description: "Create an Elasticsearch API key owned by the server's credential, scoped by role_descriptors and always expiring " +
 			"(the operator sets the maximum). The encoded key is handed to the person out of band (the result says where); you never see it. " +
 			"Its privileges are a snapshot limited by the creator's: later role changes do not reach it. Call list_es_api_keys first to " +
 			"reuse a key for the same purpose. Superuser-like descriptors need the person's approval. For Elastic Cloud keys use " +
 			"create_cloud_api_key.",
-	}, func(ctx context.Context, c *Call, in CreateESAPIKeyInput) (CreateESAPIKeyOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput) (CreateESAPIKeyOutput, error) {
 		out := CreateESAPIKeyOutput{Name: in.Name}
 		switch {
 		case strings.TrimSpace(in.Name) != in.Name:
-			return out, InvalidArgs("name may not begin or end with whitespace")
+			return out, toolkit.InvalidArgs("name may not begin or end with whitespace")
 		case strings.HasPrefix(in.Name, "_"):
-			return out, InvalidArgs("name may not begin with an underscore")
+			return out, toolkit.InvalidArgs("name may not begin with an underscore")
 		}
-		d, err := ParseDuration(in.Expiration)
+		d, err := toolkit.ParseDuration(in.Expiration)
 		if err != nil {
-			return out, InvalidArgs("expiration: %v", err)
+			return out, toolkit.InvalidArgs("expiration: %v", err)
 		}
 		maxExp := c.Env.Limits.MaxESKeyExpiration
 		if maxExp <= 0 {
-			maxExp = DefaultLimits.MaxESKeyExpiration
+			maxExp = toolkit.DefaultLimits.MaxESKeyExpiration
 		}
 		if d > maxExp {
-			return out, InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter one and rotate the key", in.Expiration, FormatDuration(maxExp))
+			return out, toolkit.InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter one and rotate the key", in.Expiration, toolkit.FormatDuration(maxExp))
 		}
 		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
 			return out, err
 		}
 		for name := range in.RoleDescriptors {
-			if err := ValidESName(name); err != nil {
-				return out, InvalidArgs("role_descriptors key %q: role %v", name, err)
+			if err := toolkit.ValidESName(name); err != nil {
+				return out, toolkit.InvalidArgs("role_descriptors key %q: role %v", name, err)
 			}
 		}
 		t, ctx, err := esTarget(ctx, c, in.Project)
@@ -250,7 +251,7 @@ func createESAPIKeyTool() Tool {
 				rd.Applications = append(rd.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
 			}
 			if len(rd.Cluster) == 0 && len(rd.Indices) == 0 && len(rd.Applications) == 0 {
-				return out, InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
+				return out, toolkit.InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
 			}
 			for _, e := range esEscalations(rd) {
 				escalations = append(escalations, name+": "+e)
@@ -279,7 +280,7 @@ func createESAPIKeyTool() Tool {
 		}
 		if len(escalations) > 0 {
 			out.Warn("this key carries superuser-like power: %s", strings.Join(escalations, "; "))
-			if err := c.Confirm(ctx, Confirmation{Target: "es_api_key:" + in.Name,
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "es_api_key:" + in.Name,
 				Message: fmt.Sprintf("Create API key %q on %s with superuser-like power (%s), valid for %s?", in.Name, t.Label(), strings.Join(escalations, "; "), in.Expiration)}); err != nil {
 				return out, err
 			}
@@ -289,9 +290,8 @@ func createESAPIKeyTool() Tool {
 		if err != nil {
 			var ee *esapi.Error
 			if errors.As(err, &ee) && strings.Contains(ee.Reason, "derived api keys") {
-				return out, &Error{Kind: "upstream", err: err,
-					Message: "Elasticsearch refused: the server authenticates with an API key, and an API key may only create keys without privileges (" + ee.Summary() + ").",
-					Next:    "create the key with a user's credentials (ELASTICSEARCH_USERNAME/PASSWORD), or have a user with grant_api_key grant it"}
+				return out, toolkit.UpstreamFailure(err, "create the key with a user's credentials (ELASTICSEARCH_USERNAME/PASSWORD), or have a user with grant_api_key grant it",
+					"Elasticsearch refused: the server authenticates with an API key, and an API key may only create keys without privileges (%s).", ee.Summary())
 			}
 			return out, stackFail(t, err)
 		}
@@ -311,7 +311,7 @@ func createESAPIKeyTool() Tool {
 		ref, err := c.Withhold(ctx, redact.Secret{Label: "Elasticsearch API key " + in.Name + " (use as Authorization: ApiKey <value>)", Value: created.Encoded,
 			Fields: map[string]string{"id": created.ID, "name": in.Name, "expires": out.Expires, "elasticsearch": t.ES.URL()}})
 		if err != nil {
-			return out, PartialFailure(err, []string{"created API key " + created.ID + " (its value could not be handed over: invalidate it with invalidate_es_api_keys and create another)"})
+			return out, toolkit.PartialFailure(err, []string{"created API key " + created.ID + " (its value could not be handed over: invalidate it with invalidate_es_api_keys and create another)"})
 		}
 		out.KeyLocation = ref
 		return out, nil
@@ -334,28 +334,28 @@ type InvalidateESAPIKeysInput struct {
 
 // InvalidateESAPIKeysOutput reports the invalidation.
 type InvalidateESAPIKeysOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Invalidated           []string `json:"invalidated"`
 	PreviouslyInvalidated []string `json:"previously_invalidated,omitempty"`
 	NotFound              []string `json:"not_found,omitempty"`
 }
 
-func invalidateESAPIKeysTool() Tool {
-	return Define(Spec{
+func invalidateESAPIKeysTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "invalidate_es_api_keys",
 		Title:   "Invalidate Elasticsearch API keys",
-		Toolset: ToolsetESKeys,
-		Tier:    Destructive,
+		Toolset: toolkit.ToolsetESKeys,
+		Tier:    toolkit.Destructive,
 		Description: "Invalidate (revoke) Elasticsearch API keys by ids or by exact name, after the person approves. Irreversible: " +
 			"anything using the keys gets 401 at once. The key this server runs with is never invalidated. List them first with " +
 			"list_es_api_keys.",
-	}, func(ctx context.Context, c *Call, in InvalidateESAPIKeysInput) (InvalidateESAPIKeysOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in InvalidateESAPIKeysInput) (InvalidateESAPIKeysOutput, error) {
 		out := InvalidateESAPIKeysOutput{Invalidated: []string{}}
 		if (len(in.IDs) == 0) == (in.Name == "") {
-			return out, InvalidArgs("give exactly one of ids and name")
+			return out, toolkit.InvalidArgs("give exactly one of ids and name")
 		}
 		if strings.Contains(in.Name, "*") {
-			return out, InvalidArgs("name must be exact (no wildcards) so that only the intended keys are revoked; list them with list_es_api_keys and pass ids")
+			return out, toolkit.InvalidArgs("name must be exact (no wildcards) so that only the intended keys are revoked; list them with list_es_api_keys and pass ids")
 		}
 		t, ctx, err := esTarget(ctx, c, in.Project)
 		if err != nil {
@@ -380,7 +380,7 @@ func invalidateESAPIKeysTool() Tool {
 		for _, k := range res.APIKeys {
 			seen[k.ID] = true
 			if k.ID == self && self != "" {
-				return out, Refused("leave this key alone, or invalidate it outside this server after configuring another credential",
+				return out, toolkit.Refused("leave this key alone, or invalidate it outside this server after configuring another credential",
 					"API key %s (%s) is the credential this server runs with.", k.ID, k.Name)
 			}
 			if k.Invalidated {
@@ -404,7 +404,7 @@ func invalidateESAPIKeysTool() Tool {
 		for _, id := range todo {
 			c.Target("es_api_key:" + id)
 		}
-		if err := c.Confirm(ctx, Confirmation{Target: "es_api_keys:" + strings.Join(todo, ","),
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "es_api_keys:" + strings.Join(todo, ","),
 			Message: fmt.Sprintf("Invalidate API key(s) %s on %s? This is irreversible; anything using them gets 401.", strings.Join(desc, "; "), t.Label())}); err != nil {
 			return out, err
 		}

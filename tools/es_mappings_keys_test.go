@@ -9,7 +9,7 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/fault"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 func esReadMapping(t *testing.T, h *servertest.Harness, name string) (esapi.RoleMapping, bool) {
@@ -142,7 +142,7 @@ func TestESAPIKeys(t *testing.T) {
 func TestESAPIKeyExpirationLimitIsTheOperators(t *testing.T) {
 	h := esHarness(t, "stack", func(o *servertest.Options) {
 		o.ESBasicAuth = true
-		o.Limits = tools.Limits{MaxCloudKeyExpiration: time.Hour, MaxESKeyExpiration: 7 * 24 * time.Hour}
+		o.Limits = toolkit.Limits{MaxCloudKeyExpiration: time.Hour, MaxESKeyExpiration: 7 * 24 * time.Hour}
 	})
 	esContains(t, h.CallErr(t, "create_es_api_key", map[string]any{"name": "k", "expiration": "8d", "role_descriptors": map[string]any{"r": map[string]any{"cluster": []any{"monitor"}}}}), "(7d)")
 	out := h.CallOK(t, "create_es_api_key", map[string]any{"name": "k", "expiration": "7d", "role_descriptors": map[string]any{"r": map[string]any{"cluster": []any{"monitor"}}}})

@@ -4,15 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // roleMappingTools returns the role mapping tools.
-func roleMappingTools() []Tool {
-	return []Tool{getRoleMappingsTool(), putRoleMappingTool(), deleteRoleMappingsTool()}
+func roleMappingTools() []toolkit.Tool {
+	return []toolkit.Tool{getRoleMappingsTool(), putRoleMappingTool(), deleteRoleMappingsTool()}
 }
 
 // RoleMappingView is a role mapping.
@@ -70,16 +72,16 @@ type GetRoleMappingsOutput struct {
 	Missing      []string          `json:"missing,omitempty"`
 }
 
-func getRoleMappingsTool() Tool {
-	return Define(Spec{
+func getRoleMappingsTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "get_role_mappings",
 		Title:   "Get role mappings",
-		Toolset: ToolsetRoleMappings,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetRoleMappings,
+		Tier:    toolkit.Read,
 		Description: "List or read role mappings: which roles users of external realms (SAML, LDAP, Active Directory, PKI, OIDC, JWT) get, " +
 			"by rules on username, groups, dn, realm.name and metadata. Call this before put_role_mapping to extend an existing mapping. " +
 			"Self-managed and Elastic Cloud Hosted only: Serverless has no role mappings (SAML is set up at the organization level).",
-	}, func(ctx context.Context, c *Call, in GetRoleMappingsInput) (GetRoleMappingsOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in GetRoleMappingsInput) (GetRoleMappingsOutput, error) {
 		var out GetRoleMappingsOutput
 		t, ctx, err := esTarget(ctx, c, in.Project)
 		if err != nil {
@@ -95,7 +97,7 @@ func getRoleMappingsTool() Tool {
 		out.RoleMappings = []RoleMappingView{}
 		for _, n := range esapi.SortedKeys(maps) {
 			m := maps[n]
-			if in.Role != "" && !contains(m.Roles, in.Role) {
+			if in.Role != "" && !slices.Contains(m.Roles, in.Role) {
 				continue
 			}
 			out.RoleMappings = append(out.RoleMappings, roleMappingView(n, m))
@@ -128,31 +130,31 @@ type PutRoleMappingInput struct {
 
 // PutRoleMappingOutput reports the mapping written.
 type PutRoleMappingOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	RoleMapping RoleMappingView `json:"role_mapping"`
 	Created     bool            `json:"created"`
 	Changes     []string        `json:"changes,omitempty" jsonschema:"for a replaced mapping: what changed"`
 }
 
-func putRoleMappingTool() Tool {
-	return Define(Spec{
+func putRoleMappingTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "put_role_mapping",
 		Title:      "Create or replace a role mapping",
-		Toolset:    ToolsetRoleMappings,
-		Tier:       Write,
+		Toolset:    toolkit.ToolsetRoleMappings,
+		Tier:       toolkit.Write,
 		Idempotent: true,
 		Description: "Create a role mapping, or replace one (after showing the difference and asking the person), that gives users of " +
 			"external realms (SAML, LDAP, AD, PKI, OIDC, JWT) roles by rules on username, groups, dn, realm.name and metadata.*. Use static " +
 			"roles for simple cases, role_templates to derive role names from attributes. The rule DSL is checked before anything is sent. " +
 			"New mappings are stored disabled unless enabled: true: create disabled, check with get_role_mappings, then enable. Mapping to " +
 			"superuser-like roles needs the person's approval. Create the roles first with put_role. Not available on Serverless.",
-	}, func(ctx context.Context, c *Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
 		var out PutRoleMappingOutput
 		if (len(in.Roles) == 0) == (len(in.RoleTemplates) == 0) {
-			return out, InvalidArgs("give exactly one of roles and role_templates")
+			return out, toolkit.InvalidArgs("give exactly one of roles and role_templates")
 		}
 		if err := esCheckRule(in.Rules, "rules", false); err != nil {
-			return out, InvalidArgs("%v", err)
+			return out, toolkit.InvalidArgs("%v", err)
 		}
 		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
 			return out, err
@@ -167,11 +169,11 @@ func putRoleMappingTool() Tool {
 				m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: map[string]any{"source": v}, Format: rt.Format})
 			case map[string]any:
 				if _, ok := v["source"].(string); !ok {
-					return out, InvalidArgs("role_templates[%d].template needs a string source, e.g. {\"source\":\"{{#tojson}}groups{{/tojson}}\"}", i)
+					return out, toolkit.InvalidArgs("role_templates[%d].template needs a string source, e.g. {\"source\":\"{{#tojson}}groups{{/tojson}}\"}", i)
 				}
 				m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: v, Format: rt.Format})
 			default:
-				return out, InvalidArgs("role_templates[%d].template must be an object with source or a string", i)
+				return out, toolkit.InvalidArgs("role_templates[%d].template must be an object with source or a string", i)
 			}
 		}
 		t, ctx, err := esTarget(ctx, c, in.Project)
@@ -189,7 +191,7 @@ func putRoleMappingTool() Tool {
 		old, exists := existing[in.Name]
 		if exists {
 			if ro, _ := old.Metadata["_read_only"].(bool); ro {
-				return out, Refused("change it in the cluster's configuration, or create a mapping with another name",
+				return out, toolkit.Refused("change it in the cluster's configuration, or create a mapping with another name",
 					"Role mapping %s is read-only (defined in the cluster's configuration).", in.Name)
 			}
 			out.Changes = esMappingDiff(old, m)
@@ -228,7 +230,7 @@ func putRoleMappingTool() Tool {
 			reasons = append([]string{"replace the existing mapping " + in.Name + " (" + strings.Join(out.Changes, "; ") + ")"}, reasons...)
 		}
 		if len(reasons) > 0 {
-			if err := c.Confirm(ctx, Confirmation{Target: "role_mapping:" + in.Name,
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "role_mapping:" + in.Name,
 				Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
 				return out, err
 			}
@@ -374,20 +376,20 @@ type DeleteRoleMappingsInput struct {
 
 // DeleteRoleMappingsOutput reports the deletion.
 type DeleteRoleMappingsOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Deleted  []string `json:"deleted"`
 	NotFound []string `json:"not_found,omitempty"`
 }
 
-func deleteRoleMappingsTool() Tool {
-	return Define(Spec{
+func deleteRoleMappingsTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "delete_role_mappings",
 		Title:   "Delete role mappings",
-		Toolset: ToolsetRoleMappings,
-		Tier:    Destructive,
+		Toolset: toolkit.ToolsetRoleMappings,
+		Tier:    toolkit.Destructive,
 		Description: "Delete role mappings, after the person approves: users of external realms matched only by them lose those roles at " +
 			"their next login. To pause a mapping instead, put_role_mapping it with enabled: false. Not available on Serverless.",
-	}, func(ctx context.Context, c *Call, in DeleteRoleMappingsInput) (DeleteRoleMappingsOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in DeleteRoleMappingsInput) (DeleteRoleMappingsOutput, error) {
 		out := DeleteRoleMappingsOutput{Deleted: []string{}}
 		t, ctx, err := esTarget(ctx, c, in.Project)
 		if err != nil {
@@ -409,7 +411,7 @@ func deleteRoleMappingsTool() Tool {
 				continue
 			}
 			if ro, _ := m.Metadata["_read_only"].(bool); ro {
-				return out, Refused("change it in the cluster's configuration", "Role mapping %s is read-only (defined in the cluster's configuration).", n)
+				return out, toolkit.Refused("change it in the cluster's configuration", "Role mapping %s is read-only (defined in the cluster's configuration).", n)
 			}
 			todo = append(todo, n)
 			desc = append(desc, fmt.Sprintf("%s (grants %s)", n, orNone(strings.Join(append(append([]string{}, m.Roles...), roleMappingView(n, m).RoleTemplates...), ", "))))

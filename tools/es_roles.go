@@ -3,15 +3,17 @@ package tools
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // roleTools returns the Elasticsearch and Kibana role tools.
-func roleTools() []Tool {
-	return []Tool{getRolesTool(), putRoleTool(), deleteRolesTool()}
+func roleTools() []toolkit.Tool {
+	return []toolkit.Tool{getRolesTool(), putRoleTool(), deleteRolesTool()}
 }
 
 // GetRolesInput selects roles.
@@ -85,17 +87,17 @@ func roleView(name string, d esapi.RoleDescriptor, full bool) RoleView {
 	return v
 }
 
-func getRolesTool() Tool {
-	return Define(Spec{
+func getRolesTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "get_roles",
 		Title:   "Get Elasticsearch roles",
-		Toolset: ToolsetRoles,
-		Tier:    Read,
+		Toolset: toolkit.ToolsetRoles,
+		Tier:    toolkit.Read,
 		Description: "List or read Elasticsearch roles (which also carry Kibana privileges): cluster privileges, index patterns with " +
 			"privileges, document- and field-level security markers, Kibana features. Compact by default; full: true returns complete " +
 			"definitions. Built-in roles are hidden unless include_built_in is set or they are named. Call this before put_role to reuse a " +
 			"role that already fits. It does not show who has a role: see get_users and get_role_mappings.",
-	}, func(ctx context.Context, c *Call, in GetRolesInput) (GetRolesOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesOutput, error) {
 		var out GetRolesOutput
 		t, ctx, err := esTarget(ctx, c, in.Project)
 		if err != nil {
@@ -147,7 +149,7 @@ type PutRoleInput struct {
 
 // PutRoleOutput reports the role written.
 type PutRoleOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Name    string   `json:"name"`
 	Created bool     `json:"created" jsonschema:"true for a new role, false when an existing one was replaced"`
 	Via     string   `json:"via" jsonschema:"kibana (Kibana role API) or elasticsearch (security API)"`
@@ -155,12 +157,12 @@ type PutRoleOutput struct {
 	Role    RoleView `json:"role" jsonschema:"the role as written"`
 }
 
-func putRoleTool() Tool {
-	return Define(Spec{
+func putRoleTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:       "put_role",
 		Title:      "Create or replace a role",
-		Toolset:    ToolsetRoles,
-		Tier:       Write,
+		Toolset:    toolkit.ToolsetRoles,
+		Tier:       toolkit.Write,
 		Idempotent: true,
 		Description: "Create a role, or replace an existing one (after showing the difference and asking the person), with cluster and index " +
 			"privileges, document-level security (query, also templated by user attributes such as {{_user.metadata.department}}), " +
@@ -170,7 +172,7 @@ func putRoleTool() Tool {
 			"application privileges. Superuser-like grants (cluster all or manage_security, all on *, run_as *) need the person's approval. " +
 			"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
 			"put_role_mapping, or assign_project_custom_role on Serverless.",
-	}, func(ctx context.Context, c *Call, in PutRoleInput) (PutRoleOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutput, error) {
 		out := PutRoleOutput{Name: in.Name}
 		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
 			return out, err
@@ -186,10 +188,10 @@ func putRoleTool() Tool {
 		c.Target("role:" + in.Name)
 		serverless := t.Flavor(ctx) == esapi.FlavorServerless
 		if serverless && !serverlessRoleName.MatchString(in.Name) {
-			return out, InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
+			return out, toolkit.InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
 		}
 		if serverless && len(in.RunAs) > 0 {
-			return out, InvalidArgs("run_as is not available on Serverless")
+			return out, toolkit.InvalidArgs("run_as is not available on Serverless")
 		}
 		pc := newPrivilegeCheck(ctx, t)
 		role := esapi.RoleDescriptor{
@@ -218,7 +220,7 @@ func putRoleTool() Tool {
 		}
 		old, exists := existing[in.Name]
 		if exists && esapi.IsReserved(old.Metadata) {
-			return out, Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
+			return out, toolkit.Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
 				"%s is a built-in role; built-in roles are never modified.", in.Name)
 		}
 
@@ -264,7 +266,7 @@ func putRoleTool() Tool {
 			out.Warnings = append(out.Warnings, "this role grants superuser-like power: "+strings.Join(esc, ", "))
 		}
 		if len(reasons) > 0 {
-			if err := c.Confirm(ctx, Confirmation{Target: "role:" + in.Name,
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "role:" + in.Name,
 				Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
 				return out, err
 			}
@@ -316,22 +318,22 @@ type DeleteRolesInput struct {
 
 // DeleteRolesOutput reports the deletion.
 type DeleteRolesOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Deleted  []string `json:"deleted"`
 	NotFound []string `json:"not_found,omitempty"`
 	// StillAssigned lists users that still name a deleted role.
 	StillAssigned []string `json:"users_still_naming_them,omitempty" jsonschema:"users whose role list still names a deleted role (the name is kept and grants nothing)"`
 }
 
-func deleteRolesTool() Tool {
-	return Define(Spec{
+func deleteRolesTool() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{
 		Name:    "delete_roles",
 		Title:   "Delete roles",
-		Toolset: ToolsetRoles,
-		Tier:    Destructive,
+		Toolset: toolkit.ToolsetRoles,
+		Tier:    toolkit.Destructive,
 		Description: "Delete custom roles, after the person approves. Users and role-mapped users holding a deleted role lose the access it gave; API keys keep the privileges they were created with. Built-in roles are refused. Check who uses a role " +
 			"first with get_users and get_role_mappings.",
-	}, func(ctx context.Context, c *Call, in DeleteRolesInput) (DeleteRolesOutput, error) {
+	}, func(ctx context.Context, c *toolkit.Call, in DeleteRolesInput) (DeleteRolesOutput, error) {
 		out := DeleteRolesOutput{Deleted: []string{}}
 		t, ctx, err := esTarget(ctx, c, in.Project)
 		if err != nil {
@@ -349,7 +351,7 @@ func deleteRolesTool() Tool {
 			case !ok:
 				out.NotFound = append(out.NotFound, n)
 			case esapi.IsReserved(d.Metadata):
-				return out, Refused("leave built-in roles in place; remove them from users instead (update_user remove_roles)", "%s is a built-in role and cannot be deleted.", n)
+				return out, toolkit.Refused("leave built-in roles in place; remove them from users instead (update_user remove_roles)", "%s is a built-in role and cannot be deleted.", n)
 			default:
 				todo = append(todo, n)
 			}
@@ -361,7 +363,7 @@ func deleteRolesTool() Tool {
 			if users, err := t.ES.GetUsers(ctx); err == nil {
 				for _, un := range esapi.SortedKeys(users) {
 					for _, r := range users[un].Roles {
-						if contains(todo, r) {
+						if slices.Contains(todo, r) {
 							out.StillAssigned = append(out.StillAssigned, un+" ("+r+")")
 						}
 					}

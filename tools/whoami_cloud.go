@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // CloudIdentity is what whoami reports about the Cloud API credential.
@@ -29,7 +30,7 @@ type CloudIdentity struct {
 // describeCloud fills whoami's Cloud section: the organization, the key's
 // expiry from the response header, and the key's role when the key can be
 // found in the key listing (which itself needs an Organization owner).
-func describeCloud(ctx context.Context, c *Call) *CloudIdentity {
+func describeCloud(ctx context.Context, c *toolkit.Call) *CloudIdentity {
 	id := &CloudIdentity{Configured: c.Env.Cloud != nil}
 	cc := c.Env.Cloud
 	if cc == nil {
@@ -38,7 +39,7 @@ func describeCloud(ctx context.Context, c *Call) *CloudIdentity {
 	id.BaseURL = cc.BaseURL()
 	org, err := cc.GetOrganization(ctx)
 	if err != nil {
-		id.Error = Describe(cloudErr(err, "read the organization")).Error()
+		id.Error = toolkit.Describe(cloudErr(err, "read the organization")).Error()
 		return id
 	}
 	id.OrganizationID, id.OrganizationName = org.ID, org.Name
@@ -57,7 +58,7 @@ func describeCloud(ctx context.Context, c *Call) *CloudIdentity {
 	case errors.As(err, &ce) && ce.Status == http.StatusForbidden:
 		id.Role = "not an Organization owner: the key may not manage API keys, members or roles (read-only tools still work)"
 	case err != nil:
-		id.Error = "could not list Cloud API keys to identify this key: " + Describe(cloudErr(err, "list API keys")).Error()
+		id.Error = "could not list Cloud API keys to identify this key: " + toolkit.Describe(cloudErr(err, "list API keys")).Error()
 	default:
 		self := identifySelfKey(cc, keys)
 		if self.certain() {

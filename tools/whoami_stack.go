@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // StackIdentity is what whoami reports about the Elasticsearch and Kibana
@@ -27,17 +28,17 @@ type StackIdentity struct {
 }
 
 // describeStack fills whoami's Elasticsearch section from _authenticate.
-func describeStack(ctx context.Context, c *Call) *StackIdentity {
+func describeStack(ctx context.Context, c *toolkit.Call) *StackIdentity {
 	id := &StackIdentity{
-		Configured:       c.Env.Configured(PlaneElasticsearch),
-		KibanaConfigured: c.Env.Configured(PlaneKibana),
+		Configured:       c.Env.Configured(toolkit.PlaneElasticsearch),
+		KibanaConfigured: c.Env.Configured(toolkit.PlaneKibana),
 	}
 	st := c.Env.Stack
 	if st == nil {
 		return id
 	}
 	if st.HasDefaultKibana() {
-		id.KibanaURL = st.def.Kibana.URL()
+		id.KibanaURL = st.DefaultKibana().URL()
 	}
 	t := st.Default()
 	if t == nil {

@@ -20,7 +20,7 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -30,7 +30,7 @@ type Options struct {
 	Flavor           string // "stack" (default) or "serverless"
 	AllowWrites      bool
 	AllowDestructive bool
-	Confirm          tools.ConfirmMode // default elicit
+	Confirm          toolkit.ConfirmMode // default elicit
 	Toolsets         []string
 	Tools            []string
 	ExcludeTools     []string
@@ -49,7 +49,7 @@ type Options struct {
 	// CloudAPIKey overrides the Cloud key (e.g. the member key).
 	CloudAPIKey string
 	// Limits overrides the default guardrails.
-	Limits tools.Limits
+	Limits toolkit.Limits
 }
 
 // Harness is a running server, its sandbox and a connected client.
@@ -104,7 +104,7 @@ func (h *Harness) Config(opts Options) server.Config {
 	cfg := server.Config{
 		Name:    "elastic-access-mcp",
 		Version: "test",
-		Selection: tools.Selection{
+		Selection: toolkit.Selection{
 			AllowWrites: opts.AllowWrites, AllowDestructive: opts.AllowDestructive,
 			Toolsets: opts.Toolsets, Tools: opts.Tools, ExcludeTools: opts.ExcludeTools,
 		},

@@ -1,9 +1,12 @@
-// Package tools declares every MCP tool of the server: one Go value per job,
-// with its schema, annotations, safety tier and handler. The machinery in this
-// file and its siblings (args, schema, call, confirm, dryrun, errors) is shared
-// by all tools so that validation, confirmation, dry runs, secret handling and
-// error reporting behave the same everywhere and no tool has to remember them.
-package tools
+// Package toolkit is how a tool works: Define turns a Spec and a typed
+// handler into a Tool whose arguments are decoded strictly and validated,
+// whose schemas are generated from Go types, and whose errors tell the agent
+// what to do next. A handler reaches the upstream services through Env and
+// the safety machinery through Call: confirmation (sealed approvals), dry
+// runs recorded at the HTTP transport, secrets withheld from the model and
+// audit targets. Select picks the tools an operator allows. The package
+// knows no particular tool; the tools live in package tools.
+package toolkit
 
 import (
 	"context"

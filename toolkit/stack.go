@@ -1,4 +1,4 @@
-package tools
+package toolkit
 
 import (
 	"context"
@@ -114,6 +114,14 @@ func (s *StackTargets) HasDefaultElasticsearch() bool {
 // HasDefaultKibana reports whether KIBANA_URL is configured.
 func (s *StackTargets) HasDefaultKibana() bool {
 	return s != nil && s.def != nil && s.def.Kibana != nil
+}
+
+// DefaultKibana returns the configured Kibana (KIBANA_URL), or nil.
+func (s *StackTargets) DefaultKibana() *esapi.KibanaClient {
+	if !s.HasDefaultKibana() {
+		return nil
+	}
+	return s.def.Kibana
 }
 
 // Default returns the configured target, or nil.

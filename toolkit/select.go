@@ -40,66 +40,34 @@ func Select(catalog []Tool, sel Selection) ([]Tool, SelectionReport, error) {
 	if sel.AllowDestructive {
 		report.Tier = "read-write-destructive"
 	}
-	byName := map[string]Tool{}
-	for _, t := range catalog {
-		byName[t.Name] = t
-	}
-	wantSet, err := toolsetFilter(sel.Toolsets)
+	wanted, err := toolsetFilter(sel.Toolsets)
 	if err != nil {
 		return nil, report, err
 	}
-	for _, lists := range [][]string{sel.Tools, sel.ExcludeTools} {
-		for _, n := range lists {
-			if _, ok := byName[n]; !ok {
-				return nil, report, fmt.Errorf("unknown tool %q; known tools: %s", n, strings.Join(sortedNames(byName), ", "))
-			}
-		}
+	if err := checkToolLists(catalog, sel); err != nil {
+		return nil, report, err
 	}
-	for _, n := range sel.Tools {
-		t := byName[n]
-		if t.Tier == Write && !sel.AllowWrites {
-			return nil, report, fmt.Errorf("tool %q changes things; start with --allow-writes to enable it", n)
-		}
-		if t.Tier == Destructive && !sel.AllowDestructive {
-			return nil, report, fmt.Errorf("tool %q is destructive; start with --allow-destructive to enable it", n)
-		}
-	}
-	planeReason := map[string]string{}
-	for _, ts := range Toolsets {
-		if !wantSet[ts] {
-			report.Inactive[ts] = "not selected by --toolsets"
-			continue
-		}
-		if planes := ToolsetPlanes[ts]; len(planes) > 0 && !anyPlane(sel.Planes, planes) {
-			planeReason[ts] = "no credentials: set " + credentialHint(planes)
-			report.Inactive[ts] = planeReason[ts]
-		}
-	}
+	toolsetRules := toolsetRules(sel, wanted)
+	tRules := toolRules(sel, wanted)
 	var out []Tool
 	active := map[string]bool{}
 	for _, t := range catalog {
-		switch {
-		case contains(sel.ExcludeTools, t.Name):
-			continue
-		case len(sel.Tools) > 0 && !contains(sel.Tools, t.Name):
-			continue
-		case len(sel.Tools) == 0 && !wantSet[t.Toolset]:
-			continue
-		case planeReason[t.Toolset] != "":
-			continue
-		case t.Tier == Write && !sel.AllowWrites, t.Tier == Destructive && !sel.AllowDestructive:
+		if ok, _ := passes(tRules, t); !ok {
 			continue
 		}
 		out = append(out, t)
-		active[t.Toolset] = true
+		active[t.Toolset.Name] = true
 		report.Tools = append(report.Tools, t.Name)
 	}
 	for _, ts := range Toolsets {
-		if active[ts] {
-			report.Active = append(report.Active, ts)
-			delete(report.Inactive, ts)
-		} else if _, ok := report.Inactive[ts]; !ok {
-			report.Inactive[ts] = "no tool of this toolset is allowed by the tier and tool lists"
+		if active[ts.Name] {
+			report.Active = append(report.Active, ts.Name)
+			continue
+		}
+		if ok, reason := passes(toolsetRules, ts); !ok {
+			report.Inactive[ts.Name] = reason
+		} else {
+			report.Inactive[ts.Name] = "no tool of this toolset is allowed by the tier and tool lists"
 		}
 	}
 	if len(report.Inactive) == 0 {
@@ -108,11 +76,95 @@ func Select(catalog []Tool, sel Selection) ([]Tool, SelectionReport, error) {
 	return out, report, nil
 }
 
+// rule is one reason to leave a tool or a toolset out: check returns
+// whether v passes and, if not, why (the reason whoami shows).
+type rule[T any] struct {
+	name  string
+	check func(v T) (ok bool, reason string)
+}
+
+// passes applies rules in order and returns the first failure's reason.
+func passes[T any](rules []rule[T], v T) (bool, string) {
+	for _, r := range rules {
+		if ok, reason := r.check(v); !ok {
+			return false, reason
+		}
+	}
+	return true, ""
+}
+
+// toolsetRules decide whether a toolset can be active at all.
+func toolsetRules(sel Selection, wanted map[string]bool) []rule[Toolset] {
+	return []rule[Toolset]{
+		{"toolsets", func(ts Toolset) (bool, string) {
+			return wanted[ts.Name], "not selected by --toolsets"
+		}},
+		{"credentials", func(ts Toolset) (bool, string) {
+			return len(ts.Planes) == 0 || anyPlane(sel.Planes, ts.Planes), "no credentials: set " + credentialHint(ts.Planes)
+		}},
+	}
+}
+
+// toolRules decide whether a tool is registered.
+func toolRules(sel Selection, wanted map[string]bool) []rule[Tool] {
+	return []rule[Tool]{
+		{"exclude_tools", func(t Tool) (bool, string) {
+			return !contains(sel.ExcludeTools, t.Name), "excluded by --exclude-tools"
+		}},
+		{"tools", func(t Tool) (bool, string) {
+			return len(sel.Tools) == 0 || contains(sel.Tools, t.Name), "not listed in --tools"
+		}},
+		{"toolsets", func(t Tool) (bool, string) {
+			// An explicit --tools list wins over --toolsets.
+			return len(sel.Tools) > 0 || wanted[t.Toolset.Name], "not selected by --toolsets"
+		}},
+		{"credentials", func(t Tool) (bool, string) {
+			ps := t.Toolset.Planes
+			return len(ps) == 0 || anyPlane(sel.Planes, ps), "no credentials: set " + credentialHint(ps)
+		}},
+		{"tier", func(t Tool) (bool, string) {
+			switch {
+			case t.Tier == Write && !sel.AllowWrites:
+				return false, "changes things; start with --allow-writes"
+			case t.Tier == Destructive && !sel.AllowDestructive:
+				return false, "destructive; start with --allow-destructive"
+			}
+			return true, ""
+		}},
+	}
+}
+
+// checkToolLists refuses unknown names in --tools and --exclude-tools, and
+// tools listed in --tools that the tier does not allow.
+func checkToolLists(catalog []Tool, sel Selection) error {
+	byName := map[string]Tool{}
+	for _, t := range catalog {
+		byName[t.Name] = t
+	}
+	for _, lists := range [][]string{sel.Tools, sel.ExcludeTools} {
+		for _, n := range lists {
+			if _, ok := byName[n]; !ok {
+				return fmt.Errorf("unknown tool %q; known tools: %s", n, strings.Join(sortedNames(byName), ", "))
+			}
+		}
+	}
+	for _, n := range sel.Tools {
+		t := byName[n]
+		if t.Tier == Write && !sel.AllowWrites {
+			return fmt.Errorf("tool %q changes things; start with --allow-writes to enable it", n)
+		}
+		if t.Tier == Destructive && !sel.AllowDestructive {
+			return fmt.Errorf("tool %q is destructive; start with --allow-destructive to enable it", n)
+		}
+	}
+	return nil
+}
+
 func toolsetFilter(names []string) (map[string]bool, error) {
 	want := map[string]bool{}
 	if len(names) == 0 {
 		for _, ts := range Toolsets {
-			want[ts] = true
+			want[ts.Name] = true
 		}
 		return want, nil
 	}
@@ -120,17 +172,17 @@ func toolsetFilter(names []string) (map[string]bool, error) {
 		n = strings.TrimSpace(n)
 		if n == "all" {
 			for _, ts := range Toolsets {
-				want[ts] = true
+				want[ts.Name] = true
 			}
 			continue
 		}
-		if !contains(Toolsets, n) {
-			return nil, fmt.Errorf("unknown toolset %q; known toolsets: %s, all", n, strings.Join(Toolsets, ", "))
+		if !contains(ToolsetNames(), n) {
+			return nil, fmt.Errorf("unknown toolset %q; known toolsets: %s, all", n, strings.Join(ToolsetNames(), ", "))
 		}
 		want[n] = true
 	}
 	// whoami must always be reachable: it explains the rest.
-	want[ToolsetDiagnostics] = true
+	want[ToolsetDiagnostics.Name] = true
 	return want, nil
 }
 

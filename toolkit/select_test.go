@@ -8,7 +8,7 @@ import (
 )
 
 func fakeCatalog() []Tool {
-	mk := func(name, toolset string, tier Tier) Tool {
+	mk := func(name string, toolset Toolset, tier Tier) Tool {
 		return Define(Spec{Name: name, Toolset: toolset, Tier: tier}, func(context.Context, *Call, struct{}) (struct{}, error) { return struct{}{}, nil })
 	}
 	return []Tool{
@@ -93,10 +93,10 @@ func TestSelectionReportExplainsInactiveToolsets(t *testing.T) {
 	if rep.Tier != "read-only" {
 		t.Fatalf("tier %q", rep.Tier)
 	}
-	if !strings.Contains(rep.Inactive[ToolsetOrg], "EC_API_KEY") {
-		t.Fatalf("org inactive reason %q should name the missing credential", rep.Inactive[ToolsetOrg])
+	if !strings.Contains(rep.Inactive[ToolsetOrg.Name], "EC_API_KEY") {
+		t.Fatalf("org inactive reason %q should name the missing credential", rep.Inactive[ToolsetOrg.Name])
 	}
-	if !reflect.DeepEqual(rep.Active, []string{ToolsetRoles, ToolsetDiagnostics}) {
+	if !reflect.DeepEqual(rep.Active, []string{ToolsetRoles.Name, ToolsetDiagnostics.Name}) {
 		t.Fatalf("active %v", rep.Active)
 	}
 }

@@ -42,20 +42,6 @@ func (t Tier) String() string {
 	return fmt.Sprintf("tier(%d)", int(t))
 }
 
-// Toolset names group tools by job and by the credentials they need.
-const (
-	ToolsetOrg          = "org"
-	ToolsetCloudKeys    = "cloud_keys"
-	ToolsetRoles        = "roles"
-	ToolsetUsers        = "users"
-	ToolsetRoleMappings = "role_mappings"
-	ToolsetESKeys       = "es_keys"
-	ToolsetDiagnostics  = "diagnostics"
-)
-
-// Toolsets lists every toolset in the order they are documented.
-var Toolsets = []string{ToolsetOrg, ToolsetCloudKeys, ToolsetRoles, ToolsetUsers, ToolsetRoleMappings, ToolsetESKeys, ToolsetDiagnostics}
-
 // Plane is an upstream service a toolset needs credentials for.
 type Plane string
 
@@ -65,17 +51,49 @@ const (
 	PlaneKibana        Plane = "kibana"
 )
 
-// ToolsetPlanes says which credentials make a toolset usable. Any one of the
-// listed planes is enough: Elasticsearch toolsets also work with only a Cloud
-// key, by targeting a Serverless project (the `project` argument).
-var ToolsetPlanes = map[string][]Plane{
-	ToolsetOrg:          {PlaneCloud},
-	ToolsetCloudKeys:    {PlaneCloud},
-	ToolsetRoles:        {PlaneElasticsearch, PlaneCloud},
-	ToolsetUsers:        {PlaneElasticsearch, PlaneCloud},
-	ToolsetRoleMappings: {PlaneElasticsearch, PlaneCloud},
-	ToolsetESKeys:       {PlaneElasticsearch, PlaneCloud},
-	ToolsetDiagnostics:  nil, // always available: it explains what is missing
+// Toolset groups tools by job and by the credentials they need. The operator
+// picks toolsets by Name (--toolsets).
+type Toolset struct {
+	Name        string
+	Description string
+	// Planes says which credentials make the toolset usable. Any one of
+	// them is enough: Elasticsearch toolsets also work with only a Cloud
+	// key, by targeting a Serverless project (the `project` argument).
+	// None means always available.
+	Planes []Plane
+}
+
+func (ts Toolset) String() string { return ts.Name }
+
+// The toolsets of the server.
+var (
+	ToolsetOrg = Toolset{Name: "org", Planes: []Plane{PlaneCloud},
+		Description: "Elastic Cloud organization: members, invitations, role assignments, projects"}
+	ToolsetCloudKeys = Toolset{Name: "cloud_keys", Planes: []Plane{PlaneCloud},
+		Description: "Elastic Cloud API keys"}
+	ToolsetRoles = Toolset{Name: "roles", Planes: []Plane{PlaneElasticsearch, PlaneCloud},
+		Description: "Elasticsearch and Kibana roles"}
+	ToolsetUsers = Toolset{Name: "users", Planes: []Plane{PlaneElasticsearch, PlaneCloud},
+		Description: "Elasticsearch native users"}
+	ToolsetRoleMappings = Toolset{Name: "role_mappings", Planes: []Plane{PlaneElasticsearch, PlaneCloud},
+		Description: "Elasticsearch role mappings for SAML, OIDC, LDAP and PKI users"}
+	ToolsetESKeys = Toolset{Name: "es_keys", Planes: []Plane{PlaneElasticsearch, PlaneCloud},
+		Description: "Elasticsearch API keys"}
+	// ToolsetDiagnostics is always available: it explains what is missing.
+	ToolsetDiagnostics = Toolset{Name: "diagnostics",
+		Description: "who the server acts as, what it may do, and an access review"}
+)
+
+// Toolsets lists every toolset in the order they are documented.
+var Toolsets = []Toolset{ToolsetOrg, ToolsetCloudKeys, ToolsetRoles, ToolsetUsers, ToolsetRoleMappings, ToolsetESKeys, ToolsetDiagnostics}
+
+// ToolsetNames lists the names of Toolsets, in order.
+func ToolsetNames() []string {
+	names := make([]string, len(Toolsets))
+	for i, ts := range Toolsets {
+		names[i] = ts.Name
+	}
+	return names
 }
 
 // Spec is what a tool declares about itself.
@@ -83,7 +101,7 @@ type Spec struct {
 	Name        string // snake_case verb_noun
 	Title       string
 	Description string // written for a model: when to use it, what it does not do, what to call first
-	Toolset     string
+	Toolset     Toolset
 	Tier        Tier
 	// Idempotent marks tools whose repeated calls with the same arguments
 	// have no additional effect (read tools always are).

@@ -60,9 +60,9 @@ func whoamiTool() toolkit.Tool {
 			active[ts] = true
 		}
 		for _, ts := range toolkit.Toolsets {
-			st := ToolsetState{Toolset: ts, Active: active[ts]}
+			st := ToolsetState{Toolset: ts.Name, Active: active[ts.Name]}
 			if !st.Active {
-				st.Reason = env.Selection.Inactive[ts]
+				st.Reason = env.Selection.Inactive[ts.Name]
 			}
 			out.Toolsets = append(out.Toolsets, st)
 		}

@@ -41,7 +41,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.flavor, "flavor", "stack", "with --sandbox: the Elasticsearch flavour, stack or serverless")
 	fs.BoolVar(&c.allowWrites, "allow-writes", false, "register tools that create or add (invite, assign, create keys, put roles)")
 	fs.BoolVar(&c.allowDestructive, "allow-destructive", false, "also register tools that delete, revoke or remove access (implies --allow-writes)")
-	fs.StringVar(&c.toolsets, "toolsets", "", "comma-separated toolsets to enable (default all): "+strings.Join(toolkit.Toolsets, ", "))
+	fs.StringVar(&c.toolsets, "toolsets", "", "comma-separated toolsets to enable (default all): "+strings.Join(toolkit.ToolsetNames(), ", "))
 	fs.StringVar(&c.tools, "tools", "", "comma-separated tool names: only these are registered")
 	fs.StringVar(&c.excludeTools, "exclude-tools", "", "comma-separated tool names never registered (wins over everything)")
 	fs.StringVar(&c.confirm, "confirm", "elicit", "how destructive and privilege-escalating calls are approved: elicit (ask the person through the client), param (require confirm: true), none")

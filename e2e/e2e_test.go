@@ -10,14 +10,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/internal/testbin"
 )
 
 // e2eVersion is stamped into the binary under test with -X main.buildVersion;
 // the suite checks that serverInfo.version reports it.
-const e2eVersion = "v0.0.0-e2e"
+const e2eVersion = testbin.Version
+
+// TestMain removes the binary testbin built once the tests are done.
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 func TestNodeSDKEndToEnd(t *testing.T) {
 	if testing.Short() {
@@ -44,9 +48,7 @@ func TestNodeSDKEndToEnd(t *testing.T) {
 	// static, trimmed, stripped, with the version stamped in. The race
 	// detector covers the same code in the in-process tests; here the point
 	// is the artifact people run.
-	bin := filepath.Join(t.TempDir(), "elastic-access-mcp")
-	runLogged(t, 5*time.Minute, filepath.Dir(dir), append(os.Environ(), "CGO_ENABLED=0"), goTool(),
-		"build", "-trimpath", "-ldflags", "-s -w -X main.buildVersion="+e2eVersion, "-o", bin, "./cmd/elastic-access-mcp")
+	bin := testbin.Path(t)
 
 	env := append(os.Environ(),
 		"EAM_BINARY="+bin,
@@ -90,16 +92,4 @@ func runLogged(t *testing.T, timeout time.Duration, dir string, env []string, na
 		t.Logf("%s %v:\n%s", filepath.Base(name), args, out)
 	}
 	return out
-}
-
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
-	}
-	return "go"
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/fault"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 )
@@ -42,14 +44,11 @@ func TestESGetRoles(t *testing.T) {
 	}
 	// Built-in on request, and pages.
 	h.Sandbox.Stack.AddRoles(30)
-	out = h.CallOK(t, "get_roles", map[string]any{"include_built_in": true, "limit": 20})
-	total := int(out["total"].(float64))
-	seen := len(esList(out["roles"]))
-	cursor, _ := out["next_cursor"].(string)
-	for cursor != "" {
-		out = h.CallOK(t, "get_roles", map[string]any{"include_built_in": true, "limit": 20, "cursor": cursor})
-		seen += len(esList(out["roles"]))
-		cursor, _ = out["next_cursor"].(string)
+	page := servertest.CallAs[tools.GetRolesOutput](t, h, "get_roles", map[string]any{"include_built_in": true, "limit": 20})
+	total, seen := page.Total, len(page.Roles)
+	for page.NextCursor != "" {
+		page = servertest.CallAs[tools.GetRolesOutput](t, h, "get_roles", map[string]any{"include_built_in": true, "limit": 20, "cursor": page.NextCursor})
+		seen += len(page.Roles)
 	}
 	if seen != total || total < 36+10 {
 		t.Fatalf("paged %d of %d roles", seen, total)

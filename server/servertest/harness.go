@@ -216,6 +216,29 @@ func (h *Harness) CallOK(t testing.TB, name string, args map[string]any) map[str
 	return m
 }
 
+// CallAs calls a tool that must succeed and decodes its structuredContent
+// into Out, the tool's output type. Decoding is strict: a field the type
+// does not know fails the test, so the published result and the Go type
+// cannot drift apart unnoticed.
+func CallAs[Out any](t testing.TB, h *Harness, name string, args map[string]any) Out {
+	t.Helper()
+	res := h.Call(t, name, args)
+	if res.IsError {
+		t.Fatalf("%s(%v) failed: %s", name, args, Text(res))
+	}
+	var out Out
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatalf("%s: structured content: %v", name, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("%s: structured content does not decode into %T: %v\n%s", name, out, err, b)
+	}
+	return out
+}
+
 // CallErr calls a tool that must fail and returns the error text.
 func (h *Harness) CallErr(t testing.TB, name string, args map[string]any) string {
 	t.Helper()

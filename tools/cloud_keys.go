@@ -47,58 +47,62 @@ type CloudKeyView struct {
 }
 
 func listCloudAPIKeysTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:    "list_cloud_api_keys",
-		Title:   "List Cloud API keys",
-		Toolset: toolkit.ToolsetCloudKeys,
-		Tier:    toolkit.Read,
-		Description: "List the organization's Elastic Cloud API keys: id, description, creation and expiry (with days left), a " +
-			"summary of their role assignments, and whether they have Elasticsearch/Kibana access (application_roles). Never " +
-			"shows key values, which Elastic shows only once at creation. Call it before create_cloud_api_key to reuse a key " +
-			"that serves the same purpose, and to find keys to revoke. It does not list Elasticsearch API keys " +
-			"(list_es_api_keys). Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *toolkit.Call, in ListCloudAPIKeysInput) (ListCloudAPIKeysOutput, error) {
-		out := ListCloudAPIKeysOutput{Keys: []CloudKeyView{}}
-		cc, err := cloudClient(c)
-		if err != nil {
-			return out, err
+	return toolkit.Define(listCloudAPIKeysSpec, listCloudAPIKeys)
+}
+
+var listCloudAPIKeysSpec = toolkit.Spec{
+	Name:    "list_cloud_api_keys",
+	Title:   "List Cloud API keys",
+	Toolset: toolkit.ToolsetCloudKeys,
+	Tier:    toolkit.Read,
+	Description: "List the organization's Elastic Cloud API keys: id, description, creation and expiry (with days left), a " +
+		"summary of their role assignments, and whether they have Elasticsearch/Kibana access (application_roles). Never " +
+		"shows key values, which Elastic shows only once at creation. Call it before create_cloud_api_key to reuse a key " +
+		"that serves the same purpose, and to find keys to revoke. It does not list Elasticsearch API keys " +
+		"(list_es_api_keys). Needs an Organization owner's API key.",
+}
+
+func listCloudAPIKeys(ctx context.Context, c *toolkit.Call, in ListCloudAPIKeysInput) (ListCloudAPIKeysOutput, error) {
+	out := ListCloudAPIKeysOutput{Keys: []CloudKeyView{}}
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	offset, err := decodeOffset(in.Cursor, "cloud_keys")
+	if err != nil {
+		return out, err
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	keys, err := cc.ListAPIKeys(ctx)
+	if err != nil {
+		return out, cloudErr(err, "list the Cloud API keys")
+	}
+	self := identifySelfKey(cc, keys)
+	f := strings.ToLower(strings.TrimSpace(in.Description))
+	var matched []cloudapi.APIKey
+	for _, k := range keys {
+		if f == "" || strings.Contains(strings.ToLower(k.Description), f) {
+			matched = append(matched, k)
 		}
-		offset, err := decodeOffset(in.Cursor, "cloud_keys")
-		if err != nil {
-			return out, err
-		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 50
-		}
-		keys, err := cc.ListAPIKeys(ctx)
-		if err != nil {
-			return out, cloudErr(err, "list the Cloud API keys")
-		}
-		self := identifySelfKey(cc, keys)
-		f := strings.ToLower(strings.TrimSpace(in.Description))
-		var matched []cloudapi.APIKey
-		for _, k := range keys {
-			if f == "" || strings.Contains(strings.ToLower(k.Description), f) {
-				matched = append(matched, k)
-			}
-		}
-		out.Total = len(matched)
-		if offset > len(matched) {
-			return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
-		}
-		end := min(offset+limit, len(matched))
-		now := time.Now()
-		for _, k := range matched[offset:end] {
-			v := viewKey(k, now)
-			v.ServerKey = self.certain() && slices.Contains(self.ids, k.ID)
-			out.Keys = append(out.Keys, v)
-		}
-		if end < len(matched) {
-			out.NextCursor = encodeOffset(end, "cloud_keys")
-		}
-		return out, nil
-	})
+	}
+	out.Total = len(matched)
+	if offset > len(matched) {
+		return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
+	}
+	end := min(offset+limit, len(matched))
+	now := time.Now()
+	for _, k := range matched[offset:end] {
+		v := viewKey(k, now)
+		v.ServerKey = self.certain() && slices.Contains(self.ids, k.ID)
+		out.Keys = append(out.Keys, v)
+	}
+	if end < len(matched) {
+		out.NextCursor = encodeOffset(end, "cloud_keys")
+	}
+	return out, nil
 }
 
 func viewKey(k cloudapi.APIKey, now time.Time) CloudKeyView {
@@ -236,128 +240,132 @@ func maxCloudKeyExpiration(c *toolkit.Call) time.Duration {
 }
 
 func createCloudAPIKeyTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:    "create_cloud_api_key",
-		Title:   "Create a Cloud API key",
-		Toolset: toolkit.ToolsetCloudKeys,
-		Tier:    toolkit.Write,
-		Description: "Create an Elastic Cloud API key with a description, a required expiration and explicit role assignments " +
-			"(organization, deployment or project roles, as in assign_cloud_roles). stack_access gives the key Elasticsearch/Kibana " +
-			"roles in the projects it covers; without it the key works only on the Cloud API. If an unexpired key with the same " +
-			"description and roles exists it is returned instead (its value cannot be shown again; force_new makes a new one). " +
-			"The new key's value never appears in the conversation: it is handed to the person out of band, and the result says " +
-			"where. Organization owner keys and organization-wide stack access ask the person to confirm. Call list_projects first " +
-			"to name projects. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKeyInput) (CreateCloudAPIKeyOutput, error) {
-		var out CreateCloudAPIKeyOutput
-		cc, err := cloudClient(c)
-		if err != nil {
+	return toolkit.Define(createCloudAPIKeySpec, createCloudAPIKey)
+}
+
+var createCloudAPIKeySpec = toolkit.Spec{
+	Name:    "create_cloud_api_key",
+	Title:   "Create a Cloud API key",
+	Toolset: toolkit.ToolsetCloudKeys,
+	Tier:    toolkit.Write,
+	Description: "Create an Elastic Cloud API key with a description, a required expiration and explicit role assignments " +
+		"(organization, deployment or project roles, as in assign_cloud_roles). stack_access gives the key Elasticsearch/Kibana " +
+		"roles in the projects it covers; without it the key works only on the Cloud API. If an unexpired key with the same " +
+		"description and roles exists it is returned instead (its value cannot be shown again; force_new makes a new one). " +
+		"The new key's value never appears in the conversation: it is handed to the person out of band, and the result says " +
+		"where. Organization owner keys and organization-wide stack access ask the person to confirm. Call list_projects first " +
+		"to name projects. Needs an Organization owner's API key.",
+}
+
+func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKeyInput) (CreateCloudAPIKeyOutput, error) {
+	var out CreateCloudAPIKeyOutput
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	desc := strings.TrimSpace(in.Description)
+	if desc == "" {
+		return out, toolkit.InvalidArgs("description must not be blank")
+	}
+	ttl, err := toolkit.ParseDuration(in.Expiration)
+	if err != nil {
+		return out, toolkit.InvalidArgs("expiration: %v", err)
+	}
+	if maxTTL := maxCloudKeyExpiration(c); ttl > maxTTL {
+		return out, toolkit.InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter expiration and rotate the key", in.Expiration, toolkit.FormatDuration(maxTTL))
+	}
+	stack, err := cleanNames(in.StackAccess, "stack_access")
+	if err != nil {
+		return out, err
+	}
+	roles := slices.Clone(in.Roles)
+	if len(stack) > 0 {
+		injected := false
+		for i := range roles {
+			// workflows.md §6: organization and project entries that lack
+			// application_roles get the list; existing lists and
+			// deployment entries are left alone.
+			if roles[i].Scope != "deployment" && len(roles[i].ApplicationRoles) == 0 {
+				roles[i].ApplicationRoles = slices.Clone(stack)
+				injected = true
+			}
+		}
+		if !injected && !slices.ContainsFunc(roles, func(r RoleAssignmentInput) bool { return r.Scope != "deployment" }) {
+			return out, toolkit.InvalidArgs("stack_access needs an organization or project role to attach to (the scope of the key's Elasticsearch/Kibana access); deployment roles do not take it")
+		}
+	}
+	org, err := cc.OrganizationID(ctx)
+	if err != nil {
+		return out, cloudErr(err, "find the organization")
+	}
+	pi := &projectIndex{client: cc}
+	tr, err := translateAssignments(ctx, roles, org, pi)
+	if err != nil {
+		return out, err
+	}
+	ra := tr.ra
+	keys, err := cc.ListAPIKeys(ctx)
+	if err != nil {
+		return out, cloudErr(err, "list the existing Cloud API keys")
+	}
+	now := time.Now()
+	for _, k := range keys {
+		if !strings.EqualFold(strings.TrimSpace(k.Description), desc) || (k.ExpirationDate != nil && !k.ExpirationDate.After(now)) {
+			continue
+		}
+		if sameAssignments(k.RoleAssignments, &ra) {
+			if !in.ForceNew {
+				out.Reused = true
+				out.Key = viewKey(k, now)
+				out.Warn("An unexpired key %s with this description and these roles already exists; it was not created again. Its value was shown only when it was created. If the person no longer has it, call again with force_new: true and then delete the old key.", k.ID)
+				return out, nil
+			}
+			out.Warn("Key %s has the same description and roles; delete it with delete_cloud_api_keys once the new key is in use.", k.ID)
+		} else {
+			out.Warn("Key %s has the same description but different roles; consider deleting it with delete_cloud_api_keys if this key replaces it.", k.ID)
+		}
+	}
+	checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
+	c.Target("cloud_key:" + desc)
+	if len(tr.escalations) > 0 {
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_key:" + desc,
+			Message: fmt.Sprintf("Create the Cloud API key %q, valid for %s, with %s?", desc, toolkit.FormatDuration(ttl), strings.Join(tr.escalations, "; "))}); err != nil {
 			return out, err
 		}
-		desc := strings.TrimSpace(in.Description)
-		if desc == "" {
-			return out, toolkit.InvalidArgs("description must not be blank")
-		}
-		ttl, err := toolkit.ParseDuration(in.Expiration)
-		if err != nil {
-			return out, toolkit.InvalidArgs("expiration: %v", err)
-		}
-		if maxTTL := maxCloudKeyExpiration(c); ttl > maxTTL {
-			return out, toolkit.InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter expiration and rotate the key", in.Expiration, toolkit.FormatDuration(maxTTL))
-		}
-		stack, err := cleanNames(in.StackAccess, "stack_access")
-		if err != nil {
-			return out, err
-		}
-		roles := slices.Clone(in.Roles)
-		if len(stack) > 0 {
-			injected := false
-			for i := range roles {
-				// workflows.md §6: organization and project entries that lack
-				// application_roles get the list; existing lists and
-				// deployment entries are left alone.
-				if roles[i].Scope != "deployment" && len(roles[i].ApplicationRoles) == 0 {
-					roles[i].ApplicationRoles = slices.Clone(stack)
-					injected = true
-				}
-			}
-			if !injected && !slices.ContainsFunc(roles, func(r RoleAssignmentInput) bool { return r.Scope != "deployment" }) {
-				return out, toolkit.InvalidArgs("stack_access needs an organization or project role to attach to (the scope of the key's Elasticsearch/Kibana access); deployment roles do not take it")
-			}
-		}
-		org, err := cc.OrganizationID(ctx)
-		if err != nil {
-			return out, cloudErr(err, "find the organization")
-		}
-		pi := &projectIndex{client: cc}
-		tr, err := translateAssignments(ctx, roles, org, pi)
-		if err != nil {
-			return out, err
-		}
-		ra := tr.ra
-		keys, err := cc.ListAPIKeys(ctx)
-		if err != nil {
-			return out, cloudErr(err, "list the existing Cloud API keys")
-		}
-		now := time.Now()
-		for _, k := range keys {
-			if !strings.EqualFold(strings.TrimSpace(k.Description), desc) || (k.ExpirationDate != nil && !k.ExpirationDate.After(now)) {
-				continue
-			}
-			if sameAssignments(k.RoleAssignments, &ra) {
-				if !in.ForceNew {
-					out.Reused = true
-					out.Key = viewKey(k, now)
-					out.Warn("An unexpired key %s with this description and these roles already exists; it was not created again. Its value was shown only when it was created. If the person no longer has it, call again with force_new: true and then delete the old key.", k.ID)
-					return out, nil
-				}
-				out.Warn("Key %s has the same description and roles; delete it with delete_cloud_api_keys once the new key is in use.", k.ID)
-			} else {
-				out.Warn("Key %s has the same description but different roles; consider deleting it with delete_cloud_api_keys if this key replaces it.", k.ID)
-			}
-		}
-		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
-		c.Target("cloud_key:" + desc)
-		if len(tr.escalations) > 0 {
-			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_key:" + desc,
-				Message: fmt.Sprintf("Create the Cloud API key %q, valid for %s, with %s?", desc, toolkit.FormatDuration(ttl), strings.Join(tr.escalations, "; "))}); err != nil {
-				return out, err
-			}
-		}
-		created, err := cc.CreateAPIKey(ctx, cloudapi.CreateAPIKeyRequest{Description: desc, Expiration: toolkit.FormatDuration(ttl), RoleAssignments: &ra})
-		if err != nil {
-			return out, cloudErr(err, "create the Cloud API key")
-		}
-		if c.DryRun() || created.ID == "" {
-			exp := now.Add(ttl)
-			out.Key = viewKey(cloudapi.APIKey{Description: desc, CreationDate: now, ExpirationDate: &exp, RoleAssignments: &ra}, now)
-			return out, nil
-		}
-		secret := created.Key
-		created.Key = ""
-		out.Key = viewKey(*created, now)
-		if out.Key.Scope == nil || len(out.Key.Scope) == 0 {
-			out.Key.Scope = summarizeAssignments(&ra)
-			out.Key.StackAccess = hasStackAccess(&ra)
-		}
-		if secret == "" {
-			out.Warn("Elastic Cloud created key %s but did not return its value; delete it with delete_cloud_api_keys and create a new one.", created.ID)
-			return out, nil
-		}
-		fields := map[string]string{"id": created.ID, "description": desc}
-		if created.ExpirationDate != nil {
-			fields["expires"] = created.ExpirationDate.UTC().Format(time.RFC3339)
-		}
-		ref, err := c.Withhold(ctx, redact.Secret{Label: "Elastic Cloud API key " + desc, Value: secret, Fields: fields})
-		if err != nil {
-			return out, toolkit.PartialFailure(&toolkit.Error{Kind: "internal", Message: "The key's value could not be handed to the person (" + err.Error() + "), and it cannot be shown again.",
-				Next: "delete the key with delete_cloud_api_keys (id " + created.ID + ") and ask the operator to fix the secret sink"},
-				[]string{"created Cloud API key " + created.ID})
-		}
-		out.Secret = ref
-		out.Warn("The key's value is shown only once: tell the person where to collect it (key_location), and to delete that copy once stored safely. Revoke the key with delete_cloud_api_keys when it is no longer needed.")
+	}
+	created, err := cc.CreateAPIKey(ctx, cloudapi.CreateAPIKeyRequest{Description: desc, Expiration: toolkit.FormatDuration(ttl), RoleAssignments: &ra})
+	if err != nil {
+		return out, cloudErr(err, "create the Cloud API key")
+	}
+	if c.DryRun() || created.ID == "" {
+		exp := now.Add(ttl)
+		out.Key = viewKey(cloudapi.APIKey{Description: desc, CreationDate: now, ExpirationDate: &exp, RoleAssignments: &ra}, now)
 		return out, nil
-	})
+	}
+	secret := created.Key
+	created.Key = ""
+	out.Key = viewKey(*created, now)
+	if out.Key.Scope == nil || len(out.Key.Scope) == 0 {
+		out.Key.Scope = summarizeAssignments(&ra)
+		out.Key.StackAccess = hasStackAccess(&ra)
+	}
+	if secret == "" {
+		out.Warn("Elastic Cloud created key %s but did not return its value; delete it with delete_cloud_api_keys and create a new one.", created.ID)
+		return out, nil
+	}
+	fields := map[string]string{"id": created.ID, "description": desc}
+	if created.ExpirationDate != nil {
+		fields["expires"] = created.ExpirationDate.UTC().Format(time.RFC3339)
+	}
+	ref, err := c.Withhold(ctx, redact.Secret{Label: "Elastic Cloud API key " + desc, Value: secret, Fields: fields})
+	if err != nil {
+		return out, toolkit.PartialFailure(&toolkit.Error{Kind: "internal", Message: "The key's value could not be handed to the person (" + err.Error() + "), and it cannot be shown again.",
+			Next: "delete the key with delete_cloud_api_keys (id " + created.ID + ") and ask the operator to fix the secret sink"},
+			[]string{"created Cloud API key " + created.ID})
+	}
+	out.Secret = ref
+	out.Warn("The key's value is shown only once: tell the person where to collect it (key_location), and to delete that copy once stored safely. Revoke the key with delete_cloud_api_keys when it is no longer needed.")
+	return out, nil
 }
 
 // DeleteCloudAPIKeysInput names keys by id.
@@ -373,69 +381,73 @@ type DeleteCloudAPIKeysOutput struct {
 }
 
 func deleteCloudAPIKeysTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:       "delete_cloud_api_keys",
-		Title:      "Delete Cloud API keys",
-		Toolset:    toolkit.ToolsetCloudKeys,
-		Tier:       toolkit.Destructive,
-		Idempotent: true,
-		Description: "Revoke Elastic Cloud API keys by id: anything using them stops working at once, and a deleted key cannot be " +
-			"restored. Asks the person to confirm. Refuses to delete the key this server runs with. Call list_cloud_api_keys first " +
-			"to get ids. It does not touch Elasticsearch API keys (invalidate_es_api_keys). Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *toolkit.Call, in DeleteCloudAPIKeysInput) (DeleteCloudAPIKeysOutput, error) {
-		out := DeleteCloudAPIKeysOutput{Deleted: []CloudKeyView{}}
-		cc, err := cloudClient(c)
-		if err != nil {
-			return out, err
+	return toolkit.Define(deleteCloudAPIKeysSpec, deleteCloudAPIKeys)
+}
+
+var deleteCloudAPIKeysSpec = toolkit.Spec{
+	Name:       "delete_cloud_api_keys",
+	Title:      "Delete Cloud API keys",
+	Toolset:    toolkit.ToolsetCloudKeys,
+	Tier:       toolkit.Destructive,
+	Idempotent: true,
+	Description: "Revoke Elastic Cloud API keys by id: anything using them stops working at once, and a deleted key cannot be " +
+		"restored. Asks the person to confirm. Refuses to delete the key this server runs with. Call list_cloud_api_keys first " +
+		"to get ids. It does not touch Elasticsearch API keys (invalidate_es_api_keys). Needs an Organization owner's API key.",
+}
+
+func deleteCloudAPIKeys(ctx context.Context, c *toolkit.Call, in DeleteCloudAPIKeysInput) (DeleteCloudAPIKeysOutput, error) {
+	out := DeleteCloudAPIKeysOutput{Deleted: []CloudKeyView{}}
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	keys, err := cc.ListAPIKeys(ctx)
+	if err != nil {
+		return out, cloudErr(err, "list the Cloud API keys")
+	}
+	self := identifySelfKey(cc, keys)
+	now := time.Now()
+	var ids []string
+	for _, raw := range in.IDs {
+		id := strings.TrimSpace(raw)
+		if slices.Contains(ids, id) {
+			continue
 		}
-		keys, err := cc.ListAPIKeys(ctx)
-		if err != nil {
-			return out, cloudErr(err, "list the Cloud API keys")
-		}
-		self := identifySelfKey(cc, keys)
-		now := time.Now()
-		var ids []string
-		for _, raw := range in.IDs {
-			id := strings.TrimSpace(raw)
-			if slices.Contains(ids, id) {
-				continue
+		if self.unknown || slices.Contains(self.ids, id) {
+			how := "it may be the key this server runs with: " + self.reason
+			next := "leave this key alone; if it is not the server's key, the operator can declare the server's own key id (EC_API_KEY_ID) so that it is recognised exactly"
+			if self.exact || (self.certain() && !self.unknown) {
+				how = "it is the key this server runs with (" + self.reason + ")"
+				next = "to rotate the server's key, create a new key, reconfigure the server with it, then delete the old one from there"
 			}
-			if self.unknown || slices.Contains(self.ids, id) {
-				how := "it may be the key this server runs with: " + self.reason
-				next := "leave this key alone; if it is not the server's key, the operator can declare the server's own key id (EC_API_KEY_ID) so that it is recognised exactly"
-				if self.exact || (self.certain() && !self.unknown) {
-					how = "it is the key this server runs with (" + self.reason + ")"
-					next = "to rotate the server's key, create a new key, reconfigure the server with it, then delete the old one from there"
-				}
-				return out, toolkit.Refused(next, "Refusing to delete Cloud API key %s: %s; deleting it would cut this server off.", id, how)
-			}
-			i := slices.IndexFunc(keys, func(k cloudapi.APIKey) bool { return k.ID == id })
-			if i < 0 {
-				out.NotFound = append(out.NotFound, id)
-				continue
-			}
-			ids = append(ids, id)
-			out.Deleted = append(out.Deleted, viewKey(keys[i], now))
-			c.Target("cloud_key:" + id)
+			return out, toolkit.Refused(next, "Refusing to delete Cloud API key %s: %s; deleting it would cut this server off.", id, how)
 		}
-		if len(ids) == 0 {
-			return out, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no active Cloud API key has the id(s) %s.", strings.Join(out.NotFound, ", ")),
-				Next: "call list_cloud_api_keys to see the keys; expired keys are no longer listed"}
+		i := slices.IndexFunc(keys, func(k cloudapi.APIKey) bool { return k.ID == id })
+		if i < 0 {
+			out.NotFound = append(out.NotFound, id)
+			continue
 		}
-		if len(out.NotFound) > 0 {
-			out.Warn("No active key with id(s) %s; they were skipped.", strings.Join(out.NotFound, ", "))
-		}
-		var labels []string
-		for _, k := range out.Deleted {
-			labels = append(labels, fmt.Sprintf("%s (%s)", k.ID, k.Description))
-		}
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_keys:" + strings.Join(ids, ","),
-			Message: fmt.Sprintf("Delete the Cloud API key(s) %s? Anything using them stops working immediately; this cannot be undone.", strings.Join(labels, ", "))}); err != nil {
-			return out, err
-		}
-		if err := cc.DeleteAPIKeys(ctx, ids); err != nil {
-			return out, cloudErr(err, "delete the Cloud API keys")
-		}
-		return out, nil
-	})
+		ids = append(ids, id)
+		out.Deleted = append(out.Deleted, viewKey(keys[i], now))
+		c.Target("cloud_key:" + id)
+	}
+	if len(ids) == 0 {
+		return out, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no active Cloud API key has the id(s) %s.", strings.Join(out.NotFound, ", ")),
+			Next: "call list_cloud_api_keys to see the keys; expired keys are no longer listed"}
+	}
+	if len(out.NotFound) > 0 {
+		out.Warn("No active key with id(s) %s; they were skipped.", strings.Join(out.NotFound, ", "))
+	}
+	var labels []string
+	for _, k := range out.Deleted {
+		labels = append(labels, fmt.Sprintf("%s (%s)", k.ID, k.Description))
+	}
+	if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_keys:" + strings.Join(ids, ","),
+		Message: fmt.Sprintf("Delete the Cloud API key(s) %s? Anything using them stops working immediately; this cannot be undone.", strings.Join(labels, ", "))}); err != nil {
+		return out, err
+	}
+	if err := cc.DeleteAPIKeys(ctx, ids); err != nil {
+		return out, cloudErr(err, "delete the Cloud API keys")
+	}
+	return out, nil
 }

@@ -39,74 +39,76 @@ type MemberView struct {
 	Roles       []AssignmentView `json:"roles" jsonschema:"the member's role assignments"`
 }
 
-func listOrgMembersTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:    "list_org_members",
-		Title:   "List organization members",
-		Toolset: toolkit.ToolsetOrg,
-		Tier:    toolkit.Read,
-		Description: "List the members of the Elastic Cloud organization with their role assignments (organization, deployment and " +
-			"Serverless project roles, and the Elasticsearch/Kibana application roles they get inside projects). Use it to answer " +
-			"\"who has access\", and always before inviting someone (people who are already members get roles with assign_cloud_roles, " +
-			"not an invitation) or changing roles. Filter by email substring, role or project; results are paginated with limit and cursor. " +
-			"Pending invitations are not members: see list_org_invitations.",
-	}, func(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
-		var out ListOrgMembersOutput
-		cc, err := cloudClient(c)
+func listOrgMembersTool() toolkit.Tool { return toolkit.Define(listOrgMembersSpec, listOrgMembers) }
+
+var listOrgMembersSpec = toolkit.Spec{
+	Name:    "list_org_members",
+	Title:   "List organization members",
+	Toolset: toolkit.ToolsetOrg,
+	Tier:    toolkit.Read,
+	Description: "List the members of the Elastic Cloud organization with their role assignments (organization, deployment and " +
+		"Serverless project roles, and the Elasticsearch/Kibana application roles they get inside projects). Use it to answer " +
+		"\"who has access\", and always before inviting someone (people who are already members get roles with assign_cloud_roles, " +
+		"not an invitation) or changing roles. Filter by email substring, role or project; results are paginated with limit and cursor. " +
+		"Pending invitations are not members: see list_org_invitations.",
+}
+
+func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
+	var out ListOrgMembersOutput
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	offset, err := decodeOffset(in.Cursor, "members")
+	if err != nil {
+		return out, err
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	org, err := cc.OrganizationID(ctx)
+	if err != nil {
+		return out, cloudErr(err, "find the organization")
+	}
+	out.Organization = org
+	pi := &projectIndex{client: cc}
+	var project *cloudapi.Project
+	if strings.TrimSpace(in.Project) != "" {
+		p, err := pi.resolve(ctx, in.Project, "")
 		if err != nil {
 			return out, err
 		}
-		offset, err := decodeOffset(in.Cursor, "members")
-		if err != nil {
-			return out, err
+		project = &p
+	}
+	members, err := cc.ListMembers(ctx)
+	if err != nil {
+		return out, cloudErr(err, "list the organization members")
+	}
+	var matched []cloudapi.Member
+	for _, m := range members {
+		if memberMatches(m, in.Email, in.Role, project) {
+			matched = append(matched, m)
 		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 50
+	}
+	out.Total = len(matched)
+	if offset > len(matched) {
+		return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
+	}
+	end := min(offset+limit, len(matched))
+	out.Members = make([]MemberView, 0, end-offset)
+	for _, m := range matched[offset:end] {
+		ra := m.RoleAssignments
+		roles := renderAssignments(ctx, &ra, pi)
+		if roles == nil {
+			roles = []AssignmentView{}
 		}
-		org, err := cc.OrganizationID(ctx)
-		if err != nil {
-			return out, cloudErr(err, "find the organization")
-		}
-		out.Organization = org
-		pi := &projectIndex{client: cc}
-		var project *cloudapi.Project
-		if strings.TrimSpace(in.Project) != "" {
-			p, err := pi.resolve(ctx, in.Project, "")
-			if err != nil {
-				return out, err
-			}
-			project = &p
-		}
-		members, err := cc.ListMembers(ctx)
-		if err != nil {
-			return out, cloudErr(err, "list the organization members")
-		}
-		var matched []cloudapi.Member
-		for _, m := range members {
-			if memberMatches(m, in.Email, in.Role, project) {
-				matched = append(matched, m)
-			}
-		}
-		out.Total = len(matched)
-		if offset > len(matched) {
-			return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
-		}
-		end := min(offset+limit, len(matched))
-		out.Members = make([]MemberView, 0, end-offset)
-		for _, m := range matched[offset:end] {
-			ra := m.RoleAssignments
-			roles := renderAssignments(ctx, &ra, pi)
-			if roles == nil {
-				roles = []AssignmentView{}
-			}
-			out.Members = append(out.Members, MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, MemberSince: m.MemberSince, Roles: roles})
-		}
-		if end < len(matched) {
-			out.NextCursor = encodeOffset(end, "members")
-		}
-		return out, nil
-	})
+		out.Members = append(out.Members, MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, MemberSince: m.MemberSince, Roles: roles})
+	}
+	if end < len(matched) {
+		out.NextCursor = encodeOffset(end, "members")
+	}
+	return out, nil
 }
 
 // memberMatches applies the list filters.
@@ -177,54 +179,58 @@ type MemberRef struct {
 }
 
 func removeOrgMembersTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:       "remove_org_members",
-		Title:      "Remove organization members",
-		Toolset:    toolkit.ToolsetOrg,
-		Tier:       toolkit.Destructive,
-		Idempotent: true,
-		Description: "Remove people from the Elastic Cloud organization by user id or email: they lose every organization, deployment " +
-			"and project role at once. Asks the person to confirm. To take away only some access, use remove_cloud_roles instead; to " +
-			"withdraw an invitation that was not accepted, use cancel_org_invitations. Cloud API keys the members created keep working " +
-			"until they expire: review them with list_cloud_api_keys. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *toolkit.Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {
-		var out RemoveOrgMembersOutput
-		cc, err := cloudClient(c)
-		if err != nil {
-			return out, err
+	return toolkit.Define(removeOrgMembersSpec, removeOrgMembers)
+}
+
+var removeOrgMembersSpec = toolkit.Spec{
+	Name:       "remove_org_members",
+	Title:      "Remove organization members",
+	Toolset:    toolkit.ToolsetOrg,
+	Tier:       toolkit.Destructive,
+	Idempotent: true,
+	Description: "Remove people from the Elastic Cloud organization by user id or email: they lose every organization, deployment " +
+		"and project role at once. Asks the person to confirm. To take away only some access, use remove_cloud_roles instead; to " +
+		"withdraw an invitation that was not accepted, use cancel_org_invitations. Cloud API keys the members created keep working " +
+		"until they expire: review them with list_cloud_api_keys. Needs an Organization owner's API key.",
+}
+
+func removeOrgMembers(ctx context.Context, c *toolkit.Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {
+	var out RemoveOrgMembersOutput
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	members, err := resolveMembers(ctx, cc, in.Members)
+	if err != nil {
+		return out, err
+	}
+	org, err := cc.GetOrganization(ctx)
+	if err != nil {
+		return out, cloudErr(err, "read the organization")
+	}
+	ids := make([]string, 0, len(members))
+	labels := make([]string, 0, len(members))
+	owners := 0
+	for _, m := range members {
+		ids = append(ids, m.UserID)
+		labels = append(labels, memberLabel(m))
+		c.Target("member:" + memberLabel(m))
+		out.Removed = append(out.Removed, MemberRef{UserID: m.UserID, Email: m.Email})
+		if holds(&m.RoleAssignments, grant{scope: "organization", role: "organization-admin", all: true}) {
+			owners++
 		}
-		members, err := resolveMembers(ctx, cc, in.Members)
-		if err != nil {
-			return out, err
-		}
-		org, err := cc.GetOrganization(ctx)
-		if err != nil {
-			return out, cloudErr(err, "read the organization")
-		}
-		ids := make([]string, 0, len(members))
-		labels := make([]string, 0, len(members))
-		owners := 0
-		for _, m := range members {
-			ids = append(ids, m.UserID)
-			labels = append(labels, memberLabel(m))
-			c.Target("member:" + memberLabel(m))
-			out.Removed = append(out.Removed, MemberRef{UserID: m.UserID, Email: m.Email})
-			if holds(&m.RoleAssignments, grant{scope: "organization", role: "organization-admin", all: true}) {
-				owners++
-			}
-		}
-		msg := fmt.Sprintf("Remove %s from the organization %s? They lose all access to it, its deployments and projects.", strings.Join(labels, ", "), org.Name)
-		if owners > 0 {
-			msg += " This includes an Organization owner."
-			out.Warn("%d of the removed members are Organization owners; make sure another owner remains.", owners)
-		}
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "members:" + strings.Join(ids, ","), Message: msg}); err != nil {
-			return out, err
-		}
-		if err := cc.RemoveMembers(ctx, ids); err != nil {
-			return out, cloudErr(err, "remove the members")
-		}
-		out.Warn("Cloud API keys created by the removed members keep working until they expire; review them with list_cloud_api_keys.")
-		return out, nil
-	})
+	}
+	msg := fmt.Sprintf("Remove %s from the organization %s? They lose all access to it, its deployments and projects.", strings.Join(labels, ", "), org.Name)
+	if owners > 0 {
+		msg += " This includes an Organization owner."
+		out.Warn("%d of the removed members are Organization owners; make sure another owner remains.", owners)
+	}
+	if err := c.Confirm(ctx, toolkit.Confirmation{Target: "members:" + strings.Join(ids, ","), Message: msg}); err != nil {
+		return out, err
+	}
+	if err := cc.RemoveMembers(ctx, ids); err != nil {
+		return out, cloudErr(err, "remove the members")
+	}
+	out.Warn("Cloud API keys created by the removed members keep working until they expire; review them with list_cloud_api_keys.")
+	return out, nil
 }

@@ -32,39 +32,47 @@ type MemberRoleChange struct {
 }
 
 func assignCloudRolesTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:       "assign_cloud_roles",
-		Title:      "Assign Cloud roles to members",
-		Toolset:    toolkit.ToolsetOrg,
-		Tier:       toolkit.Write,
-		Idempotent: true,
-		Description: "Give existing members of the Elastic Cloud organization more roles: organization roles, deployment roles, or " +
-			"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
-			"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
-			"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
-			"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
-			"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
-			"Organization owner's API key.",
-	}, func(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
-		return changeCloudRoles(ctx, c, in, true)
-	})
+	return toolkit.Define(assignCloudRolesSpec, assignCloudRoles)
+}
+
+var assignCloudRolesSpec = toolkit.Spec{
+	Name:       "assign_cloud_roles",
+	Title:      "Assign Cloud roles to members",
+	Toolset:    toolkit.ToolsetOrg,
+	Tier:       toolkit.Write,
+	Idempotent: true,
+	Description: "Give existing members of the Elastic Cloud organization more roles: organization roles, deployment roles, or " +
+		"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
+		"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
+		"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
+		"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
+		"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
+		"Organization owner's API key.",
+}
+
+func assignCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
+	return changeCloudRoles(ctx, c, in, true)
 }
 
 func removeCloudRolesTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:       "remove_cloud_roles",
-		Title:      "Remove Cloud roles from members",
-		Toolset:    toolkit.ToolsetOrg,
-		Tier:       toolkit.Destructive,
-		Idempotent: true,
-		Description: "Take role assignments away from members of the Elastic Cloud organization: organization, deployment or " +
-			"Serverless project roles (by project id or name, or all: true for the whole-type assignment). Only what the member " +
-			"holds is removed; the result shows the roles left. Asks the person to confirm. To remove a custom project role use " +
-			"remove_project_custom_role; to remove someone entirely use remove_org_members. Call list_org_members first to see the " +
-			"exact assignments. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
-		return changeCloudRoles(ctx, c, in, false)
-	})
+	return toolkit.Define(removeCloudRolesSpec, removeCloudRoles)
+}
+
+var removeCloudRolesSpec = toolkit.Spec{
+	Name:       "remove_cloud_roles",
+	Title:      "Remove Cloud roles from members",
+	Toolset:    toolkit.ToolsetOrg,
+	Tier:       toolkit.Destructive,
+	Idempotent: true,
+	Description: "Take role assignments away from members of the Elastic Cloud organization: organization, deployment or " +
+		"Serverless project roles (by project id or name, or all: true for the whole-type assignment). Only what the member " +
+		"holds is removed; the result shows the roles left. Asks the person to confirm. To remove a custom project role use " +
+		"remove_project_custom_role; to remove someone entirely use remove_org_members. Call list_org_members first to see the " +
+		"exact assignments. Needs an Organization owner's API key.",
+}
+
+func removeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
+	return changeCloudRoles(ctx, c, in, false)
 }
 
 type memberPlan struct {

@@ -87,51 +87,53 @@ func roleView(name string, d esapi.RoleDescriptor, full bool) RoleView {
 	return v
 }
 
-func getRolesTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:    "get_roles",
-		Title:   "Get Elasticsearch roles",
-		Toolset: toolkit.ToolsetRoles,
-		Tier:    toolkit.Read,
-		Description: "List or read Elasticsearch roles (which also carry Kibana privileges): cluster privileges, index patterns with " +
-			"privileges, document- and field-level security markers, Kibana features. Compact by default; full: true returns complete " +
-			"definitions. Built-in roles are hidden unless include_built_in is set or they are named. Call this before put_role to reuse a " +
-			"role that already fits. It does not show who has a role: see get_users and get_role_mappings.",
-	}, func(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesOutput, error) {
-		var out GetRolesOutput
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+func getRolesTool() toolkit.Tool { return toolkit.Define(getRolesSpec, getRoles) }
+
+var getRolesSpec = toolkit.Spec{
+	Name:    "get_roles",
+	Title:   "Get Elasticsearch roles",
+	Toolset: toolkit.ToolsetRoles,
+	Tier:    toolkit.Read,
+	Description: "List or read Elasticsearch roles (which also carry Kibana privileges): cluster privileges, index patterns with " +
+		"privileges, document- and field-level security markers, Kibana features. Compact by default; full: true returns complete " +
+		"definitions. Built-in roles are hidden unless include_built_in is set or they are named. Call this before put_role to reuse a " +
+		"role that already fits. It does not show who has a role: see get_users and get_role_mappings.",
+}
+
+func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesOutput, error) {
+	var out GetRolesOutput
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	roles, err := t.ES.GetRoles(ctx, in.Names...)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	var names []string
+	for n, d := range roles {
+		if len(in.Names) == 0 && !in.IncludeBuiltIn && esapi.IsReserved(d.Metadata) {
+			continue
 		}
-		roles, err := t.ES.GetRoles(ctx, in.Names...)
-		if err != nil {
-			return out, stackFail(t, err)
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range in.Names {
+		if _, ok := roles[n]; !ok {
+			out.Missing = append(out.Missing, n)
 		}
-		var names []string
-		for n, d := range roles {
-			if len(in.Names) == 0 && !in.IncludeBuiltIn && esapi.IsReserved(d.Metadata) {
-				continue
-			}
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range in.Names {
-			if _, ok := roles[n]; !ok {
-				out.Missing = append(out.Missing, n)
-			}
-		}
-		out.Total = len(names)
-		page, next, err := esPage(names, "roles", in.Cursor, in.Limit, 100)
-		if err != nil {
-			return out, err
-		}
-		out.NextCursor = next
-		out.Roles = make([]RoleView, 0, len(page))
-		for _, n := range page {
-			out.Roles = append(out.Roles, roleView(n, roles[n], in.Full))
-		}
-		return out, nil
-	})
+	}
+	out.Total = len(names)
+	page, next, err := esPage(names, "roles", in.Cursor, in.Limit, 100)
+	if err != nil {
+		return out, err
+	}
+	out.NextCursor = next
+	out.Roles = make([]RoleView, 0, len(page))
+	for _, n := range page {
+		out.Roles = append(out.Roles, roleView(n, roles[n], in.Full))
+	}
+	return out, nil
 }
 
 // PutRoleInput is a complete role definition.
@@ -157,157 +159,159 @@ type PutRoleOutput struct {
 	Role    RoleView `json:"role" jsonschema:"the role as written"`
 }
 
-func putRoleTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:       "put_role",
-		Title:      "Create or replace a role",
-		Toolset:    toolkit.ToolsetRoles,
-		Tier:       toolkit.Write,
-		Idempotent: true,
-		Description: "Create a role, or replace an existing one (after showing the difference and asking the person), with cluster and index " +
-			"privileges, document-level security (query, also templated by user attributes such as {{_user.metadata.department}}), " +
-			"field-level security, Kibana feature and space privileges, and metadata. Read-only data access is read plus " +
-			"view_index_metadata with no cluster privileges. Privilege and role names are checked against the cluster before anything is " +
-			"sent. Kibana privileges go through the Kibana role API when Kibana is known, otherwise through the equivalent Elasticsearch " +
-			"application privileges. Superuser-like grants (cluster all or manage_security, all on *, run_as *) need the person's approval. " +
-			"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
-			"put_role_mapping, or assign_project_custom_role on Serverless.",
-	}, func(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutput, error) {
-		out := PutRoleOutput{Name: in.Name}
-		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
-			return out, err
-		}
-		kib, err := esCheckKibana(in.Kibana)
-		if err != nil {
-			return out, err
-		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
-		}
-		c.Target("role:" + in.Name)
-		serverless := t.Flavor(ctx) == esapi.FlavorServerless
-		if serverless && !serverlessRoleName.MatchString(in.Name) {
-			return out, toolkit.InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
-		}
-		if serverless && len(in.RunAs) > 0 {
-			return out, toolkit.InvalidArgs("run_as is not available on Serverless")
-		}
-		pc := newPrivilegeCheck(ctx, t)
-		role := esapi.RoleDescriptor{
-			Description: in.Description,
-			Cluster:     pc.cluster("cluster", in.Cluster),
-			RunAs:       nonNil(in.RunAs),
-			Metadata:    in.Metadata,
-		}
-		idx, warnings, err := esIndexEntries(pc, in.Name, in.Indices)
-		if err != nil {
-			return out, err
-		}
-		role.Indices = idx
-		for _, a := range in.Applications {
-			role.Applications = append(role.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
-		}
-		if err := pc.err(); err != nil {
-			return out, err
-		}
-		out.Warnings = append(out.Warnings, pc.warnings...)
-		out.Warnings = append(out.Warnings, warnings...)
+func putRoleTool() toolkit.Tool { return toolkit.Define(putRoleSpec, putRole) }
 
-		existing, err := t.ES.GetRoles(ctx, in.Name)
-		if err != nil {
+var putRoleSpec = toolkit.Spec{
+	Name:       "put_role",
+	Title:      "Create or replace a role",
+	Toolset:    toolkit.ToolsetRoles,
+	Tier:       toolkit.Write,
+	Idempotent: true,
+	Description: "Create a role, or replace an existing one (after showing the difference and asking the person), with cluster and index " +
+		"privileges, document-level security (query, also templated by user attributes such as {{_user.metadata.department}}), " +
+		"field-level security, Kibana feature and space privileges, and metadata. Read-only data access is read plus " +
+		"view_index_metadata with no cluster privileges. Privilege and role names are checked against the cluster before anything is " +
+		"sent. Kibana privileges go through the Kibana role API when Kibana is known, otherwise through the equivalent Elasticsearch " +
+		"application privileges. Superuser-like grants (cluster all or manage_security, all on *, run_as *) need the person's approval. " +
+		"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
+		"put_role_mapping, or assign_project_custom_role on Serverless.",
+}
+
+func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutput, error) {
+	out := PutRoleOutput{Name: in.Name}
+	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		return out, err
+	}
+	kib, err := esCheckKibana(in.Kibana)
+	if err != nil {
+		return out, err
+	}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	c.Target("role:" + in.Name)
+	serverless := t.Flavor(ctx) == esapi.FlavorServerless
+	if serverless && !serverlessRoleName.MatchString(in.Name) {
+		return out, toolkit.InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
+	}
+	if serverless && len(in.RunAs) > 0 {
+		return out, toolkit.InvalidArgs("run_as is not available on Serverless")
+	}
+	pc := newPrivilegeCheck(ctx, t)
+	role := esapi.RoleDescriptor{
+		Description: in.Description,
+		Cluster:     pc.cluster("cluster", in.Cluster),
+		RunAs:       nonNil(in.RunAs),
+		Metadata:    in.Metadata,
+	}
+	idx, warnings, err := esIndexEntries(pc, in.Name, in.Indices)
+	if err != nil {
+		return out, err
+	}
+	role.Indices = idx
+	for _, a := range in.Applications {
+		role.Applications = append(role.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
+	}
+	if err := pc.err(); err != nil {
+		return out, err
+	}
+	out.Warnings = append(out.Warnings, pc.warnings...)
+	out.Warnings = append(out.Warnings, warnings...)
+
+	existing, err := t.ES.GetRoles(ctx, in.Name)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	old, exists := existing[in.Name]
+	if exists && esapi.IsReserved(old.Metadata) {
+		return out, toolkit.Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
+			"%s is a built-in role; built-in roles are never modified.", in.Name)
+	}
+
+	// Kibana privileges: through Kibana when it is known (it validates
+	// feature names), else in their Elasticsearch form.
+	useKibana := len(kib) > 0 && t.Kibana != nil && len(in.Applications) == 0
+	if len(kib) > 0 && !useKibana {
+		role.Applications = append(role.Applications, esKibanaApplications(kib)...)
+		if t.Kibana == nil {
+			out.Warn("Kibana is not configured (KIBANA_URL), so the Kibana privileges were written in their Elasticsearch form (application kibana-.kibana); feature names were not checked by Kibana")
+		} else {
+			out.Warn("raw applications were given too, so the Kibana privileges were written in their Elasticsearch form through the security API")
+		}
+	}
+	if exists && useKibana {
+		// Kibana keeps the role's privileges for other applications.
+		for _, a := range old.Applications {
+			if a.Application != kibanaApp {
+				role.Applications = append(role.Applications, a)
+			}
+		}
+	}
+	final := role
+	if useKibana {
+		final.Applications = append(append([]esapi.ApplicationPrivileges{}, role.Applications...), esKibanaApplications(kib)...)
+	}
+	if exists {
+		out.Changes = esRoleDiff(old, final)
+	}
+
+	var reasons []string
+	if exists {
+		if len(out.Changes) == 0 {
+			out.Warn("the role already has exactly this definition; nothing was changed")
+			out.Role = roleView(in.Name, final, false)
+			out.Via = "none"
+			return out, nil
+		}
+		reasons = append(reasons, fmt.Sprintf("replace the existing role %s (%s)", in.Name, strings.Join(out.Changes, "; ")))
+	}
+	if esc := esEscalations(final); len(esc) > 0 {
+		reasons = append(reasons, "grant superuser-like power: "+strings.Join(esc, ", "))
+		out.Warnings = append(out.Warnings, "this role grants superuser-like power: "+strings.Join(esc, ", "))
+	}
+	if len(reasons) > 0 {
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "role:" + in.Name,
+			Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
+			return out, err
+		}
+	}
+
+	if useKibana {
+		out.Via = "kibana"
+		kr := esapi.KibanaRole{
+			Description: in.Description,
+			Metadata:    in.Metadata,
+			Elasticsearch: esapi.KibanaESPart{
+				Cluster: nonNil(role.Cluster), Indices: role.Indices, RunAs: nonNil(role.RunAs),
+			},
+			Kibana: kib,
+		}
+		if kr.Elasticsearch.Indices == nil {
+			kr.Elasticsearch.Indices = []esapi.IndexPrivileges{}
+		}
+		if err := t.Kibana.PutRole(ctx, in.Name, kr); err != nil {
 			return out, stackFail(t, err)
 		}
-		old, exists := existing[in.Name]
-		if exists && esapi.IsReserved(old.Metadata) {
-			return out, toolkit.Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
-				"%s is a built-in role; built-in roles are never modified.", in.Name)
+		out.Created = !exists
+	} else {
+		out.Via = "elasticsearch"
+		if role.Cluster == nil {
+			role.Cluster = []string{}
 		}
-
-		// Kibana privileges: through Kibana when it is known (it validates
-		// feature names), else in their Elasticsearch form.
-		useKibana := len(kib) > 0 && t.Kibana != nil && len(in.Applications) == 0
-		if len(kib) > 0 && !useKibana {
-			role.Applications = append(role.Applications, esKibanaApplications(kib)...)
-			if t.Kibana == nil {
-				out.Warn("Kibana is not configured (KIBANA_URL), so the Kibana privileges were written in their Elasticsearch form (application kibana-.kibana); feature names were not checked by Kibana")
-			} else {
-				out.Warn("raw applications were given too, so the Kibana privileges were written in their Elasticsearch form through the security API")
-			}
+		if role.Indices == nil {
+			role.Indices = []esapi.IndexPrivileges{}
 		}
-		if exists && useKibana {
-			// Kibana keeps the role's privileges for other applications.
-			for _, a := range old.Applications {
-				if a.Application != kibanaApp {
-					role.Applications = append(role.Applications, a)
-				}
-			}
+		if role.Applications == nil {
+			role.Applications = []esapi.ApplicationPrivileges{}
 		}
-		final := role
-		if useKibana {
-			final.Applications = append(append([]esapi.ApplicationPrivileges{}, role.Applications...), esKibanaApplications(kib)...)
+		if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
+			return out, stackFail(t, err)
 		}
-		if exists {
-			out.Changes = esRoleDiff(old, final)
-		}
-
-		var reasons []string
-		if exists {
-			if len(out.Changes) == 0 {
-				out.Warn("the role already has exactly this definition; nothing was changed")
-				out.Role = roleView(in.Name, final, false)
-				out.Via = "none"
-				return out, nil
-			}
-			reasons = append(reasons, fmt.Sprintf("replace the existing role %s (%s)", in.Name, strings.Join(out.Changes, "; ")))
-		}
-		if esc := esEscalations(final); len(esc) > 0 {
-			reasons = append(reasons, "grant superuser-like power: "+strings.Join(esc, ", "))
-			out.Warnings = append(out.Warnings, "this role grants superuser-like power: "+strings.Join(esc, ", "))
-		}
-		if len(reasons) > 0 {
-			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "role:" + in.Name,
-				Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
-				return out, err
-			}
-		}
-
-		if useKibana {
-			out.Via = "kibana"
-			kr := esapi.KibanaRole{
-				Description: in.Description,
-				Metadata:    in.Metadata,
-				Elasticsearch: esapi.KibanaESPart{
-					Cluster: nonNil(role.Cluster), Indices: role.Indices, RunAs: nonNil(role.RunAs),
-				},
-				Kibana: kib,
-			}
-			if kr.Elasticsearch.Indices == nil {
-				kr.Elasticsearch.Indices = []esapi.IndexPrivileges{}
-			}
-			if err := t.Kibana.PutRole(ctx, in.Name, kr); err != nil {
-				return out, stackFail(t, err)
-			}
-			out.Created = !exists
-		} else {
-			out.Via = "elasticsearch"
-			if role.Cluster == nil {
-				role.Cluster = []string{}
-			}
-			if role.Indices == nil {
-				role.Indices = []esapi.IndexPrivileges{}
-			}
-			if role.Applications == nil {
-				role.Applications = []esapi.ApplicationPrivileges{}
-			}
-			if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
-				return out, stackFail(t, err)
-			}
-			out.Created = !exists
-		}
-		out.Role = roleView(in.Name, final, false)
-		return out, nil
-	})
+		out.Created = !exists
+	}
+	out.Role = roleView(in.Name, final, false)
+	return out, nil
 }
 
 // DeleteRolesInput names roles to delete.
@@ -325,63 +329,65 @@ type DeleteRolesOutput struct {
 	StillAssigned []string `json:"users_still_naming_them,omitempty" jsonschema:"users whose role list still names a deleted role (the name is kept and grants nothing)"`
 }
 
-func deleteRolesTool() toolkit.Tool {
-	return toolkit.Define(toolkit.Spec{
-		Name:    "delete_roles",
-		Title:   "Delete roles",
-		Toolset: toolkit.ToolsetRoles,
-		Tier:    toolkit.Destructive,
-		Description: "Delete custom roles, after the person approves. Users and role-mapped users holding a deleted role lose the access it gave; API keys keep the privileges they were created with. Built-in roles are refused. Check who uses a role " +
-			"first with get_users and get_role_mappings.",
-	}, func(ctx context.Context, c *toolkit.Call, in DeleteRolesInput) (DeleteRolesOutput, error) {
-		out := DeleteRolesOutput{Deleted: []string{}}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+func deleteRolesTool() toolkit.Tool { return toolkit.Define(deleteRolesSpec, deleteRoles) }
+
+var deleteRolesSpec = toolkit.Spec{
+	Name:    "delete_roles",
+	Title:   "Delete roles",
+	Toolset: toolkit.ToolsetRoles,
+	Tier:    toolkit.Destructive,
+	Description: "Delete custom roles, after the person approves. Users and role-mapped users holding a deleted role lose the access it gave; API keys keep the privileges they were created with. Built-in roles are refused. Check who uses a role " +
+		"first with get_users and get_role_mappings.",
+}
+
+func deleteRoles(ctx context.Context, c *toolkit.Call, in DeleteRolesInput) (DeleteRolesOutput, error) {
+	out := DeleteRolesOutput{Deleted: []string{}}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	names := sortedUnique(in.Names)
+	roles, err := t.ES.GetRoles(ctx, names...)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	var todo []string
+	for _, n := range names {
+		d, ok := roles[n]
+		switch {
+		case !ok:
+			out.NotFound = append(out.NotFound, n)
+		case esapi.IsReserved(d.Metadata):
+			return out, toolkit.Refused("leave built-in roles in place; remove them from users instead (update_user remove_roles)", "%s is a built-in role and cannot be deleted.", n)
+		default:
+			todo = append(todo, n)
 		}
-		names := sortedUnique(in.Names)
-		roles, err := t.ES.GetRoles(ctx, names...)
-		if err != nil {
-			return out, stackFail(t, err)
-		}
-		var todo []string
-		for _, n := range names {
-			d, ok := roles[n]
-			switch {
-			case !ok:
-				out.NotFound = append(out.NotFound, n)
-			case esapi.IsReserved(d.Metadata):
-				return out, toolkit.Refused("leave built-in roles in place; remove them from users instead (update_user remove_roles)", "%s is a built-in role and cannot be deleted.", n)
-			default:
-				todo = append(todo, n)
-			}
-		}
-		if len(todo) == 0 {
-			return out, nil
-		}
-		if t.Flavor(ctx) != esapi.FlavorServerless {
-			if users, err := t.ES.GetUsers(ctx); err == nil {
-				for _, un := range esapi.SortedKeys(users) {
-					for _, r := range users[un].Roles {
-						if slices.Contains(todo, r) {
-							out.StillAssigned = append(out.StillAssigned, un+" ("+r+")")
-						}
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+	if t.Flavor(ctx) != esapi.FlavorServerless {
+		if users, err := t.ES.GetUsers(ctx); err == nil {
+			for _, un := range esapi.SortedKeys(users) {
+				for _, r := range users[un].Roles {
+					if slices.Contains(todo, r) {
+						out.StillAssigned = append(out.StillAssigned, un+" ("+r+")")
 					}
 				}
 			}
 		}
-		msg := fmt.Sprintf("Delete role(s) %s on %s", strings.Join(todo, ", "), t.Label())
-		if len(out.StillAssigned) > 0 {
-			msg += "; still used by " + strings.Join(out.StillAssigned, ", ")
-		}
-		deleted, notFound, err := deleteNames(ctx, c, t, "role", todo, msg+". This cannot be undone.", t.ES.DeleteRole)
-		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
-		if err != nil {
-			return out, err
-		}
-		if len(out.StillAssigned) > 0 {
-			out.Warn("users still name the deleted roles; the names grant nothing now. Remove them with update_user remove_roles if they will not be recreated")
-		}
-		return out, nil
-	})
+	}
+	msg := fmt.Sprintf("Delete role(s) %s on %s", strings.Join(todo, ", "), t.Label())
+	if len(out.StillAssigned) > 0 {
+		msg += "; still used by " + strings.Join(out.StillAssigned, ", ")
+	}
+	deleted, notFound, err := deleteNames(ctx, c, t, "role", todo, msg+". This cannot be undone.", t.ES.DeleteRole)
+	out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
+	if err != nil {
+		return out, err
+	}
+	if len(out.StillAssigned) > 0 {
+		out.Warn("users still name the deleted roles; the names grant nothing now. Remove them with update_user remove_roles if they will not be recreated")
+	}
+	return out, nil
 }

@@ -191,12 +191,48 @@ func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutp
 		return out, err
 	}
 	c.Target("role:" + in.Name)
+	role, warnings, err := buildRoleDescriptor(ctx, t, in)
+	if err != nil {
+		return out, err
+	}
+	out.Warnings = append(out.Warnings, warnings...)
+	existing, err := t.ES.GetRoles(ctx, in.Name)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	old, exists := existing[in.Name]
+	if exists && esapi.IsReserved(old.Metadata) {
+		return out, toolkit.Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
+			"%s is a built-in role; built-in roles are never modified.", in.Name)
+	}
+	plan := planRole(t, in, role, kib, old, exists, &out)
+	if exists && len(out.Changes) == 0 {
+		out.Warn("the role already has exactly this definition; nothing was changed")
+		out.Role = roleView(in.Name, plan.final, false)
+		out.Via = "none"
+		return out, nil
+	}
+	if err := confirmRole(ctx, c, t, in.Name, plan, &out); err != nil {
+		return out, err
+	}
+	if out.Via, err = writeRole(ctx, t, in, plan); err != nil {
+		return out, err
+	}
+	out.Created = !exists
+	out.Role = roleView(in.Name, plan.final, false)
+	return out, nil
+}
+
+// buildRoleDescriptor checks the requested privileges against the target
+// (names the cluster does not know are refused before anything is sent)
+// and builds the role's Elasticsearch form, without the Kibana grants.
+func buildRoleDescriptor(ctx context.Context, t *toolkit.StackTarget, in PutRoleInput) (esapi.RoleDescriptor, []string, error) {
 	serverless := t.Flavor(ctx) == esapi.FlavorServerless
 	if serverless && !serverlessRoleName.MatchString(in.Name) {
-		return out, toolkit.InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
+		return esapi.RoleDescriptor{}, nil, toolkit.InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
 	}
 	if serverless && len(in.RunAs) > 0 {
-		return out, toolkit.InvalidArgs("run_as is not available on Serverless")
+		return esapi.RoleDescriptor{}, nil, toolkit.InvalidArgs("run_as is not available on Serverless")
 	}
 	pc := newPrivilegeCheck(ctx, t)
 	role := esapi.RoleDescriptor{
@@ -207,30 +243,32 @@ func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutp
 	}
 	idx, warnings, err := esIndexEntries(pc, in.Name, in.Indices)
 	if err != nil {
-		return out, err
+		return role, nil, err
 	}
 	role.Indices = idx
 	for _, a := range in.Applications {
 		role.Applications = append(role.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
 	}
 	if err := pc.err(); err != nil {
-		return out, err
+		return role, nil, err
 	}
-	out.Warnings = append(out.Warnings, pc.warnings...)
-	out.Warnings = append(out.Warnings, warnings...)
+	return role, append(append([]string{}, pc.warnings...), warnings...), nil
+}
 
-	existing, err := t.ES.GetRoles(ctx, in.Name)
-	if err != nil {
-		return out, stackFail(t, err)
-	}
-	old, exists := existing[in.Name]
-	if exists && esapi.IsReserved(old.Metadata) {
-		return out, toolkit.Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
-			"%s is a built-in role; built-in roles are never modified.", in.Name)
-	}
+// rolePlan is how put_role writes a role: role is what is sent, final is
+// the role as it will read afterwards (with the Kibana grants in their
+// Elasticsearch form).
+type rolePlan struct {
+	role, final esapi.RoleDescriptor
+	kib         []esapi.KibanaPrivileges
+	useKibana   bool
+	exists      bool
+}
 
-	// Kibana privileges: through Kibana when it is known (it validates
-	// feature names), else in their Elasticsearch form.
+// planRole decides the API (Kibana privileges go through Kibana when it is
+// known, since it validates feature names; else in their Elasticsearch
+// form) and, for an existing role, records what changes.
+func planRole(t *toolkit.StackTarget, in PutRoleInput, role esapi.RoleDescriptor, kib []esapi.KibanaPrivileges, old esapi.RoleDescriptor, exists bool, out *PutRoleOutput) rolePlan {
 	useKibana := len(kib) > 0 && t.Kibana != nil && len(in.Applications) == 0
 	if len(kib) > 0 && !useKibana {
 		role.Applications = append(role.Applications, esKibanaApplications(kib)...)
@@ -255,63 +293,60 @@ func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutp
 	if exists {
 		out.Changes = esRoleDiff(old, final)
 	}
+	return rolePlan{role: role, final: final, kib: kib, useKibana: useKibana, exists: exists}
+}
 
+// confirmRole asks the person to approve replacing a role or granting
+// superuser-like power.
+func confirmRole(ctx context.Context, c *toolkit.Call, t *toolkit.StackTarget, name string, plan rolePlan, out *PutRoleOutput) error {
 	var reasons []string
-	if exists {
-		if len(out.Changes) == 0 {
-			out.Warn("the role already has exactly this definition; nothing was changed")
-			out.Role = roleView(in.Name, final, false)
-			out.Via = "none"
-			return out, nil
-		}
-		reasons = append(reasons, fmt.Sprintf("replace the existing role %s (%s)", in.Name, strings.Join(out.Changes, "; ")))
+	if plan.exists {
+		reasons = append(reasons, fmt.Sprintf("replace the existing role %s (%s)", name, strings.Join(out.Changes, "; ")))
 	}
-	if esc := esEscalations(final); len(esc) > 0 {
+	if esc := esEscalations(plan.final); len(esc) > 0 {
 		reasons = append(reasons, "grant superuser-like power: "+strings.Join(esc, ", "))
 		out.Warnings = append(out.Warnings, "this role grants superuser-like power: "+strings.Join(esc, ", "))
 	}
-	if len(reasons) > 0 {
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "role:" + in.Name,
-			Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
-			return out, err
-		}
+	if len(reasons) == 0 {
+		return nil
 	}
+	return c.Confirm(ctx, toolkit.Confirmation{Target: "role:" + name,
+		Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))})
+}
 
-	if useKibana {
-		out.Via = "kibana"
+// writeRole sends the role through the API the plan chose and says which.
+func writeRole(ctx context.Context, t *toolkit.StackTarget, in PutRoleInput, plan rolePlan) (via string, err error) {
+	role := plan.role
+	if plan.useKibana {
 		kr := esapi.KibanaRole{
 			Description: in.Description,
 			Metadata:    in.Metadata,
 			Elasticsearch: esapi.KibanaESPart{
 				Cluster: nonNil(role.Cluster), Indices: role.Indices, RunAs: nonNil(role.RunAs),
 			},
-			Kibana: kib,
+			Kibana: plan.kib,
 		}
 		if kr.Elasticsearch.Indices == nil {
 			kr.Elasticsearch.Indices = []esapi.IndexPrivileges{}
 		}
 		if err := t.Kibana.PutRole(ctx, in.Name, kr); err != nil {
-			return out, stackFail(t, err)
+			return "kibana", stackFail(t, err)
 		}
-		out.Created = !exists
-	} else {
-		out.Via = "elasticsearch"
-		if role.Cluster == nil {
-			role.Cluster = []string{}
-		}
-		if role.Indices == nil {
-			role.Indices = []esapi.IndexPrivileges{}
-		}
-		if role.Applications == nil {
-			role.Applications = []esapi.ApplicationPrivileges{}
-		}
-		if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
-			return out, stackFail(t, err)
-		}
-		out.Created = !exists
+		return "kibana", nil
 	}
-	out.Role = roleView(in.Name, final, false)
-	return out, nil
+	if role.Cluster == nil {
+		role.Cluster = []string{}
+	}
+	if role.Indices == nil {
+		role.Indices = []esapi.IndexPrivileges{}
+	}
+	if role.Applications == nil {
+		role.Applications = []esapi.ApplicationPrivileges{}
+	}
+	if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
+		return "elasticsearch", stackFail(t, err)
+	}
+	return "elasticsearch", nil
 }
 
 // DeleteRolesInput names roles to delete.

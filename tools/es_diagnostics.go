@@ -235,15 +235,50 @@ func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (A
 	if in.MaxKeyAge != "" {
 		longLived, _ = toolkit.ParseDuration(in.MaxKeyAge)
 	}
-	add := func(sev, subject, issue, fix string) {
-		out.Findings = append(out.Findings, Finding{Severity: sev, Subject: subject, Issue: issue, Fix: fix})
-	}
 	roles, err := t.ES.GetRoles(ctx)
 	if err != nil {
 		return out, stackFail(t, err)
 	}
+	powerful := reviewRoles(roles, &out)
+	if t.Flavor(ctx) != esapi.FlavorServerless {
+		reviewUsers(ctx, t, powerful, &out)
+		reviewRoleMappings(ctx, t, powerful, &out)
+	} else {
+		out.Reviewed = append(out.Reviewed, "users and role mappings: not on Serverless (review organization members with list_org_members)")
+	}
+	reviewAPIKeys(ctx, t, longLived, &out)
+	out.keepAtLeast(in.MinSeverity)
+	return out, nil
+}
+
+func (o *AccessReviewOutput) add(sev, subject, issue, fix string) {
+	o.Findings = append(o.Findings, Finding{Severity: sev, Subject: subject, Issue: issue, Fix: fix})
+}
+
+// keepAtLeast drops findings below minSeverity, puts the worst first and
+// counts them.
+func (o *AccessReviewOutput) keepAtLeast(minSeverity string) {
+	min := esSeverityRank[minSeverity]
+	kept := o.Findings[:0]
+	for _, f := range o.Findings {
+		if esSeverityRank[f.Severity] >= min {
+			kept = append(kept, f)
+		}
+	}
+	o.Findings = kept
+	sort.SliceStable(o.Findings, func(i, j int) bool {
+		return esSeverityRank[o.Findings[i].Severity] > esSeverityRank[o.Findings[j].Severity]
+	})
+	for _, f := range o.Findings {
+		o.Counts[f.Severity]++
+	}
+}
+
+// reviewRoles reports custom roles with superuser-like power, impersonation
+// or restricted indices, and returns which roles are powerful (built-in or
+// custom, with a severity) for the user and role mapping checks.
+func reviewRoles(roles map[string]esapi.RoleDescriptor, out *AccessReviewOutput) map[string]string {
 	out.Reviewed = append(out.Reviewed, fmt.Sprintf("%d roles", len(roles)))
-	// Which roles are powerful, built-in or custom, for the checks below.
 	powerful := map[string]string{}
 	for _, name := range esapi.SortedKeys(roles) {
 		d := roles[name]
@@ -258,80 +293,92 @@ func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (A
 			continue
 		}
 		if len(esc) > 0 {
-			add("high", "role:"+name, "grants superuser-like power: "+strings.Join(esc, ", "), "narrow it with put_role to the privileges actually needed")
+			out.add("high", "role:"+name, "grants superuser-like power: "+strings.Join(esc, ", "), "narrow it with put_role to the privileges actually needed")
 		}
 		if len(d.RunAs) > 0 && !slices.Contains(d.RunAs, "*") {
-			add("medium", "role:"+name, "may act as other users (run_as "+strings.Join(d.RunAs, ", ")+")", "remove run_as unless impersonation is required")
+			out.add("medium", "role:"+name, "may act as other users (run_as "+strings.Join(d.RunAs, ", ")+")", "remove run_as unless impersonation is required")
 		}
 		for _, ip := range d.Indices {
 			if ip.AllowRestrictedIndices {
-				add("medium", "role:"+name, "reaches restricted system indices ("+strings.Join(ip.Names, ", ")+")", "remove allow_restricted_indices")
+				out.add("medium", "role:"+name, "reaches restricted system indices ("+strings.Join(ip.Names, ", ")+")", "remove allow_restricted_indices")
 			}
 		}
 	}
-	if t.Flavor(ctx) != esapi.FlavorServerless {
-		users, err := t.ES.GetUsers(ctx)
-		if err != nil {
-			out.Reviewed = append(out.Reviewed, "users: not readable ("+esShort(err)+")")
-		} else {
-			out.Reviewed = append(out.Reviewed, fmt.Sprintf("%d users", len(users)))
-			for _, un := range esapi.SortedKeys(users) {
-				u := users[un]
-				if esapi.IsReserved(u.Metadata) {
-					if un == "elastic" && u.Enabled {
-						add("low", "user:elastic", "the built-in superuser is enabled", "keep it for break-glass use only; give people personal users")
-					}
-					continue
-				}
-				var held []string
-				worst := ""
-				for _, r := range u.Roles {
-					if sev, ok := powerful[r]; ok {
-						held = append(held, r)
-						if esSeverityRank[sev] > esSeverityRank[worst] {
-							worst = sev
-						}
-					}
-				}
-				if len(held) == 0 {
-					continue
-				}
-				if !u.Enabled {
-					add("low", "user:"+un, "disabled but still holds privileged role(s) "+strings.Join(held, ", "), "remove the roles (update_user remove_roles), or delete the user once the audit trail is no longer needed")
-					continue
-				}
-				add(worst, "user:"+un, "holds privileged role(s) "+strings.Join(held, ", "), "give a narrower role for routine work (update_user)")
-			}
-		}
-		mappings, err := t.ES.GetRoleMappings(ctx)
-		if err != nil {
-			out.Reviewed = append(out.Reviewed, "role mappings: not readable ("+esShort(err)+")")
-		} else {
-			out.Reviewed = append(out.Reviewed, fmt.Sprintf("%d role mappings", len(mappings)))
-			for _, mn := range esapi.SortedKeys(mappings) {
-				m := mappings[mn]
-				var held []string
-				for _, r := range m.Roles {
-					if sev, ok := powerful[r]; ok && sev != "low" {
-						held = append(held, r)
-					}
-				}
-				if len(m.RoleTemplates) > 0 {
-					add("low", "role_mapping:"+mn, "derives role names from user attributes (role_templates), so the granted roles depend on the identity provider", "make sure the identity provider controls those attributes")
-				}
-				if len(held) == 0 || !m.Enabled {
-					continue
-				}
-				sev, why := "medium", "grants "+strings.Join(held, ", ")+" by rules "+compactJSON(m.Rules)
-				if esBroadRule(m.Rules) {
-					sev, why = "high", why+", which match broadly (no group, dn or username condition)"
-				}
-				add(sev, "role_mapping:"+mn, why, "narrow the rules to an admin group, or map to a narrower role (put_role_mapping)")
-			}
-		}
+	return powerful
+}
+
+// reviewUsers reports native users holding powerful roles, and an enabled
+// built-in superuser.
+func reviewUsers(ctx context.Context, t *toolkit.StackTarget, powerful map[string]string, out *AccessReviewOutput) {
+	users, err := t.ES.GetUsers(ctx)
+	if err != nil {
+		out.Reviewed = append(out.Reviewed, "users: not readable ("+esShort(err)+")")
 	} else {
-		out.Reviewed = append(out.Reviewed, "users and role mappings: not on Serverless (review organization members with list_org_members)")
+		out.Reviewed = append(out.Reviewed, fmt.Sprintf("%d users", len(users)))
+		for _, un := range esapi.SortedKeys(users) {
+			u := users[un]
+			if esapi.IsReserved(u.Metadata) {
+				if un == "elastic" && u.Enabled {
+					out.add("low", "user:elastic", "the built-in superuser is enabled", "keep it for break-glass use only; give people personal users")
+				}
+				continue
+			}
+			var held []string
+			worst := ""
+			for _, r := range u.Roles {
+				if sev, ok := powerful[r]; ok {
+					held = append(held, r)
+					if esSeverityRank[sev] > esSeverityRank[worst] {
+						worst = sev
+					}
+				}
+			}
+			if len(held) == 0 {
+				continue
+			}
+			if !u.Enabled {
+				out.add("low", "user:"+un, "disabled but still holds privileged role(s) "+strings.Join(held, ", "), "remove the roles (update_user remove_roles), or delete the user once the audit trail is no longer needed")
+				continue
+			}
+			out.add(worst, "user:"+un, "holds privileged role(s) "+strings.Join(held, ", "), "give a narrower role for routine work (update_user)")
+		}
 	}
+}
+
+// reviewRoleMappings reports enabled mappings granting powerful roles, worst
+// when their rules match broadly, and mappings with role templates.
+func reviewRoleMappings(ctx context.Context, t *toolkit.StackTarget, powerful map[string]string, out *AccessReviewOutput) {
+	mappings, err := t.ES.GetRoleMappings(ctx)
+	if err != nil {
+		out.Reviewed = append(out.Reviewed, "role mappings: not readable ("+esShort(err)+")")
+	} else {
+		out.Reviewed = append(out.Reviewed, fmt.Sprintf("%d role mappings", len(mappings)))
+		for _, mn := range esapi.SortedKeys(mappings) {
+			m := mappings[mn]
+			var held []string
+			for _, r := range m.Roles {
+				if sev, ok := powerful[r]; ok && sev != "low" {
+					held = append(held, r)
+				}
+			}
+			if len(m.RoleTemplates) > 0 {
+				out.add("low", "role_mapping:"+mn, "derives role names from user attributes (role_templates), so the granted roles depend on the identity provider", "make sure the identity provider controls those attributes")
+			}
+			if len(held) == 0 || !m.Enabled {
+				continue
+			}
+			sev, why := "medium", "grants "+strings.Join(held, ", ")+" by rules "+compactJSON(m.Rules)
+			if esBroadRule(m.Rules) {
+				sev, why = "high", why+", which match broadly (no group, dn or username condition)"
+			}
+			out.add(sev, "role_mapping:"+mn, why, "narrow the rules to an admin group, or map to a narrower role (put_role_mapping)")
+		}
+	}
+}
+
+// reviewAPIKeys reports valid API keys that never expire or live long,
+// carry their owner's every privilege, or superuser-like power.
+func reviewAPIKeys(ctx context.Context, t *toolkit.StackTarget, longLived time.Duration, out *AccessReviewOutput) {
 	keys, err := t.ES.QueryAPIKeys(ctx, map[string]any{"size": 1000, "query": map[string]any{"term": map[string]any{"invalidated": false}}})
 	if err != nil {
 		out.Reviewed = append(out.Reviewed, "API keys: not readable ("+esShort(err)+")")
@@ -349,33 +396,18 @@ func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (A
 			}
 			switch {
 			case k.Expiration == 0:
-				add("high", subject, "never expires (owner "+k.Username+")", "replace it with an expiring key (create_es_api_key) and invalidate this one")
+				out.add("high", subject, "never expires (owner "+k.Username+")", "replace it with an expiring key (create_es_api_key) and invalidate this one")
 			case time.UnixMilli(k.Expiration).Sub(now) > longLived:
-				add("medium", subject, "valid until "+esMillis(k.Expiration), "rotate to a shorter-lived key")
+				out.add("medium", subject, "valid until "+esMillis(k.Expiration), "rotate to a shorter-lived key")
 			}
 			if len(k.RoleDescriptors) == 0 {
-				add("medium", subject, "has no role descriptors, so it carries every privilege its owner "+k.Username+" had at creation", "recreate it scoped with role_descriptors")
+				out.add("medium", subject, "has no role descriptors, so it carries every privilege its owner "+k.Username+" had at creation", "recreate it scoped with role_descriptors")
 			}
 			if len(esc) > 0 {
-				add("high", subject, "carries superuser-like power: "+strings.Join(sortedUnique(esc), ", "), "recreate it with narrower role descriptors")
+				out.add("high", subject, "carries superuser-like power: "+strings.Join(sortedUnique(esc), ", "), "recreate it with narrower role descriptors")
 			}
 		}
 	}
-	min := esSeverityRank[in.MinSeverity]
-	kept := out.Findings[:0]
-	for _, f := range out.Findings {
-		if esSeverityRank[f.Severity] >= min {
-			kept = append(kept, f)
-		}
-	}
-	out.Findings = kept
-	sort.SliceStable(out.Findings, func(i, j int) bool {
-		return esSeverityRank[out.Findings[i].Severity] > esSeverityRank[out.Findings[j].Severity]
-	})
-	for _, f := range out.Findings {
-		out.Counts[f.Severity]++
-	}
-	return out, nil
 }
 
 // esBroadRule reports a mapping rule without a group, dn or username

@@ -20,8 +20,6 @@ import (
 // cluster's own list, role descriptor input, Kibana privilege conversion,
 // differences, cursors.
 
-const esProjectHelp = "optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"
-
 // esPrivilegeCheck validates privilege names before any write, against the
 // names the cluster itself reports (GET /_security/privilege/_builtin, read
 // once per cluster). Raw action patterns are accepted, as Elasticsearch does,

@@ -32,7 +32,7 @@ type PrivilegeKibanaInput struct {
 
 // CheckPrivilegesInput is what to check.
 type CheckPrivilegesInput struct {
-	Project      string                 `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Cluster      []string               `json:"cluster,omitempty" jsonschema:"cluster privileges, e.g. manage_security, monitor" validate:"dive,required"`
 	Indices      []PrivilegeIndexInput  `json:"indices,omitempty" validate:"dive"`
 	Kibana       []PrivilegeKibanaInput `json:"kibana,omitempty" jsonschema:"Kibana feature privileges to check in a space" validate:"dive"`
@@ -174,7 +174,7 @@ func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInp
 
 // AccessReviewInput scopes the review.
 type AccessReviewInput struct {
-	Project     string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	MinSeverity string `json:"min_severity,omitempty" jsonschema:"only findings at or above this level: low (default), medium, high" validate:"omitempty,oneof=low medium high"`
 	MaxKeyAge   string `json:"long_lived_key,omitempty" jsonschema:"API keys valid for longer than this from now are reported as long-lived; default 90d" validate:"omitempty,duration"`
 }

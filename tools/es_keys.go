@@ -72,13 +72,13 @@ func esSelfKeyID(ctx context.Context, t *toolkit.StackTarget) (string, error) {
 
 // ListESAPIKeysInput filters keys.
 type ListESAPIKeysInput struct {
-	Project string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	Name    string `json:"name,omitempty" jsonschema:"key name; * wildcards allowed, e.g. ci-*"`
-	Owner   string `json:"owner,omitempty" jsonschema:"only keys created by this username"`
-	Realm   string `json:"realm,omitempty" jsonschema:"only keys whose owner authenticated in this realm"`
-	Status  string `json:"status,omitempty" jsonschema:"active, expired, invalidated or all (default all)" validate:"omitempty,oneof=active expired invalidated all"`
-	Limit   int    `json:"limit,omitempty" jsonschema:"page size, default 50" validate:"omitempty,min=1,max=1000"`
-	Cursor  string `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
+	ProjectArg
+	Name   string `json:"name,omitempty" jsonschema:"key name; * wildcards allowed, e.g. ci-*"`
+	Owner  string `json:"owner,omitempty" jsonschema:"only keys created by this username"`
+	Realm  string `json:"realm,omitempty" jsonschema:"only keys whose owner authenticated in this realm"`
+	Status string `json:"status,omitempty" jsonschema:"active, expired, invalidated or all (default all)" validate:"omitempty,oneof=active expired invalidated all"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"page size, default 50" validate:"omitempty,min=1,max=1000"`
+	Cursor string `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
 }
 
 // ListESAPIKeysOutput is one page of keys, newest first.
@@ -176,7 +176,7 @@ type ESKeyRoleInput struct {
 
 // CreateESAPIKeyInput describes a new key.
 type CreateESAPIKeyInput struct {
-	Project         string                    `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Name            string                    `json:"name" jsonschema:"what the key is for, e.g. metrics-reader-key" validate:"required,max=256"`
 	Expiration      string                    `json:"expiration" jsonschema:"lifetime such as 1d, 7d, 30d or 90d; match it to the task (CI and one-off work: 1d to 7d)" validate:"required,duration"`
 	RoleDescriptors map[string]ESKeyRoleInput `json:"role_descriptors" jsonschema:"the key's privileges by descriptor name, e.g. {\"metrics-reader\":{\"indices\":[{\"names\":[\"metrics-*\"],\"privileges\":[\"read\",\"view_index_metadata\"]}]}}; the key can never exceed its creator's privileges" validate:"required,min=1,max=20,dive"`
@@ -331,9 +331,9 @@ func orNever(s string) string {
 
 // InvalidateESAPIKeysInput names keys.
 type InvalidateESAPIKeysInput struct {
-	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	IDs     []string `json:"ids,omitempty" jsonschema:"key ids (see list_es_api_keys)" validate:"omitempty,max=100,dive,required"`
-	Name    string   `json:"name,omitempty" jsonschema:"every active key with exactly this name"`
+	ProjectArg
+	IDs  []string `json:"ids,omitempty" jsonschema:"key ids (see list_es_api_keys)" validate:"omitempty,max=100,dive,required"`
+	Name string   `json:"name,omitempty" jsonschema:"every active key with exactly this name"`
 }
 
 // InvalidateESAPIKeysOutput reports the invalidation.

@@ -61,9 +61,9 @@ func roleMappingView(name string, m esapi.RoleMapping) RoleMappingView {
 
 // GetRoleMappingsInput selects mappings.
 type GetRoleMappingsInput struct {
-	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	Names   []string `json:"names,omitempty" jsonschema:"mapping names; empty = every mapping" validate:"omitempty,max=100,dive,esname"`
-	Role    string   `json:"role,omitempty" jsonschema:"only mappings that grant this role (static roles only)"`
+	ProjectArg
+	Names []string `json:"names,omitempty" jsonschema:"mapping names; empty = every mapping" validate:"omitempty,max=100,dive,esname"`
+	Role  string   `json:"role,omitempty" jsonschema:"only mappings that grant this role (static roles only)"`
 }
 
 // GetRoleMappingsOutput lists mappings.
@@ -121,7 +121,7 @@ type RoleTemplateInput struct {
 
 // PutRoleMappingInput is a complete role mapping.
 type PutRoleMappingInput struct {
-	Project       string              `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Name          string              `json:"name" jsonschema:"mapping name, e.g. saml-log-readers" validate:"required,esname"`
 	Roles         []string            `json:"roles,omitempty" jsonschema:"roles to grant (use this or role_templates)" validate:"omitempty,max=100,dive,esname"`
 	RoleTemplates []RoleTemplateInput `json:"role_templates,omitempty" jsonschema:"templates producing role names from user attributes (needs scripting enabled)" validate:"omitempty,max=20,dive"`
@@ -374,8 +374,8 @@ func esNormalizeRules(v any) any {
 
 // DeleteRoleMappingsInput names mappings to delete.
 type DeleteRoleMappingsInput struct {
-	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	Names   []string `json:"names" validate:"required,min=1,max=50,dive,esname"`
+	ProjectArg
+	Names []string `json:"names" validate:"required,min=1,max=50,dive,esname"`
 }
 
 // DeleteRoleMappingsOutput reports the deletion.

@@ -18,7 +18,7 @@ func roleTools() []toolkit.Tool {
 
 // GetRolesInput selects roles.
 type GetRolesInput struct {
-	Project        string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Names          []string `json:"names,omitempty" jsonschema:"role names; empty = every role" validate:"omitempty,max=100,dive,esname"`
 	Full           bool     `json:"full,omitempty" jsonschema:"return each role's complete definition (DLS queries, metadata, remote privileges) instead of the compact summary"`
 	IncludeBuiltIn bool     `json:"include_built_in,omitempty" jsonschema:"also list Elasticsearch's built-in roles (superuser, viewer, editor...); named roles are always returned"`
@@ -138,7 +138,7 @@ func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesO
 
 // PutRoleInput is a complete role definition.
 type PutRoleInput struct {
-	Project      string                 `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Name         string                 `json:"name" jsonschema:"role name: short, lower-case, hyphenated, e.g. logs-reader" validate:"required,esname"`
 	Description  string                 `json:"description,omitempty" jsonschema:"short display name shown in Kibana, e.g. Logs Reader" validate:"max=2048"`
 	Cluster      []string               `json:"cluster,omitempty" jsonschema:"cluster privileges, e.g. monitor; leave empty for read-only data access" validate:"dive,required"`
@@ -351,8 +351,8 @@ func writeRole(ctx context.Context, t *toolkit.StackTarget, in PutRoleInput, pla
 
 // DeleteRolesInput names roles to delete.
 type DeleteRolesInput struct {
-	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	Names   []string `json:"names" jsonschema:"role names to delete" validate:"required,min=1,max=50,dive,esname"`
+	ProjectArg
+	Names []string `json:"names" jsonschema:"role names to delete" validate:"required,min=1,max=50,dive,esname"`
 }
 
 // DeleteRolesOutput reports the deletion.

@@ -10,6 +10,12 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
+// ProjectArg is the `project` argument of every Elasticsearch tool: which
+// Serverless project to act on instead of the configured cluster.
+type ProjectArg struct {
+	Project string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+}
+
 // esTarget resolves the target of a tool call and returns a context whose
 // requests carry one X-Opaque-Id for the whole call.
 func esTarget(ctx context.Context, c *toolkit.Call, project string) (*toolkit.StackTarget, context.Context, error) {

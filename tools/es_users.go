@@ -60,7 +60,7 @@ func userView(u esapi.User) UserView {
 
 // GetUsersInput selects users.
 type GetUsersInput struct {
-	Project         string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Usernames       []string `json:"usernames,omitempty" jsonschema:"usernames; empty = every user" validate:"omitempty,max=100,dive,esname"`
 	Role            string   `json:"role,omitempty" jsonschema:"only users holding this role"`
 	IncludeReserved bool     `json:"include_reserved,omitempty" jsonschema:"also list the reserved users (elastic, kibana_system...)"`
@@ -136,7 +136,7 @@ func getUsers(ctx context.Context, c *toolkit.Call, in GetUsersInput) (GetUsersO
 
 // CreateUserInput describes a new native user.
 type CreateUserInput struct {
-	Project  string         `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Username string         `json:"username" jsonschema:"the new user's login name" validate:"required,esname"`
 	Roles    []string       `json:"roles" jsonschema:"roles to give; they must exist (get_roles, put_role)" validate:"required,min=1,max=100,dive,esname"`
 	FullName string         `json:"full_name,omitempty" validate:"max=512"`
@@ -255,7 +255,7 @@ func esRequireRoles(ctx context.Context, t *toolkit.StackTarget, roles []string)
 
 // UpdateUserInput changes a user's roles or details.
 type UpdateUserInput struct {
-	Project     string         `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Username    string         `json:"username" validate:"required,esname"`
 	AddRoles    []string       `json:"add_roles,omitempty" jsonschema:"roles to add; the user's other roles are kept" validate:"omitempty,max=100,dive,esname"`
 	RemoveRoles []string       `json:"remove_roles,omitempty" jsonschema:"roles to take away; the others are kept" validate:"omitempty,max=100,dive,esname"`
@@ -395,7 +395,7 @@ func derefOr(p *string, def string) string {
 
 // SetUserEnabledInput enables or disables a user.
 type SetUserEnabledInput struct {
-	Project  string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Username string `json:"username" validate:"required,esname"`
 	Enabled  bool   `json:"enabled" jsonschema:"true to enable, false to disable (the user can no longer log in; their record and audit trail stay)"`
 }
@@ -448,7 +448,7 @@ func setUserEnabled(ctx context.Context, c *toolkit.Call, in SetUserEnabledInput
 
 // ResetUserPasswordInput names the user.
 type ResetUserPasswordInput struct {
-	Project  string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Username string `json:"username" validate:"required,esname"`
 }
 
@@ -512,7 +512,7 @@ func resetUserPassword(ctx context.Context, c *toolkit.Call, in ResetUserPasswor
 
 // DeleteUsersInput names users to delete.
 type DeleteUsersInput struct {
-	Project   string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Usernames []string `json:"usernames" validate:"required,min=1,max=50,dive,esname"`
 }
 

@@ -68,7 +68,7 @@ func listCloudAPIKeys(ctx context.Context, c *toolkit.Call, in ListCloudAPIKeysI
 	if err != nil {
 		return out, err
 	}
-	offset, err := decodeOffset(in.Cursor, "cloud_keys")
+	offset, err := decodeCursor("cloud_keys", in.Cursor)
 	if err != nil {
 		return out, err
 	}
@@ -100,7 +100,7 @@ func listCloudAPIKeys(ctx context.Context, c *toolkit.Call, in ListCloudAPIKeysI
 		out.Keys = append(out.Keys, v)
 	}
 	if end < len(matched) {
-		out.NextCursor = encodeOffset(end, "cloud_keys")
+		out.NextCursor = encodeCursor("cloud_keys", end)
 	}
 	return out, nil
 }

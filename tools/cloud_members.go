@@ -2,10 +2,8 @@ package tools
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -59,7 +57,7 @@ func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput
 	if err != nil {
 		return out, err
 	}
-	offset, err := decodeOffset(in.Cursor, "members")
+	offset, err := decodeCursor("members", in.Cursor)
 	if err != nil {
 		return out, err
 	}
@@ -106,7 +104,7 @@ func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput
 		out.Members = append(out.Members, MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, MemberSince: m.MemberSince, Roles: roles})
 	}
 	if end < len(matched) {
-		out.NextCursor = encodeOffset(end, "members")
+		out.NextCursor = encodeCursor("members", end)
 	}
 	return out, nil
 }
@@ -138,27 +136,6 @@ func memberMatches(m cloudapi.Member, email, role string, project *cloudapi.Proj
 		}
 	}
 	return true
-}
-
-// Cursors over in-memory lists are an offset tagged with the list they
-// belong to, so a cursor of one tool is not silently accepted by another.
-func encodeOffset(n int, list string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(list + ":" + strconv.Itoa(n)))
-}
-
-func decodeOffset(cursor, list string) (int, error) {
-	if cursor == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), list+":"); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
-				return n, nil
-			}
-		}
-	}
-	return 0, toolkit.InvalidArgs("cursor %q is not a cursor of this list; pass the next_cursor value returned by the previous call", cursor)
 }
 
 // RemoveOrgMembersInput names the members to remove.

@@ -2,14 +2,12 @@ package tools
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
@@ -18,7 +16,7 @@ import (
 
 // Shared by the Elasticsearch tools: privilege validation against the
 // cluster's own list, role descriptor input, Kibana privilege conversion,
-// differences, cursors.
+// differences.
 
 // esPrivilegeCheck validates privilege names before any write, against the
 // names the cluster itself reports (GET /_security/privilege/_builtin, read
@@ -481,44 +479,6 @@ func stripReserved(m map[string]any) map[string]any {
 }
 
 // ---- pages ----
-
-func esEncodeCursor(list string, offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("es-" + list + ":" + strconv.Itoa(offset)))
-}
-
-func esDecodeCursor(list, cursor string) (int, error) {
-	if cursor == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), "es-"+list+":"); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
-				return n, nil
-			}
-		}
-	}
-	return 0, toolkit.InvalidArgs("cursor %q is not a cursor of this list; pass the next_cursor of the previous call", cursor)
-}
-
-// esPage cuts one page out of sorted names.
-func esPage(names []string, list, cursor string, limit, def int) (page []string, next string, err error) {
-	if limit <= 0 {
-		limit = def
-	}
-	off, err := esDecodeCursor(list, cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	if off > len(names) {
-		return nil, "", toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
-	}
-	end := min(off+limit, len(names))
-	if end < len(names) {
-		next = esEncodeCursor(list, end)
-	}
-	return names[off:end], next, nil
-}
 
 func sortedUnique(list []string) []string {
 	out := slices.Clone(list)

@@ -107,7 +107,7 @@ func listESAPIKeys(ctx context.Context, c *toolkit.Call, in ListESAPIKeysInput) 
 	if err != nil {
 		return out, err
 	}
-	off, err := esDecodeCursor("es_keys", in.Cursor)
+	off, err := decodeCursor("es_keys", in.Cursor)
 	if err != nil {
 		return out, err
 	}
@@ -162,7 +162,7 @@ func listESAPIKeys(ctx context.Context, c *toolkit.Call, in ListESAPIKeysInput) 
 		out.Keys = append(out.Keys, esKeyView(k, now, self))
 	}
 	if off+len(res.APIKeys) < res.Total && len(res.APIKeys) > 0 {
-		out.NextCursor = esEncodeCursor("es_keys", off+len(res.APIKeys))
+		out.NextCursor = encodeCursor("es_keys", off+len(res.APIKeys))
 	}
 	return out, nil
 }

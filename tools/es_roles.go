@@ -124,7 +124,7 @@ func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesO
 		}
 	}
 	out.Total = len(names)
-	page, next, err := esPage(names, "roles", in.Cursor, in.Limit, 100)
+	page, next, err := pageOf(names, "roles", in.Cursor, in.Limit, 100)
 	if err != nil {
 		return out, err
 	}

@@ -118,7 +118,7 @@ func getUsers(ctx context.Context, c *toolkit.Call, in GetUsersInput) (GetUsersO
 		}
 	}
 	out.Total = len(names)
-	page, next, err := esPage(names, "users", in.Cursor, in.Limit, 100)
+	page, next, err := pageOf(names, "users", in.Cursor, in.Limit, 100)
 	if err != nil {
 		return out, err
 	}

@@ -150,6 +150,7 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 			rec.Outcome = "confirmation_requested"
 		case res != nil && res.IsError:
 			rec.Outcome = "error"
+			rec.ErrorKind = info.ErrorKind()
 			rec.Error, _ = redact.Default().Text(firstText(res))
 		default:
 			rec.Outcome = "ok"
@@ -169,6 +170,9 @@ type auditRecord struct {
 	DurationMS float64  `json:"duration_ms"`
 	Arguments  any      `json:"arguments,omitempty"`
 	Error      string   `json:"error,omitempty"`
+	// ErrorKind is why a call failed (invalid_arguments, not_confirmed,
+	// refused, upstream, unavailable, internal), when the tool said.
+	ErrorKind toolkit.ErrorKind `json:"error_kind,omitempty"`
 }
 
 type auditLog struct {

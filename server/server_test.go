@@ -179,3 +179,19 @@ func toolNames(list []mcp.Tool) []string {
 	}
 	return out
 }
+
+// TestAuditCarriesTheErrorKind: an audit line of a failed call says why it
+// failed, so failures can be counted by cause without parsing messages.
+func TestAuditCarriesTheErrorKind(t *testing.T) {
+	h := servertest.New(t, servertest.Options{})
+	h.CallErr(t, "get_roles", map[string]any{"nmes": []any{"x"}})
+	if !strings.Contains(h.Audit(), `"error_kind":"invalid_arguments"`) {
+		t.Fatalf("audit line without the error kind:\n%s", h.Audit())
+	}
+	h.CallOK(t, "whoami", map[string]any{})
+	for _, line := range strings.Split(strings.TrimSpace(h.Audit()), "\n") {
+		if strings.Contains(line, `"outcome":"ok"`) && strings.Contains(line, "error_kind") {
+			t.Fatalf("a successful call has an error kind: %s", line)
+		}
+	}
+}

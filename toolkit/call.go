@@ -66,7 +66,13 @@ func (t Tool) Invoke(ctx context.Context, env *Env, opts CallOptions) (any, erro
 	if c.info != nil {
 		c.info.DryRun = c.dryRun
 	}
-	return t.run(ctx, c, args)
+	out, err := t.run(ctx, c, args)
+	if err != nil && c.info != nil {
+		if _, prompt := AsInputRequest(err); !prompt {
+			c.info.setErrorKind(Describe(err).Kind)
+		}
+	}
+	return out, err
 }
 
 // DryRun reports whether the call only plans: write requests are recorded by
@@ -104,9 +110,23 @@ func (c *Call) Withhold(ctx context.Context, s redact.Secret) (*redact.Ref, erro
 // CallInfo collects what the audit line reports about a call. The server puts
 // one in the context; the call fills it.
 type CallInfo struct {
-	mu      sync.Mutex
-	Targets []string
-	DryRun  bool
+	mu        sync.Mutex
+	Targets   []string
+	DryRun    bool
+	errorKind ErrorKind
+}
+
+func (i *CallInfo) setErrorKind(k ErrorKind) {
+	i.mu.Lock()
+	i.errorKind = k
+	i.mu.Unlock()
+}
+
+// ErrorKind is the kind of the error the call ended with, or "".
+func (i *CallInfo) ErrorKind() ErrorKind {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.errorKind
 }
 
 // SnapshotTargets returns the targets recorded so far.

@@ -72,28 +72,28 @@ func (c *Call) Confirm(ctx context.Context, conf Confirmation) error {
 		if c.confirmArg {
 			return nil
 		}
-		return &Error{Kind: "not_confirmed",
+		return &Error{Kind: KindNotConfirmed,
 			Message: "This change needs the person's explicit approval: " + conf.Message,
 			Next:    "describe the change to the person; only if they approve, call again with the same arguments and confirm: true"}
 	}
 	digest := argsDigest(c.req.GetArguments())
 	if ans := server.ElicitationResponse(c.req.Params.InputResponses, elicitID); ans != nil {
 		if err := c.Env.Sealer.open(c.req.Params.RequestState, c.Tool.Name, conf.Target, digest); err != nil {
-			return &Error{Kind: "not_confirmed", Message: "The confirmation could not be verified (" + err.Error() + ").",
+			return &Error{Kind: KindNotConfirmed, Message: "The confirmation could not be verified (" + err.Error() + ").",
 				Next: "call the tool again to get a new confirmation prompt"}
 		}
 		switch ans.Action {
 		case mcp.ElicitationResponseActionAccept:
 			if content, ok := ans.Content.(map[string]any); ok {
 				if v, present := content["confirm"]; present && v != true {
-					return &Error{Kind: "not_confirmed", Message: "The person did not approve the change.", Next: "do not retry unless the person asks for it"}
+					return &Error{Kind: KindNotConfirmed, Message: "The person did not approve the change.", Next: "do not retry unless the person asks for it"}
 				}
 			}
 			return nil
 		case mcp.ElicitationResponseActionDecline:
-			return &Error{Kind: "not_confirmed", Message: "The person declined the change.", Next: "do not retry unless the person asks for it"}
+			return &Error{Kind: KindNotConfirmed, Message: "The person declined the change.", Next: "do not retry unless the person asks for it"}
 		default:
-			return &Error{Kind: "not_confirmed", Message: "The person cancelled the confirmation.", Next: "ask the person whether to proceed"}
+			return &Error{Kind: KindNotConfirmed, Message: "The person cancelled the confirmation.", Next: "ask the person whether to proceed"}
 		}
 	}
 	if !c.canElicit {

@@ -8,11 +8,30 @@ import (
 	"strings"
 )
 
+// ErrorKind says what sort of failure an Error is. The audit record carries
+// it, so failures can be counted by cause without parsing messages.
+type ErrorKind string
+
+const (
+	// KindInvalidArguments: the arguments failed validation; nothing was sent.
+	KindInvalidArguments ErrorKind = "invalid_arguments"
+	// KindNotConfirmed: the person did not approve the change.
+	KindNotConfirmed ErrorKind = "not_confirmed"
+	// KindRefused: a guardrail of the server refused the call.
+	KindRefused ErrorKind = "refused"
+	// KindUpstream: the Cloud API, Elasticsearch or Kibana failed the call.
+	KindUpstream ErrorKind = "upstream"
+	// KindUnavailable: the tool cannot work with the current configuration.
+	KindUnavailable ErrorKind = "unavailable"
+	// KindInternal: anything else.
+	KindInternal ErrorKind = "internal"
+)
+
 // Error is a failure the agent can act on: what went wrong and what to do
 // next. Every error a tool returns reaches the client as an isError result
 // whose text is Message followed by Next.
 type Error struct {
-	Kind    string // invalid_arguments, not_confirmed, refused, upstream, unavailable
+	Kind    ErrorKind
 	Message string
 	Next    string // the next step, e.g. "call list_org_members first"
 	// Done lists the steps a multi-step operation completed before failing,
@@ -28,7 +47,7 @@ func (e *Error) Error() string {
 		b.WriteString(" Steps already completed: ")
 		b.WriteString(strings.Join(e.Done, "; "))
 		b.WriteString(".")
-	} else if e.Kind == "invalid_arguments" || e.Kind == "not_confirmed" || e.Kind == "refused" {
+	} else if e.Kind == KindInvalidArguments || e.Kind == KindNotConfirmed || e.Kind == KindRefused {
 		b.WriteString(" Nothing was changed.")
 	}
 	if e.Next != "" {
@@ -42,25 +61,25 @@ func (e *Error) Unwrap() error { return e.err }
 
 // InvalidArgs reports arguments that fail validation before any upstream call.
 func InvalidArgs(format string, a ...any) *Error {
-	return &Error{Kind: "invalid_arguments", Message: "Invalid arguments: " + fmt.Sprintf(format, a...)}
+	return &Error{Kind: KindInvalidArguments, Message: "Invalid arguments: " + fmt.Sprintf(format, a...)}
 }
 
 // Refused reports a call the server will not make (a guardrail), with the
 // alternative to offer.
 func Refused(next, format string, a ...any) *Error {
-	return &Error{Kind: "refused", Message: fmt.Sprintf(format, a...), Next: next}
+	return &Error{Kind: KindRefused, Message: fmt.Sprintf(format, a...), Next: next}
 }
 
 // Unavailable reports a tool that cannot work with the current configuration.
 func Unavailable(next, format string, a ...any) *Error {
-	return &Error{Kind: "unavailable", Message: fmt.Sprintf(format, a...), Next: next}
+	return &Error{Kind: KindUnavailable, Message: fmt.Sprintf(format, a...), Next: next}
 }
 
 // UpstreamFailure reports a failed upstream call with a message and next
 // step the tool knows better than Describe would; err stays reachable
 // through errors.Is and errors.As.
 func UpstreamFailure(err error, next, format string, a ...any) *Error {
-	return &Error{Kind: "upstream", Message: fmt.Sprintf(format, a...), Next: next, err: err}
+	return &Error{Kind: KindUpstream, Message: fmt.Sprintf(format, a...), Next: next, err: err}
 }
 
 // PartialFailure wraps err from a multi-step operation with the steps that
@@ -75,7 +94,7 @@ func PartialFailure(err error, done []string) error {
 		cp.Done = append(append([]string{}, done...), te.Done...)
 		return &cp
 	}
-	return &Error{Kind: "upstream", Message: Describe(err).Message, Next: Describe(err).Next, Done: done, err: err}
+	return &Error{Kind: KindUpstream, Message: Describe(err).Message, Next: Describe(err).Next, Done: done, err: err}
 }
 
 // UpstreamError is what the Cloud and Elasticsearch clients' errors look like
@@ -95,10 +114,10 @@ func Describe(err error) *Error {
 		return te
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Kind: "upstream", Message: "The upstream service did not answer in time.", Next: "retry; if it persists, check the service's health", err: err}
+		return &Error{Kind: KindUpstream, Message: "The upstream service did not answer in time.", Next: "retry; if it persists, check the service's health", err: err}
 	}
 	if errors.Is(err, context.Canceled) {
-		return &Error{Kind: "upstream", Message: "The call was cancelled.", err: err}
+		return &Error{Kind: KindUpstream, Message: "The call was cancelled.", err: err}
 	}
 	var ue UpstreamError
 	if errors.As(err, &ue) {
@@ -122,7 +141,7 @@ func Describe(err error) *Error {
 				next = "the service failed; retry later"
 			}
 		}
-		return &Error{Kind: "upstream", Message: msg, Next: next, err: err}
+		return &Error{Kind: KindUpstream, Message: msg, Next: next, err: err}
 	}
-	return &Error{Kind: "internal", Message: err.Error(), err: err}
+	return &Error{Kind: KindInternal, Message: err.Error(), err: err}
 }

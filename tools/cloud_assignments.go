@@ -158,7 +158,7 @@ func (pi *projectIndex) resolve(ctx context.Context, ref, projectType string) (c
 		if projectType != "" {
 			where = projectType + " projects"
 		}
-		return cloudapi.Project{}, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no project with id or name %q among %s.", ref, where),
+		return cloudapi.Project{}, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: no project with id or name %q among %s.", ref, where),
 			Next: "call list_projects to see the projects and their ids"}
 	}
 	ids := make([]string, 0, len(byName))
@@ -319,7 +319,7 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 
 func prefixErr(err error, where string) error {
 	var te *toolkit.Error
-	if errors.As(err, &te) && te.Kind == "invalid_arguments" && !strings.Contains(te.Message, where) {
+	if errors.As(err, &te) && te.Kind == toolkit.KindInvalidArguments && !strings.Contains(te.Message, where) {
 		cp := *te
 		cp.Message = strings.Replace(cp.Message, "Invalid arguments: ", "Invalid arguments: "+where+": ", 1)
 		return &cp
@@ -610,7 +610,7 @@ func resolveMembers(ctx context.Context, cc *cloudapi.Client, refs []string) ([]
 				}
 			}
 		}
-		return nil, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: not a member of the organization: %s.", strings.Join(unknown, ", ")), Next: next}
+		return nil, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: not a member of the organization: %s.", strings.Join(unknown, ", ")), Next: next}
 	}
 	return out, nil
 }

@@ -151,7 +151,7 @@ func removeProjectCustomRole(ctx context.Context, c *toolkit.Call, in ProjectCus
 		}
 	}
 	if found == nil {
-		return out, &toolkit.Error{Kind: "invalid_arguments",
+		return out, &toolkit.Error{Kind: toolkit.KindInvalidArguments,
 			Message: fmt.Sprintf("Invalid arguments: %s does not have the custom role %s on project %s.", memberLabel(m), in.CustomRole, p.Name),
 			Next:    "call list_org_members with this member's email to see their assignments"}
 	}

@@ -285,7 +285,7 @@ func cancelOrgInvitations(ctx context.Context, c *toolkit.Call, in CancelOrgInvi
 		}
 	}
 	if len(tokens) == 0 {
-		return out, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no open invitation for %s.", strings.Join(in.Emails, ", ")),
+		return out, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: no open invitation for %s.", strings.Join(in.Emails, ", ")),
 			Next: "call list_org_invitations to see the open invitations; accepted invitations are members (remove_org_members)"}
 	}
 	if len(out.NotFound) > 0 {

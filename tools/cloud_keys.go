@@ -359,7 +359,7 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 	}
 	ref, err := c.Withhold(ctx, redact.Secret{Label: "Elastic Cloud API key " + desc, Value: secret, Fields: fields})
 	if err != nil {
-		return out, toolkit.PartialFailure(&toolkit.Error{Kind: "internal", Message: "The key's value could not be handed to the person (" + err.Error() + "), and it cannot be shown again.",
+		return out, toolkit.PartialFailure(&toolkit.Error{Kind: toolkit.KindInternal, Message: "The key's value could not be handed to the person (" + err.Error() + "), and it cannot be shown again.",
 			Next: "delete the key with delete_cloud_api_keys (id " + created.ID + ") and ask the operator to fix the secret sink"},
 			[]string{"created Cloud API key " + created.ID})
 	}
@@ -432,7 +432,7 @@ func deleteCloudAPIKeys(ctx context.Context, c *toolkit.Call, in DeleteCloudAPIK
 		c.Target("cloud_key:" + id)
 	}
 	if len(ids) == 0 {
-		return out, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no active Cloud API key has the id(s) %s.", strings.Join(out.NotFound, ", ")),
+		return out, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: no active Cloud API key has the id(s) %s.", strings.Join(out.NotFound, ", ")),
 			Next: "call list_cloud_api_keys to see the keys; expired keys are no longer listed"}
 	}
 	if len(out.NotFound) > 0 {

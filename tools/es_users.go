@@ -247,7 +247,7 @@ func esRequireRoles(ctx context.Context, t *toolkit.StackTarget, roles []string)
 		}
 	}
 	if len(missing) > 0 {
-		return &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: role(s) %s do not exist.", strings.Join(missing, ", ")),
+		return &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: role(s) %s do not exist.", strings.Join(missing, ", ")),
 			Next: "create them with put_role first, or check the names with get_roles"}
 	}
 	return nil
@@ -602,7 +602,7 @@ func esExistingUser(ctx context.Context, c *toolkit.Call, project, username, nex
 	}
 	cur, ok := users[username]
 	if !ok {
-		return nil, ctx, esapi.User{}, &toolkit.Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: user %s does not exist.", username), Next: next}
+		return nil, ctx, esapi.User{}, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: user %s does not exist.", username), Next: next}
 	}
 	if esIsReservedUser(username, &cur) {
 		return nil, ctx, esapi.User{}, esRefuseReserved(username)

@@ -6,15 +6,47 @@ package tools
 
 import "github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 
-// All returns every tool of the catalog, in documentation order.
+// All returns every tool of the catalog, in documentation order. A new tool
+// is one line here.
 func All() []toolkit.Tool {
-	var all []toolkit.Tool
-	for _, family := range [][]toolkit.Tool{
-		orgTools(), cloudKeyTools(),
-		roleTools(), userTools(), roleMappingTools(), esKeyTools(),
-		diagnosticTools(),
-	} {
-		all = append(all, family...)
+	return []toolkit.Tool{
+		// org: the Elastic Cloud organization.
+		listOrgMembersTool(),
+		listOrgInvitationsTool(),
+		listProjectsTool(),
+		inviteOrgMembersTool(),
+		cancelOrgInvitationsTool(),
+		removeOrgMembersTool(),
+		assignCloudRolesTool(),
+		removeCloudRolesTool(),
+		assignProjectCustomRoleTool(),
+		removeProjectCustomRoleTool(),
+		// cloud_keys
+		listCloudAPIKeysTool(),
+		createCloudAPIKeyTool(),
+		deleteCloudAPIKeysTool(),
+		// roles
+		getRolesTool(),
+		putRoleTool(),
+		deleteRolesTool(),
+		// users
+		getUsersTool(),
+		createUserTool(),
+		updateUserTool(),
+		setUserEnabledTool(),
+		resetUserPasswordTool(),
+		deleteUsersTool(),
+		// role_mappings
+		getRoleMappingsTool(),
+		putRoleMappingTool(),
+		deleteRoleMappingsTool(),
+		// es_keys
+		listESAPIKeysTool(),
+		createESAPIKeyTool(),
+		invalidateESAPIKeysTool(),
+		// diagnostics
+		whoamiTool(),
+		checkPrivilegesTool(),
+		accessReviewTool(),
 	}
-	return all
 }

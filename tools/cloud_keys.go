@@ -15,10 +15,6 @@ import (
 )
 
 // cloudKeyTools returns the Cloud API key tools.
-func cloudKeyTools() []toolkit.Tool {
-	return []toolkit.Tool{listCloudAPIKeysTool(), createCloudAPIKeyTool(), deleteCloudAPIKeysTool()}
-}
-
 // ListCloudAPIKeysInput filters and pages the key list.
 type ListCloudAPIKeysInput struct {
 	Description string `json:"description,omitempty" jsonschema:"only keys whose description contains this text (case-insensitive)"`

@@ -7,10 +7,6 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
-func diagnosticTools() []toolkit.Tool {
-	return append([]toolkit.Tool{whoamiTool()}, esDiagnosticTools()...)
-}
-
 // WhoamiInput takes no arguments.
 type WhoamiInput struct{}
 

@@ -13,10 +13,6 @@ import (
 )
 
 // esDiagnosticTools returns check_privileges and access_review.
-func esDiagnosticTools() []toolkit.Tool {
-	return []toolkit.Tool{checkPrivilegesTool(), accessReviewTool()}
-}
-
 // PrivilegeIndexInput is one index check.
 type PrivilegeIndexInput struct {
 	Names                  []string `json:"names" jsonschema:"index names or patterns, e.g. logs-*" validate:"required,min=1,dive,required"`

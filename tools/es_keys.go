@@ -13,10 +13,6 @@ import (
 )
 
 // esKeyTools returns the Elasticsearch API key tools.
-func esKeyTools() []toolkit.Tool {
-	return []toolkit.Tool{listESAPIKeysTool(), createESAPIKeyTool(), invalidateESAPIKeysTool()}
-}
-
 // ESKeyView is an Elasticsearch API key, never its secret.
 type ESKeyView struct {
 	ID          string         `json:"id"`

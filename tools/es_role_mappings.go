@@ -13,10 +13,6 @@ import (
 )
 
 // roleMappingTools returns the role mapping tools.
-func roleMappingTools() []toolkit.Tool {
-	return []toolkit.Tool{getRoleMappingsTool(), putRoleMappingTool(), deleteRoleMappingsTool()}
-}
-
 // RoleMappingView is a role mapping.
 type RoleMappingView struct {
 	Name          string         `json:"name"`

@@ -12,10 +12,6 @@ import (
 )
 
 // roleTools returns the Elasticsearch and Kibana role tools.
-func roleTools() []toolkit.Tool {
-	return []toolkit.Tool{getRolesTool(), putRoleTool(), deleteRolesTool()}
-}
-
 // GetRolesInput selects roles.
 type GetRolesInput struct {
 	ProjectArg

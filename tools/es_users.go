@@ -13,10 +13,6 @@ import (
 )
 
 // userTools returns the native user tools.
-func userTools() []toolkit.Tool {
-	return []toolkit.Tool{getUsersTool(), createUserTool(), updateUserTool(), setUserEnabledTool(), resetUserPasswordTool(), deleteUsersTool()}
-}
-
 // esReservedUsers are Elasticsearch's reserved users: only their password
 // may be changed through the API, and this server changes nothing of them.
 var esReservedUsers = []string{"elastic", "kibana", "kibana_system", "logstash_system", "beats_system", "apm_system", "remote_monitoring_user"}

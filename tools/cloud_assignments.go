@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -16,7 +15,8 @@ import (
 
 // This file holds what the Cloud tools share: the model-friendly form of a
 // role assignment and its translation to the Cloud schema, the rendering of
-// assignments, project resolution by id or name, and error mapping.
+// assignments and project resolution by id or name (the client, error
+// mapping and members are in cloud_common.go).
 
 // RoleAssignmentInput is one role assignment in the form a model writes
 // naturally. It is translated to the Cloud schema with canonical, prefixed
@@ -52,51 +52,6 @@ type ProjectRef struct {
 // customRoleName is the rule workflows.md §16 asks for role names in URLs
 // and assignments.
 var customRoleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-
-// cloudClient returns the Cloud client or explains why there is none.
-func cloudClient(c *toolkit.Call) (*cloudapi.Client, error) {
-	if c.Env == nil || c.Env.Cloud == nil {
-		return nil, toolkit.Unavailable("set EC_API_KEY (an Elastic Cloud API key) and restart the server; whoami shows what is configured",
-			"The Elastic Cloud API is not configured.")
-	}
-	return c.Env.Cloud, nil
-}
-
-// cloudErr turns client errors into errors the agent can act on. A 403 stops
-// with the role the operation needs: the skills' rule is to attempt the call,
-// let the API enforce permissions, and on 403 stop and ask the person.
-func cloudErr(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var te *toolkit.Error
-	if errors.As(err, &te) {
-		return err
-	}
-	var amb *cloudapi.AmbiguousOrganizationError
-	if errors.As(err, &amb) {
-		return toolkit.Unavailable("ask the operator to set EC_ORGANIZATION_ID to one of these ids and restart the server", "%s", amb.Error())
-	}
-	var none cloudapi.NoOrganizationError
-	if errors.As(err, &none) {
-		return toolkit.Unavailable("check that EC_API_KEY belongs to an organization member, or set EC_ORGANIZATION_ID", "%s", none.Error())
-	}
-	var ce *cloudapi.Error
-	if errors.As(err, &ce) {
-		switch {
-		case ce.Status == http.StatusForbidden:
-			return toolkit.UpstreamFailure(err, "stop here and ask the person to check the Cloud API key's role (whoami shows it); do not retry with other tools",
-				"Elastic Cloud refused to %s (%s). This needs an API key of an Organization owner (role organization-admin).", what, ce.Summary())
-		case ce.Status == 0 && !ce.Timeout():
-			return toolkit.UpstreamFailure(err, "check the network and EC_BASE_URL (whoami shows it), then retry",
-				"Could not %s: %s.", what, ce.Summary())
-		case ce.Status == http.StatusTooManyRequests:
-			return toolkit.UpstreamFailure(err, "wait a minute (or the retry-after time) and call again",
-				"Elastic Cloud is rate limiting this API key (%s); the server already retried.", ce.Summary())
-		}
-	}
-	return err
-}
 
 // projectIndex resolves projects by id or name, loading the list once per
 // call.
@@ -565,59 +520,4 @@ func fromGrants(gs []grant, orgID string) cloudapi.RoleAssignments {
 		}
 	}
 	return ra
-}
-
-// memberIndex resolves members by user id or email.
-type memberIndex struct{ list []cloudapi.Member }
-
-func (mi memberIndex) find(ref string) (cloudapi.Member, bool) {
-	ref = strings.TrimSpace(ref)
-	for _, m := range mi.list {
-		if m.UserID == ref || (m.Email != "" && strings.EqualFold(m.Email, ref)) {
-			return m, true
-		}
-	}
-	return cloudapi.Member{}, false
-}
-
-// resolveMembers finds each reference or fails naming the unknown ones, with
-// a hint for people who are only invited.
-func resolveMembers(ctx context.Context, cc *cloudapi.Client, refs []string) ([]cloudapi.Member, error) {
-	list, err := cc.ListMembers(ctx)
-	if err != nil {
-		return nil, cloudErr(err, "list the organization members")
-	}
-	mi := memberIndex{list}
-	var out []cloudapi.Member
-	var unknown []string
-	for _, r := range refs {
-		m, ok := mi.find(r)
-		if !ok {
-			unknown = append(unknown, r)
-			continue
-		}
-		if !slices.ContainsFunc(out, func(x cloudapi.Member) bool { return x.UserID == m.UserID }) {
-			out = append(out, m)
-		}
-	}
-	if len(unknown) > 0 {
-		next := "call list_org_members to find the member's user id or email"
-		if invs, err := cc.ListInvitations(ctx); err == nil {
-			for _, u := range unknown {
-				if slices.ContainsFunc(invs, func(i cloudapi.Invitation) bool { return strings.EqualFold(i.Email, u) && !i.Expired }) {
-					next = u + " has a pending invitation and is not a member yet: roles can be assigned once they accept (or cancel the invitation and invite again with the roles)"
-					break
-				}
-			}
-		}
-		return nil, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: not a member of the organization: %s.", strings.Join(unknown, ", ")), Next: next}
-	}
-	return out, nil
-}
-
-func memberLabel(m cloudapi.Member) string {
-	if m.Email != "" {
-		return m.Email
-	}
-	return m.UserID
 }

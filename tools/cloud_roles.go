@@ -101,7 +101,38 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 	if err != nil {
 		return out, err
 	}
-	want := grants(&tr.ra)
+	plans, err := planMemberRoles(ctx, members, grants(&tr.ra), add, pi)
+	if err != nil {
+		return out, err
+	}
+	warnRoleOverlaps(plans, add, &out)
+	if add {
+		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
+	}
+	anything, err := confirmRoleChange(ctx, c, plans, add, tr)
+	if err != nil {
+		return out, err
+	}
+	if err := applyRolePlans(ctx, cc, plans, add, org, pi, &out); err != nil {
+		return out, err
+	}
+	if !anything {
+		if add {
+			out.Warn("Every member already holds these roles; nothing was sent.")
+		} else {
+			out.Warn("No member holds these roles; nothing was sent.")
+		}
+		return out, nil
+	}
+	if !c.DryRun() {
+		readBack(ctx, cc, pi, out.Members, &out.WriteReport)
+	}
+	return out, nil
+}
+
+// planMemberRoles decides, per member, which of the wanted grants to send
+// and which it already holds (to add) or does not hold (to remove).
+func planMemberRoles(ctx context.Context, members []cloudapi.Member, want []grant, add bool, pi *projectIndex) ([]memberPlan, error) {
 	var plans []memberPlan
 	for _, m := range members {
 		p := memberPlan{member: m}
@@ -112,7 +143,7 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 					continue
 				}
 				if err := customConflict(m, g, pi, ctx); err != nil {
-					return out, err
+					return nil, err
 				}
 				p.send = append(p.send, g)
 				p.changed = append(p.changed, g)
@@ -124,7 +155,7 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 				p.send = append(p.send, g)
 				p.changed = append(p.changed, g)
 			case wholeType:
-				return out, toolkit.InvalidArgs("%s holds %s on all %s projects; it cannot be removed from single projects. Remove it with all: true (and project_type %s), then assign it on the projects that should keep it",
+				return nil, toolkit.InvalidArgs("%s holds %s on all %s projects; it cannot be removed from single projects. Remove it with all: true (and project_type %s), then assign it on the projects that should keep it",
 					memberLabel(m), g.role, g.projectType, g.projectType)
 			default:
 				p.skipped = append(p.skipped, g)
@@ -132,7 +163,13 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 		}
 		plans = append(plans, p)
 	}
-	// Warnings that help the person read the change.
+	return plans, nil
+}
+
+// warnRoleOverlaps adds the warnings that help the person read the change:
+// a project role an added admin role includes, or a custom assignment a
+// removal takes away too.
+func warnRoleOverlaps(plans []memberPlan, add bool, out *CloudRolesOutput) {
 	for _, p := range plans {
 		for _, g := range p.changed {
 			if add && g.scope == "project" && strings.HasSuffix(g.role, "-admin") {
@@ -152,11 +189,12 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 			}
 		}
 	}
-	if add {
-		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
-	}
+}
+
+// confirmRoleChange records the targets and asks the person to approve a
+// removal or an escalation; anything says whether there is anything to send.
+func confirmRoleChange(ctx context.Context, c *toolkit.Call, plans []memberPlan, add bool, tr *translated) (anything bool, err error) {
 	var targets, labels []string
-	anything := false
 	for _, p := range plans {
 		targets = append(targets, p.member.UserID)
 		labels = append(labels, memberLabel(p.member))
@@ -175,10 +213,16 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 		}
 		if conf != "" {
 			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "members:" + strings.Join(targets, ","), Message: conf}); err != nil {
-				return out, err
+				return anything, err
 			}
 		}
 	}
+	return anything, nil
+}
+
+// applyRolePlans sends each member's change in turn and reports it; a
+// failure names the changes already made.
+func applyRolePlans(ctx context.Context, cc *cloudapi.Client, plans []memberPlan, add bool, org string, pi *projectIndex, out *CloudRolesOutput) error {
 	var done []string
 	for _, p := range plans {
 		ch := MemberRoleChange{UserID: p.member.UserID, Email: p.member.Email}
@@ -199,24 +243,13 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 				if !add {
 					verb = "remove roles from "
 				}
-				return out, toolkit.PartialFailure(cloudErr(err, verb+memberLabel(p.member)), done)
+				return toolkit.PartialFailure(cloudErr(err, verb+memberLabel(p.member)), done)
 			}
 			done = append(done, fmt.Sprintf("%s: %s", memberLabel(p.member), strings.Join(summarizeAssignments(&sent), "; ")))
 		}
 		out.Members = append(out.Members, ch)
 	}
-	if !anything {
-		if add {
-			out.Warn("Every member already holds these roles; nothing was sent.")
-		} else {
-			out.Warn("No member holds these roles; nothing was sent.")
-		}
-		return out, nil
-	}
-	if !c.DryRun() {
-		readBack(ctx, cc, pi, out.Members, &out.WriteReport)
-	}
-	return out, nil
+	return nil
 }
 
 // readBack lists the members again so the result shows the state Elastic

@@ -206,30 +206,9 @@ var createESAPIKeySpec = toolkit.Spec{
 
 func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput) (CreateESAPIKeyOutput, error) {
 	out := CreateESAPIKeyOutput{Name: in.Name}
-	switch {
-	case strings.TrimSpace(in.Name) != in.Name:
-		return out, toolkit.InvalidArgs("name may not begin or end with whitespace")
-	case strings.HasPrefix(in.Name, "_"):
-		return out, toolkit.InvalidArgs("name may not begin with an underscore")
-	}
-	d, err := toolkit.ParseDuration(in.Expiration)
+	d, err := checkESKeyRequest(c, in)
 	if err != nil {
-		return out, toolkit.InvalidArgs("expiration: %v", err)
-	}
-	maxExp := c.Env.Limits.MaxESKeyExpiration
-	if maxExp <= 0 {
-		maxExp = toolkit.DefaultLimits.MaxESKeyExpiration
-	}
-	if d > maxExp {
-		return out, toolkit.InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter one and rotate the key", in.Expiration, toolkit.FormatDuration(maxExp))
-	}
-	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
 		return out, err
-	}
-	for name := range in.RoleDescriptors {
-		if err := toolkit.ValidESName(name); err != nil {
-			return out, toolkit.InvalidArgs("role_descriptors key %q: role %v", name, err)
-		}
 	}
 	t, ctx, err := esTarget(ctx, c, in.Project)
 	if err != nil {
@@ -237,48 +216,16 @@ func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput
 	}
 	c.Target("es_api_key:" + in.Name)
 	pc := newPrivilegeCheck(ctx, t)
-	descs := map[string]esapi.RoleDescriptor{}
-	var escalations []string
-	for _, name := range esapi.SortedKeys(in.RoleDescriptors) {
-		r := in.RoleDescriptors[name]
-		rd := esapi.RoleDescriptor{Cluster: pc.cluster("role_descriptors."+name+".cluster", r.Cluster)}
-		idx, warnings, err := esIndexEntries(pc, name, r.Indices)
-		if err != nil {
-			return out, err
-		}
-		out.Warnings = append(out.Warnings, warnings...)
-		rd.Indices = idx
-		for _, a := range r.Applications {
-			rd.Applications = append(rd.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
-		}
-		if len(rd.Cluster) == 0 && len(rd.Indices) == 0 && len(rd.Applications) == 0 {
-			return out, toolkit.InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
-		}
-		for _, e := range esEscalations(rd) {
-			escalations = append(escalations, name+": "+e)
-		}
-		descs[name] = rd
+	descs, escalations, err := buildKeyDescriptors(pc, in, &out)
+	if err != nil {
+		return out, err
 	}
 	if err := pc.err(); err != nil {
 		return out, err
 	}
 	out.Warnings = append(out.Warnings, pc.warnings...)
-
 	// Reuse before creating (API key hygiene).
-	if similar, err := t.ES.QueryAPIKeys(ctx, map[string]any{"size": 20, "query": map[string]any{"bool": map[string]any{"filter": []any{
-		map[string]any{"term": map[string]any{"name": in.Name}},
-		map[string]any{"term": map[string]any{"invalidated": false}},
-	}}}}); err == nil {
-		now := time.Now()
-		for _, k := range similar.APIKeys {
-			if esKeyStatus(k, now) == "active" {
-				out.SimilarActive = append(out.SimilarActive, fmt.Sprintf("%s (expires %s)", k.ID, orNever(esMillis(k.Expiration))))
-			}
-		}
-		if len(out.SimilarActive) > 0 {
-			out.Warn("active key(s) with the same name exist; revoke the ones no longer needed with invalidate_es_api_keys")
-		}
-	}
+	warnSimilarKeys(ctx, t, in.Name, &out)
 	if len(escalations) > 0 {
 		out.Warn("this key carries superuser-like power: %s", strings.Join(escalations, "; "))
 		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "es_api_key:" + in.Name,
@@ -316,6 +263,85 @@ func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput
 	}
 	out.KeyLocation = ref
 	return out, nil
+}
+
+// checkESKeyRequest checks what needs no cluster: the name, the metadata,
+// the role names, and the expiration against the operator's limit, which
+// it returns.
+func checkESKeyRequest(c *toolkit.Call, in CreateESAPIKeyInput) (time.Duration, error) {
+	switch {
+	case strings.TrimSpace(in.Name) != in.Name:
+		return 0, toolkit.InvalidArgs("name may not begin or end with whitespace")
+	case strings.HasPrefix(in.Name, "_"):
+		return 0, toolkit.InvalidArgs("name may not begin with an underscore")
+	}
+	d, err := toolkit.ParseDuration(in.Expiration)
+	if err != nil {
+		return 0, toolkit.InvalidArgs("expiration: %v", err)
+	}
+	maxExp := c.Env.Limits.MaxESKeyExpiration
+	if maxExp <= 0 {
+		maxExp = toolkit.DefaultLimits.MaxESKeyExpiration
+	}
+	if d > maxExp {
+		return 0, toolkit.InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter one and rotate the key", in.Expiration, toolkit.FormatDuration(maxExp))
+	}
+	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		return 0, err
+	}
+	for name := range in.RoleDescriptors {
+		if err := toolkit.ValidESName(name); err != nil {
+			return 0, toolkit.InvalidArgs("role_descriptors key %q: role %v", name, err)
+		}
+	}
+	return d, nil
+}
+
+// buildKeyDescriptors turns the requested role descriptors into the
+// cluster's form, checking privilege names, and lists superuser-like grants.
+func buildKeyDescriptors(pc *esPrivilegeCheck, in CreateESAPIKeyInput, out *CreateESAPIKeyOutput) (map[string]esapi.RoleDescriptor, []string, error) {
+	descs := map[string]esapi.RoleDescriptor{}
+	var escalations []string
+	for _, name := range esapi.SortedKeys(in.RoleDescriptors) {
+		r := in.RoleDescriptors[name]
+		rd := esapi.RoleDescriptor{Cluster: pc.cluster("role_descriptors."+name+".cluster", r.Cluster)}
+		idx, warnings, err := esIndexEntries(pc, name, r.Indices)
+		if err != nil {
+			return nil, nil, err
+		}
+		out.Warnings = append(out.Warnings, warnings...)
+		rd.Indices = idx
+		for _, a := range r.Applications {
+			rd.Applications = append(rd.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
+		}
+		if len(rd.Cluster) == 0 && len(rd.Indices) == 0 && len(rd.Applications) == 0 {
+			return nil, nil, toolkit.InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
+		}
+		for _, e := range esEscalations(rd) {
+			escalations = append(escalations, name+": "+e)
+		}
+		descs[name] = rd
+	}
+	return descs, escalations, nil
+}
+
+// warnSimilarKeys lists active keys with the same name, so the person can
+// revoke the ones a new key replaces. It is best effort.
+func warnSimilarKeys(ctx context.Context, t *toolkit.StackTarget, name string, out *CreateESAPIKeyOutput) {
+	if similar, err := t.ES.QueryAPIKeys(ctx, map[string]any{"size": 20, "query": map[string]any{"bool": map[string]any{"filter": []any{
+		map[string]any{"term": map[string]any{"name": name}},
+		map[string]any{"term": map[string]any{"invalidated": false}},
+	}}}}); err == nil {
+		now := time.Now()
+		for _, k := range similar.APIKeys {
+			if esKeyStatus(k, now) == "active" {
+				out.SimilarActive = append(out.SimilarActive, fmt.Sprintf("%s (expires %s)", k.ID, orNever(esMillis(k.Expiration))))
+			}
+		}
+		if len(out.SimilarActive) > 0 {
+			out.Warn("active key(s) with the same name exist; revoke the ones no longer needed with invalidate_es_api_keys")
+		}
+	}
 }
 
 func orNever(s string) string {

@@ -274,21 +274,9 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 	if err != nil {
 		return out, err
 	}
-	roles := slices.Clone(in.Roles)
-	if len(stack) > 0 {
-		injected := false
-		for i := range roles {
-			// workflows.md §6: organization and project entries that lack
-			// application_roles get the list; existing lists and
-			// deployment entries are left alone.
-			if roles[i].Scope != "deployment" && len(roles[i].ApplicationRoles) == 0 {
-				roles[i].ApplicationRoles = slices.Clone(stack)
-				injected = true
-			}
-		}
-		if !injected && !slices.ContainsFunc(roles, func(r RoleAssignmentInput) bool { return r.Scope != "deployment" }) {
-			return out, toolkit.InvalidArgs("stack_access needs an organization or project role to attach to (the scope of the key's Elasticsearch/Kibana access); deployment roles do not take it")
-		}
+	roles, err := withStackAccess(in.Roles, stack)
+	if err != nil {
+		return out, err
 	}
 	org, err := cc.OrganizationID(ctx)
 	if err != nil {
@@ -305,21 +293,8 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 		return out, cloudErr(err, "list the existing Cloud API keys")
 	}
 	now := time.Now()
-	for _, k := range keys {
-		if !strings.EqualFold(strings.TrimSpace(k.Description), desc) || (k.ExpirationDate != nil && !k.ExpirationDate.After(now)) {
-			continue
-		}
-		if sameAssignments(k.RoleAssignments, &ra) {
-			if !in.ForceNew {
-				out.Reused = true
-				out.Key = viewKey(k, now)
-				out.Warn("An unexpired key %s with this description and these roles already exists; it was not created again. Its value was shown only when it was created. If the person no longer has it, call again with force_new: true and then delete the old key.", k.ID)
-				return out, nil
-			}
-			out.Warn("Key %s has the same description and roles; delete it with delete_cloud_api_keys once the new key is in use.", k.ID)
-		} else {
-			out.Warn("Key %s has the same description but different roles; consider deleting it with delete_cloud_api_keys if this key replaces it.", k.ID)
-		}
+	if reused := checkSameKeys(keys, desc, &ra, in.ForceNew, now, &out); reused {
+		return out, nil
 	}
 	checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
 	c.Target("cloud_key:" + desc)
@@ -338,12 +313,61 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 		out.Key = viewKey(cloudapi.APIKey{Description: desc, CreationDate: now, ExpirationDate: &exp, RoleAssignments: &ra}, now)
 		return out, nil
 	}
+	return handOverCloudKey(ctx, c, created, desc, &ra, now, out)
+}
+
+// withStackAccess gives the organization and project entries without
+// application_roles the stack_access list (workflows.md §6): existing lists
+// and deployment entries are left alone.
+func withStackAccess(in []RoleAssignmentInput, stack []string) ([]RoleAssignmentInput, error) {
+	roles := slices.Clone(in)
+	if len(stack) > 0 {
+		injected := false
+		for i := range roles {
+			if roles[i].Scope != "deployment" && len(roles[i].ApplicationRoles) == 0 {
+				roles[i].ApplicationRoles = slices.Clone(stack)
+				injected = true
+			}
+		}
+		if !injected && !slices.ContainsFunc(roles, func(r RoleAssignmentInput) bool { return r.Scope != "deployment" }) {
+			return nil, toolkit.InvalidArgs("stack_access needs an organization or project role to attach to (the scope of the key's Elasticsearch/Kibana access); deployment roles do not take it")
+		}
+	}
+	return roles, nil
+}
+
+// checkSameKeys warns about unexpired keys with the same description and
+// reports, in out, the one to reuse when the roles match too and a new key
+// was not forced; reused says whether that happened.
+func checkSameKeys(keys []cloudapi.APIKey, desc string, ra *cloudapi.RoleAssignments, forceNew bool, now time.Time, out *CreateCloudAPIKeyOutput) (reused bool) {
+	for _, k := range keys {
+		if !strings.EqualFold(strings.TrimSpace(k.Description), desc) || (k.ExpirationDate != nil && !k.ExpirationDate.After(now)) {
+			continue
+		}
+		if sameAssignments(k.RoleAssignments, ra) {
+			if !forceNew {
+				out.Reused = true
+				out.Key = viewKey(k, now)
+				out.Warn("An unexpired key %s with this description and these roles already exists; it was not created again. Its value was shown only when it was created. If the person no longer has it, call again with force_new: true and then delete the old key.", k.ID)
+				return true
+			}
+			out.Warn("Key %s has the same description and roles; delete it with delete_cloud_api_keys once the new key is in use.", k.ID)
+		} else {
+			out.Warn("Key %s has the same description but different roles; consider deleting it with delete_cloud_api_keys if this key replaces it.", k.ID)
+		}
+	}
+	return false
+}
+
+// handOverCloudKey reports the created key and hands its value to the
+// person through the secret sink; the value never reaches the model.
+func handOverCloudKey(ctx context.Context, c *toolkit.Call, created *cloudapi.APIKey, desc string, ra *cloudapi.RoleAssignments, now time.Time, out CreateCloudAPIKeyOutput) (CreateCloudAPIKeyOutput, error) {
 	secret := created.Key
 	created.Key = ""
 	out.Key = viewKey(*created, now)
 	if out.Key.Scope == nil || len(out.Key.Scope) == 0 {
-		out.Key.Scope = summarizeAssignments(&ra)
-		out.Key.StackAccess = hasStackAccess(&ra)
+		out.Key.Scope = summarizeAssignments(ra)
+		out.Key.StackAccess = hasStackAccess(ra)
 	}
 	if secret == "" {
 		out.Warn("Elastic Cloud created key %s but did not return its value; delete it with delete_cloud_api_keys and create a new one.", created.ID)

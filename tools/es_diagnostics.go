@@ -75,9 +75,31 @@ func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInp
 	if err != nil {
 		return out, err
 	}
+	req, defaultCheck, err := privilegeRequest(ctx, t, in)
+	if err != nil {
+		return out, err
+	}
+	res, err := t.ES.HasPrivileges(ctx, req)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	missing := sortPrivileges(res, &out)
+	explainMissing(res.Username, missing, defaultCheck, &out)
+	if me, err := t.ES.Authenticate(ctx); err == nil && me.AuthenticationType == "api_key" && len(out.Missing) > 0 {
+		out.Explanation = append(out.Explanation, "the credential is an API key: its privileges are a snapshot taken at creation, so changing roles does not help; create a new key with the privileges it needs")
+	}
+	if t.CloudKey && len(out.Missing) > 0 {
+		out.Explanation = append(out.Explanation, "the credential is the Elastic Cloud API key: in a project it has the privileges of its application_roles; give it stack access with the needed role")
+	}
+	return out, nil
+}
+
+// privilegeRequest builds the privilege check, with names checked against
+// the cluster; with nothing asked, it checks what this server's tools need.
+func privilegeRequest(ctx context.Context, t *toolkit.StackTarget, in CheckPrivilegesInput) (req esapi.HasPrivilegesRequest, defaultCheck bool, err error) {
 	pc := newPrivilegeCheck(ctx, t)
-	req := esapi.HasPrivilegesRequest{Cluster: pc.cluster("cluster", in.Cluster)}
-	defaultCheck := len(in.Cluster) == 0 && len(in.Indices) == 0 && len(in.Kibana) == 0 && len(in.Applications) == 0
+	req = esapi.HasPrivilegesRequest{Cluster: pc.cluster("cluster", in.Cluster)}
+	defaultCheck = len(in.Cluster) == 0 && len(in.Indices) == 0 && len(in.Kibana) == 0 && len(in.Applications) == 0
 	if defaultCheck {
 		req.Cluster = esServerPrivileges
 	}
@@ -85,7 +107,7 @@ func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInp
 		req.Index = append(req.Index, esapi.IndexPrivilegeCheck{Names: ix.Names, Privileges: pc.index(fmt.Sprintf("indices[%d]", i), ix.Privileges), AllowRestrictedIndices: ix.AllowRestrictedIndices})
 	}
 	if err := pc.err(); err != nil {
-		return out, err
+		return req, defaultCheck, err
 	}
 	for _, k := range in.Kibana {
 		space := k.Space
@@ -103,20 +125,28 @@ func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInp
 	for _, a := range in.Applications {
 		req.Application = append(req.Application, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
 	}
-	res, err := t.ES.HasPrivileges(ctx, req)
-	if err != nil {
-		return out, stackFail(t, err)
-	}
+	return req, defaultCheck, nil
+}
+
+// missingPrivileges are the privileges a check found missing, by kind.
+type missingPrivileges struct {
+	cluster []string
+	index   map[string][]string
+	app     []string
+}
+
+// sortPrivileges lists granted and missing privileges in out, in a stable
+// order, and returns the missing ones by kind.
+func sortPrivileges(res *esapi.HasPrivilegesResult, out *CheckPrivilegesOutput) missingPrivileges {
 	out.Username, out.HasAllRequested = res.Username, res.HasAllRequested
 	out.Granted, out.Missing = []string{}, []string{}
-	var missingCluster []string
-	missingIndex := map[string][]string{}
+	m := missingPrivileges{index: map[string][]string{}}
 	for _, p := range esapi.SortedKeys(res.Cluster) {
 		if res.Cluster[p] {
 			out.Granted = append(out.Granted, "cluster "+p)
 		} else {
 			out.Missing = append(out.Missing, "cluster "+p)
-			missingCluster = append(missingCluster, p)
+			m.cluster = append(m.cluster, p)
 		}
 	}
 	for _, ix := range esapi.SortedKeys(res.Index) {
@@ -126,11 +156,10 @@ func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInp
 				out.Granted = append(out.Granted, s)
 			} else {
 				out.Missing = append(out.Missing, s)
-				missingIndex[ix] = append(missingIndex[ix], p)
+				m.index[ix] = append(m.index[ix], p)
 			}
 		}
 	}
-	var missingApp []string
 	for _, app := range esapi.SortedKeys(res.Application) {
 		for _, resName := range esapi.SortedKeys(res.Application[app]) {
 			for _, p := range esapi.SortedKeys(res.Application[app][resName]) {
@@ -139,33 +168,31 @@ func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInp
 					out.Granted = append(out.Granted, s)
 				} else {
 					out.Missing = append(out.Missing, s)
-					missingApp = append(missingApp, s)
+					m.app = append(m.app, s)
 				}
 			}
 		}
 	}
-	for _, p := range missingCluster {
+	return m
+}
+
+// explainMissing says how to obtain each missing privilege.
+func explainMissing(username string, m missingPrivileges, defaultCheck bool, out *CheckPrivilegesOutput) {
+	for _, p := range m.cluster {
 		if use, ok := esPrivilegeUse[p]; ok && defaultCheck {
 			out.Explanation = append(out.Explanation, fmt.Sprintf("cluster privilege %s is missing: %s", p, use))
 		}
 	}
-	if len(missingCluster) > 0 && !defaultCheck {
-		out.Explanation = append(out.Explanation, "grant the missing cluster privileges with a role (put_role cluster: ["+strings.Join(missingCluster, ", ")+"]) assigned to this user, or a key created with them")
+	if len(m.cluster) > 0 && !defaultCheck {
+		out.Explanation = append(out.Explanation, "grant the missing cluster privileges with a role (put_role cluster: ["+strings.Join(m.cluster, ", ")+"]) assigned to this user, or a key created with them")
 	}
-	for _, ix := range esapi.SortedKeys(missingIndex) {
+	for _, ix := range esapi.SortedKeys(m.index) {
 		out.Explanation = append(out.Explanation, fmt.Sprintf("no role of %s grants %s on %s: create or reuse a role with indices [{names: [%s], privileges: [%s]}] (get_roles, put_role) and assign it (update_user add_roles)",
-			res.Username, strings.Join(missingIndex[ix], ", "), ix, ix, strings.Join(missingIndex[ix], ", ")))
+			username, strings.Join(m.index[ix], ", "), ix, ix, strings.Join(m.index[ix], ", ")))
 	}
-	if len(missingApp) > 0 {
+	if len(m.app) > 0 {
 		out.Explanation = append(out.Explanation, "Kibana or application privileges are missing: add them to a role with put_role (kibana or applications) and assign it")
 	}
-	if me, err := t.ES.Authenticate(ctx); err == nil && me.AuthenticationType == "api_key" && len(out.Missing) > 0 {
-		out.Explanation = append(out.Explanation, "the credential is an API key: its privileges are a snapshot taken at creation, so changing roles does not help; create a new key with the privileges it needs")
-	}
-	if t.CloudKey && len(out.Missing) > 0 {
-		out.Explanation = append(out.Explanation, "the credential is the Elastic Cloud API key: in a project it has the privileges of its application_roles; give it stack access with the needed role")
-	}
-	return out, nil
 }
 
 // AccessReviewInput scopes the review.

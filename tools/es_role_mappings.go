@@ -151,31 +151,9 @@ var putRoleMappingSpec = toolkit.Spec{
 
 func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
 	var out PutRoleMappingOutput
-	if (len(in.Roles) == 0) == (len(in.RoleTemplates) == 0) {
-		return out, toolkit.InvalidArgs("give exactly one of roles and role_templates")
-	}
-	if err := esCheckRule(in.Rules, "rules", false); err != nil {
-		return out, toolkit.InvalidArgs("%v", err)
-	}
-	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+	m, err := buildRoleMapping(in)
+	if err != nil {
 		return out, err
-	}
-	m := esapi.RoleMapping{Enabled: in.Enabled, Roles: sortedUnique(in.Roles), Rules: in.Rules, Metadata: in.Metadata}
-	if len(m.Roles) == 0 {
-		m.Roles = nil
-	}
-	for i, rt := range in.RoleTemplates {
-		switch v := rt.Template.(type) {
-		case string:
-			m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: map[string]any{"source": v}, Format: rt.Format})
-		case map[string]any:
-			if _, ok := v["source"].(string); !ok {
-				return out, toolkit.InvalidArgs("role_templates[%d].template needs a string source, e.g. {\"source\":\"{{#tojson}}groups{{/tojson}}\"}", i)
-			}
-			m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: v, Format: rt.Format})
-		default:
-			return out, toolkit.InvalidArgs("role_templates[%d].template must be an object with source or a string", i)
-		}
 	}
 	t, ctx, err := esTarget(ctx, c, in.Project)
 	if err != nil {
@@ -197,30 +175,9 @@ func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput
 		}
 		out.Changes = esMappingDiff(old, m)
 	}
-	var reasons []string
-	if len(m.Roles) > 0 {
-		roles, err := t.ES.GetRoles(ctx, m.Roles...)
-		if err != nil {
-			return out, stackFail(t, err)
-		}
-		var missing, powerful []string
-		for _, r := range m.Roles {
-			d, ok := roles[r]
-			if !ok {
-				missing = append(missing, r)
-				continue
-			}
-			if esc := esEscalations(d); len(esc) > 0 {
-				powerful = append(powerful, r+" ("+strings.Join(esc, ", ")+")")
-			}
-		}
-		if len(missing) > 0 {
-			out.Warn("role(s) %s do not exist yet; the mapping grants nothing for them until they are created (put_role)", strings.Join(missing, ", "))
-		}
-		if len(powerful) > 0 {
-			reasons = append(reasons, "map users to superuser-like role(s) "+strings.Join(powerful, "; ")+" by rules "+compactJSON(in.Rules))
-			out.Warn("this mapping grants superuser-like power: %s", strings.Join(powerful, "; "))
-		}
+	reasons, err := checkMappedRoles(ctx, t, m, in.Rules, &out)
+	if err != nil {
+		return out, err
 	}
 	if exists {
 		if len(out.Changes) == 0 {
@@ -245,6 +202,68 @@ func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput
 	out.Created = !exists
 	out.RoleMapping = roleMappingView(in.Name, m)
 	return out, nil
+}
+
+// buildRoleMapping checks the request and builds the mapping to write.
+func buildRoleMapping(in PutRoleMappingInput) (esapi.RoleMapping, error) {
+	if (len(in.Roles) == 0) == (len(in.RoleTemplates) == 0) {
+		return esapi.RoleMapping{}, toolkit.InvalidArgs("give exactly one of roles and role_templates")
+	}
+	if err := esCheckRule(in.Rules, "rules", false); err != nil {
+		return esapi.RoleMapping{}, toolkit.InvalidArgs("%v", err)
+	}
+	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		return esapi.RoleMapping{}, err
+	}
+	m := esapi.RoleMapping{Enabled: in.Enabled, Roles: sortedUnique(in.Roles), Rules: in.Rules, Metadata: in.Metadata}
+	if len(m.Roles) == 0 {
+		m.Roles = nil
+	}
+	for i, rt := range in.RoleTemplates {
+		switch v := rt.Template.(type) {
+		case string:
+			m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: map[string]any{"source": v}, Format: rt.Format})
+		case map[string]any:
+			if _, ok := v["source"].(string); !ok {
+				return esapi.RoleMapping{}, toolkit.InvalidArgs("role_templates[%d].template needs a string source, e.g. {\"source\":\"{{#tojson}}groups{{/tojson}}\"}", i)
+			}
+			m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: v, Format: rt.Format})
+		default:
+			return esapi.RoleMapping{}, toolkit.InvalidArgs("role_templates[%d].template must be an object with source or a string", i)
+		}
+	}
+	return m, nil
+}
+
+// checkMappedRoles warns about mapped roles that do not exist yet and
+// returns, as reasons to confirm, the superuser-like ones.
+func checkMappedRoles(ctx context.Context, t *toolkit.StackTarget, m esapi.RoleMapping, rules map[string]any, out *PutRoleMappingOutput) (reasons []string, err error) {
+	if len(m.Roles) == 0 {
+		return nil, nil
+	}
+	roles, err := t.ES.GetRoles(ctx, m.Roles...)
+	if err != nil {
+		return nil, stackFail(t, err)
+	}
+	var missing, powerful []string
+	for _, r := range m.Roles {
+		d, ok := roles[r]
+		if !ok {
+			missing = append(missing, r)
+			continue
+		}
+		if esc := esEscalations(d); len(esc) > 0 {
+			powerful = append(powerful, r+" ("+strings.Join(esc, ", ")+")")
+		}
+	}
+	if len(missing) > 0 {
+		out.Warn("role(s) %s do not exist yet; the mapping grants nothing for them until they are created (put_role)", strings.Join(missing, ", "))
+	}
+	if len(powerful) > 0 {
+		reasons = append(reasons, "map users to superuser-like role(s) "+strings.Join(powerful, "; ")+" by rules "+compactJSON(rules))
+		out.Warn("this mapping grants superuser-like power: %s", strings.Join(powerful, "; "))
+	}
+	return reasons, nil
 }
 
 // esCheckRule validates the role-mapping rule DSL the way Elasticsearch's

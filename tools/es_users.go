@@ -302,35 +302,7 @@ func updateUser(ctx context.Context, c *toolkit.Call, in UpdateUserInput) (Updat
 	if err != nil {
 		return out, err
 	}
-	roles := slices.Clone(cur.Roles)
-	if len(in.SetRoles) > 0 {
-		roles = sortedUnique(in.SetRoles)
-	}
-	for _, r := range in.AddRoles {
-		if !slices.Contains(roles, r) {
-			roles = append(roles, r)
-		}
-	}
-	var notHeld []string
-	for _, r := range in.RemoveRoles {
-		if !slices.Contains(roles, r) {
-			notHeld = append(notHeld, r)
-		}
-		roles = slices.DeleteFunc(roles, func(x string) bool { return x == r })
-	}
-	if len(notHeld) > 0 {
-		out.Warn("user %s did not hold %s", in.Username, strings.Join(notHeld, ", "))
-	}
-	for _, r := range roles {
-		if !slices.Contains(cur.Roles, r) {
-			out.RolesAdded = append(out.RolesAdded, r)
-		}
-	}
-	for _, r := range cur.Roles {
-		if !slices.Contains(roles, r) {
-			out.RolesRemoved = append(out.RolesRemoved, r)
-		}
-	}
+	roles := newUserRoles(cur.Roles, in, &out)
 	if err := esRequireRoles(ctx, t, out.RolesAdded); err != nil {
 		return out, err
 	}
@@ -347,19 +319,7 @@ func updateUser(ctx context.Context, c *toolkit.Call, in UpdateUserInput) (Updat
 		out.Changes = append(out.Changes, "email: "+derefOr(cur.Email, "(none)")+" -> "+in.Email)
 	}
 	if in.Metadata != nil {
-		keep := map[string]any{}
-		for k, v := range cur.Metadata {
-			if strings.HasPrefix(k, "_") {
-				keep[k] = v // Elasticsearch-owned keys are not ours to drop
-			}
-		}
-		for k, v := range in.Metadata {
-			keep[k] = v
-		}
-		if d := esRoleDiff(esapi.RoleDescriptor{Metadata: cur.Metadata}, esapi.RoleDescriptor{Metadata: keep}); len(d) > 0 {
-			out.Changes = append(out.Changes, d...)
-		}
-		body.Metadata = keep
+		body.Metadata = mergeUserMetadata(cur.Metadata, in.Metadata, &out)
 	}
 	out.User = userView(esapi.User{Username: in.Username, Roles: roles, FullName: body.FullName, Email: body.Email, Metadata: body.Metadata, Enabled: cur.Enabled})
 	if len(out.Changes) == 0 {
@@ -380,6 +340,59 @@ func updateUser(ctx context.Context, c *toolkit.Call, in UpdateUserInput) (Updat
 		return out, stackFail(t, err)
 	}
 	return out, nil
+}
+
+// newUserRoles applies set_roles, add_roles and remove_roles to the user's
+// current roles, and records in out what is added and removed.
+func newUserRoles(current []string, in UpdateUserInput, out *UpdateUserOutput) []string {
+	roles := slices.Clone(current)
+	if len(in.SetRoles) > 0 {
+		roles = sortedUnique(in.SetRoles)
+	}
+	for _, r := range in.AddRoles {
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	var notHeld []string
+	for _, r := range in.RemoveRoles {
+		if !slices.Contains(roles, r) {
+			notHeld = append(notHeld, r)
+		}
+		roles = slices.DeleteFunc(roles, func(x string) bool { return x == r })
+	}
+	if len(notHeld) > 0 {
+		out.Warn("user %s did not hold %s", in.Username, strings.Join(notHeld, ", "))
+	}
+	for _, r := range roles {
+		if !slices.Contains(current, r) {
+			out.RolesAdded = append(out.RolesAdded, r)
+		}
+	}
+	for _, r := range current {
+		if !slices.Contains(roles, r) {
+			out.RolesRemoved = append(out.RolesRemoved, r)
+		}
+	}
+	return roles
+}
+
+// mergeUserMetadata replaces the user's metadata, keeping the keys
+// Elasticsearch owns, and records the difference in out.
+func mergeUserMetadata(current, given map[string]any, out *UpdateUserOutput) map[string]any {
+	keep := map[string]any{}
+	for k, v := range current {
+		if strings.HasPrefix(k, "_") {
+			keep[k] = v // Elasticsearch-owned keys are not ours to drop
+		}
+	}
+	for k, v := range given {
+		keep[k] = v
+	}
+	if d := esRoleDiff(esapi.RoleDescriptor{Metadata: current}, esapi.RoleDescriptor{Metadata: keep}); len(d) > 0 {
+		out.Changes = append(out.Changes, d...)
+	}
+	return keep
 }
 
 func derefOr(p *string, def string) string {

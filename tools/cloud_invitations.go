@@ -111,15 +111,9 @@ func inviteOrgMembers(ctx context.Context, c *toolkit.Call, in InviteOrgMembersI
 	if err != nil {
 		return out, err
 	}
-	var emails []string
-	for _, e := range in.Emails {
-		addr, err := mail.ParseAddress(strings.TrimSpace(e))
-		if err != nil || addr.Address != strings.TrimSpace(e) {
-			return out, toolkit.InvalidArgs("emails: %q is not a plain email address", e)
-		}
-		if !slices.ContainsFunc(emails, func(x string) bool { return strings.EqualFold(x, addr.Address) }) {
-			emails = append(emails, addr.Address)
-		}
+	emails, err := plainEmails(in.Emails)
+	if err != nil {
+		return out, err
 	}
 	org, err := cc.OrganizationID(ctx)
 	if err != nil {
@@ -138,32 +132,7 @@ func inviteOrgMembers(ctx context.Context, c *toolkit.Call, in InviteOrgMembersI
 	if err != nil {
 		return out, cloudErr(err, "list the invitations")
 	}
-	mi := memberIndex{members}
-	var send []string
-	for _, e := range emails {
-		if m, ok := mi.find(e); ok {
-			out.AlreadyMembers = append(out.AlreadyMembers, MemberRef{UserID: m.UserID, Email: m.Email})
-			continue
-		}
-		i := slices.IndexFunc(invs, func(inv cloudapi.Invitation) bool {
-			return strings.EqualFold(inv.Email, e) && !inv.Expired && inv.AcceptedAt == nil && time.Now().Before(inv.ExpiresAt)
-		})
-		if i >= 0 {
-			out.AlreadyInvited = append(out.AlreadyInvited, viewInvitation(ctx, invs[i], pi))
-			continue
-		}
-		send = append(send, e)
-	}
-	if len(out.AlreadyMembers) > 0 {
-		out.Warn("Already members, not invited: %s. To give them roles, call assign_cloud_roles.", joinRefs(out.AlreadyMembers))
-	}
-	if len(out.AlreadyInvited) > 0 {
-		var es []string
-		for _, v := range out.AlreadyInvited {
-			es = append(es, v.Email)
-		}
-		out.Warn("Already invited (pending), not invited again: %s. To change the roles, cancel_org_invitations and invite again.", strings.Join(es, ", "))
-	}
+	send := newInvitees(ctx, emails, members, invs, pi, &out)
 	if len(send) == 0 {
 		return out, nil
 	}
@@ -197,6 +166,54 @@ func inviteOrgMembers(ctx context.Context, c *toolkit.Call, in InviteOrgMembersI
 		out.Invited = append(out.Invited, viewInvitation(ctx, inv, pi)) // the token stays here
 	}
 	return out, nil
+}
+
+// plainEmails checks that every entry is a plain email address and drops
+// duplicates (case-insensitively).
+func plainEmails(in []string) ([]string, error) {
+	var emails []string
+	for _, e := range in {
+		addr, err := mail.ParseAddress(strings.TrimSpace(e))
+		if err != nil || addr.Address != strings.TrimSpace(e) {
+			return nil, toolkit.InvalidArgs("emails: %q is not a plain email address", e)
+		}
+		if !slices.ContainsFunc(emails, func(x string) bool { return strings.EqualFold(x, addr.Address) }) {
+			emails = append(emails, addr.Address)
+		}
+	}
+	return emails, nil
+}
+
+// newInvitees returns the emails to invite: neither members nor holders of
+// a pending invitation, which out reports (with a warning) instead.
+func newInvitees(ctx context.Context, emails []string, members []cloudapi.Member, invs []cloudapi.Invitation, pi *projectIndex, out *InviteOrgMembersOutput) []string {
+	mi := memberIndex{members}
+	var send []string
+	for _, e := range emails {
+		if m, ok := mi.find(e); ok {
+			out.AlreadyMembers = append(out.AlreadyMembers, MemberRef{UserID: m.UserID, Email: m.Email})
+			continue
+		}
+		i := slices.IndexFunc(invs, func(inv cloudapi.Invitation) bool {
+			return strings.EqualFold(inv.Email, e) && !inv.Expired && inv.AcceptedAt == nil && time.Now().Before(inv.ExpiresAt)
+		})
+		if i >= 0 {
+			out.AlreadyInvited = append(out.AlreadyInvited, viewInvitation(ctx, invs[i], pi))
+			continue
+		}
+		send = append(send, e)
+	}
+	if len(out.AlreadyMembers) > 0 {
+		out.Warn("Already members, not invited: %s. To give them roles, call assign_cloud_roles.", joinRefs(out.AlreadyMembers))
+	}
+	if len(out.AlreadyInvited) > 0 {
+		var es []string
+		for _, v := range out.AlreadyInvited {
+			es = append(es, v.Email)
+		}
+		out.Warn("Already invited (pending), not invited again: %s. To change the roles, cancel_org_invitations and invite again.", strings.Join(es, ", "))
+	}
+	return send
 }
 
 func joinRefs(refs []MemberRef) string {

@@ -61,13 +61,13 @@ func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToo
 		default:
 			v = toJSONValue(v)
 		}
-		red, found := r.Value(v)
+		_, found := r.Value(v)
 		if len(found) == 0 {
 			// Nothing to withhold; the text is the same JSON, so it is clean too.
 			res.StructuredContent = v
 			return res
 		}
-		red = s.sinkFound(ctx, tool, v, found)
+		red := s.sinkFound(ctx, tool, v, found)
 		res.StructuredContent = red
 		b, _ := json.Marshal(red)
 		replaced := false

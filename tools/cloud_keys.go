@@ -365,7 +365,7 @@ func handOverCloudKey(ctx context.Context, c *toolkit.Call, created *cloudapi.AP
 	secret := created.Key
 	created.Key = ""
 	out.Key = viewKey(*created, now)
-	if out.Key.Scope == nil || len(out.Key.Scope) == 0 {
+	if len(out.Key.Scope) == 0 {
 		out.Key.Scope = summarizeAssignments(ra)
 		out.Key.StackAccess = hasStackAccess(ra)
 	}

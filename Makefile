@@ -27,9 +27,12 @@ bench-process: ## whole-process figures: cold start, latency over stdio/HTTP, th
 snapshots: ## rewrite the tools/list golden files after an intended change
 	UPDATE_SNAPSHOTS=1 go test ./server/ -run Snapshot
 
-lint:
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: ## gofmt, go vet and staticcheck (fetched through the Go module proxy, pinned)
 	test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	go vet ./...
+	go run $(STATICCHECK) ./...
 
 docker: ## the container image (needs a Docker engine)
 	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .

@@ -12,11 +12,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/internal/testbin"
 )
 
 // minNodeMajor is the oldest Node.js the suite runs on; package.json's
@@ -25,7 +26,10 @@ const minNodeMajor = 20
 
 // e2eVersion is stamped into the binary under test with -X main.buildVersion;
 // the suite checks that serverInfo.version reports it.
-const e2eVersion = "v0.0.0-e2e"
+const e2eVersion = testbin.Version
+
+// TestMain removes the binary testbin built once the tests are done.
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 func TestNodeSDKEndToEnd(t *testing.T) {
 	if testing.Short() {
@@ -55,9 +59,7 @@ func TestNodeSDKEndToEnd(t *testing.T) {
 	// static, trimmed, stripped, with the version stamped in. The race
 	// detector covers the same code in the in-process tests; here the point
 	// is the artifact people run.
-	bin := filepath.Join(t.TempDir(), "elastic-access-mcp")
-	runLogged(t, 5*time.Minute, filepath.Dir(dir), append(os.Environ(), "CGO_ENABLED=0"), goTool(),
-		"build", "-trimpath", "-ldflags", "-s -w -X main.buildVersion="+e2eVersion, "-o", bin, "./cmd/elastic-access-mcp")
+	bin := testbin.Path(t)
 
 	env := append(os.Environ(),
 		// What the suite creates (secrets, audit logs) goes where the test
@@ -153,16 +155,4 @@ func runLogged(t *testing.T, timeout time.Duration, dir string, env []string, na
 		t.Logf("%s %v:\n%s", filepath.Base(name), args, out)
 	}
 	return out
-}
-
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
-	}
-	return "go"
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

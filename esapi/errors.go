@@ -9,7 +9,7 @@ import (
 )
 
 // Error is a failed Elasticsearch or Kibana call, decoded from the service's
-// error envelope. It satisfies tools.UpstreamError.
+// error envelope. It satisfies toolkit.UpstreamError.
 type Error struct {
 	Status int    // HTTP status; 0 when no answer arrived
 	Type   string // e.g. security_exception, or Kibana's "Bad Request"

@@ -394,14 +394,14 @@ func TestCloudRolesJudgedPerProject(t *testing.T) {
 // possible escalation rather than ignored.
 func TestUnknownPrivilegesOfExistingRoles(t *testing.T) {
 	r := newReader(t)
-	r.roles["newer"] = role(t, `{"cluster":["manage_something_new"],"indices":[{"names":["logs-*"],"privileges":["read","read_failure_store"]}]}`)
+	r.roles["newer"] = role(t, `{"cluster":["manage_something_new"],"indices":[{"names":["logs-*"],"privileges":["read","read_something_new"]}]}`)
 	d, err := Evaluate(context.Background(), newUser("alice", "newer"), r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	esc := d.Escalations()
 	if len(esc) != 1 || esc[0].Capability.Kind != KindUnknownPrivilege ||
-		!strings.Contains(esc[0].Capability.Detail, "manage_something_new") || !strings.Contains(esc[0].Capability.Detail, "read_failure_store") {
+		!strings.Contains(esc[0].Capability.Detail, "manage_something_new") || !strings.Contains(esc[0].Capability.Detail, "read_something_new") {
 		t.Errorf("escalations %+v", esc)
 	}
 	p, _ := NewPermission(NamedRole{Name: "newer", Role: r.roles["newer"]})

@@ -68,6 +68,7 @@ var clusterPrivileges = map[string]privDef{
 	"monitor_watcher":                      {include: []string{"cluster:monitor/xpack/watcher/*"}},
 	"manage_enrich":                        {include: []string{"cluster:admin/xpack/enrich/*", "cluster:monitor/xpack/enrich/*"}},
 	"monitor_enrich":                       {include: []string{"cluster:monitor/xpack/enrich/*"}},
+	"monitor_esql":                         {include: []string{"cluster:monitor/xpack/esql/*"}},
 	"cancel_task":                          {include: []string{"cluster:admin/tasks/cancel*"}},
 	"manage_ccr":                           {include: []string{"cluster:admin/xpack/ccr/*", "cluster:monitor/state", "cluster:monitor/xpack/ccr/*"}},
 	"read_ccr":                             {include: []string{"cluster:monitor/state", "cluster:monitor/xpack/ccr/*"}},
@@ -124,11 +125,15 @@ var indexPrivileges = map[string]privDef{
 		"indices:admin/data_stream/get", "indices:admin/resolve/index", "indices:data/read/field_caps*"}},
 	"maintenance": {include: []string{"indices:admin/refresh*", "indices:admin/flush*", "indices:admin/synced_flush",
 		"indices:admin/forcemerge*"}},
-	"auto_configure":                     {include: []string{"indices:admin/mapping/auto_put", "indices:admin/auto_create"}},
-	"manage_ilm":                         {include: []string{"indices:admin/ilm/*"}},
-	"manage_follow_index":                {include: []string{"indices:admin/xpack/ccr/put_follow", "indices:admin/xpack/ccr/unfollow", "indices:admin/close*", "indices:admin/data_stream/promote"}},
-	"manage_leader_index":                {include: []string{"indices:admin/xpack/ccr/forget_follower*"}},
-	"manage_data_stream_lifecycle":       {include: []string{"indices:admin/data_stream/lifecycle/*"}},
+	"auto_configure":               {include: []string{"indices:admin/mapping/auto_put", "indices:admin/auto_create"}},
+	"manage_ilm":                   {include: []string{"indices:admin/ilm/*"}},
+	"manage_follow_index":          {include: []string{"indices:admin/xpack/ccr/put_follow", "indices:admin/xpack/ccr/unfollow", "indices:admin/close*", "indices:admin/data_stream/promote"}},
+	"manage_leader_index":          {include: []string{"indices:admin/xpack/ccr/forget_follower*"}},
+	"manage_data_stream_lifecycle": {include: []string{"indices:admin/data_stream/lifecycle/*"}},
+	// The failure-store privileges act on the ::failures component only;
+	// they are modelled with their own actions, as the sandbox does.
+	"read_failure_store":                 {include: []string{"indices:failure_store/read/*"}},
+	"manage_failure_store":               {include: []string{"indices:failure_store/admin/*"}},
 	"cross_cluster_replication":          {include: []string{"indices:data/read/xpack/ccr/shard_changes*", "indices:monitor/stats"}},
 	"cross_cluster_replication_internal": {include: []string{"indices:internal/admin/ccr/restore/*", "internal:transport/proxy/indices:internal/admin/ccr/restore/*"}},
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // Config is everything the server needs; cmd fills it from flags, the
@@ -26,9 +26,9 @@ type Config struct {
 	Elasticsearch esapi.Config
 	Kibana        esapi.KibanaConfig
 
-	Selection tools.Selection
-	Confirm   tools.ConfirmMode
-	Limits    tools.Limits
+	Selection toolkit.Selection
+	Confirm   toolkit.ConfirmMode
+	Limits    toolkit.Limits
 
 	// SecretsDir is where the file sink writes (stdio, call); "" = default.
 	SecretsDir string

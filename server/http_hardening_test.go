@@ -11,7 +11,7 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -196,8 +196,8 @@ func TestAuditLinesCarryPrincipalAndCaller(t *testing.T) {
 func TestHTTPSendsNoResponseToACancelledRequest(t *testing.T) {
 	h, hs := startHTTP(t, "")
 	started := make(chan struct{}, 1)
-	h.Server.Register(tools.Define(tools.Spec{Name: "wait_probe", Title: "Wait probe", Toolset: tools.ToolsetDiagnostics, Tier: tools.Read},
-		func(ctx context.Context, _ *tools.Call, _ struct{}) (struct{}, error) {
+	h.Server.Register(toolkit.Define(toolkit.Spec{Name: "wait_probe", Title: "Wait probe", Toolset: toolkit.ToolsetDiagnostics, Tier: toolkit.Read},
+		func(ctx context.Context, _ *toolkit.Call, _ struct{}) (struct{}, error) {
 			started <- struct{}{}
 			select {
 			case <-time.After(10 * time.Second):

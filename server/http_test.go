@@ -203,8 +203,10 @@ func (u *urlElicitations) Elicit(_ context.Context, req mcp.ElicitationRequest) 
 func TestHTTPSecretLinkOfferedThroughURLElicitation(t *testing.T) {
 	_, hs := startHTTP(t, testToken, servertest.Options{AllowWrites: true})
 	seen := &urlElicitations{}
+	//lint:ignore SA1019 the server still serves clients that listen on the standalone GET stream; this test is one of them
+	listen := transport.WithContinuousListening()
 	c, err := client.NewStreamableHttpClient(hs.BaseURL+"/mcp",
-		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}), transport.WithContinuousListening())
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}), listen)
 	if err != nil {
 		t.Fatal(err)
 	}

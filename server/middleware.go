@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
@@ -68,9 +68,9 @@ func (s *Server) deadlineMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.To
 // runs before the tool, so nothing has been changed when it refuses.
 func (s *Server) sinkPreflightMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		if s.toolTier(req.Params.Name) != tools.Read {
+		if s.toolTier(req.Params.Name) != toolkit.Read {
 			if fs, broken := s.sinkFor(ctx).(failingSink); broken {
-				return errorResult(tools.Refused("ask the operator to fix --secrets-dir (see the server log), then call again",
+				return errorResult(toolkit.Refused("ask the operator to fix --secrets-dir (see the server log), then call again",
 					"Nothing was changed: the secret sink cannot take secrets (%v), so a secret this change creates would be lost.", fs.err)), nil
 			}
 		}
@@ -78,13 +78,13 @@ func (s *Server) sinkPreflightMiddleware(next mcpserver.ToolHandlerFunc) mcpserv
 	}
 }
 
-func (s *Server) toolTier(name string) tools.Tier {
+func (s *Server) toolTier(name string) toolkit.Tier {
 	for _, t := range s.Tools {
 		if t.Name == name {
 			return t.Tier
 		}
 	}
-	return tools.Read
+	return toolkit.Read
 }
 
 // redactMiddleware runs the redactor on every result, structured and text,
@@ -110,13 +110,13 @@ func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToo
 		default:
 			v = toJSONValue(v)
 		}
-		red, found := r.Value(v)
+		_, found := r.Value(v)
 		if len(found) == 0 {
 			// Nothing to withhold; the text is the same JSON, so it is clean too.
 			res.StructuredContent = v
 			return res
 		}
-		red = s.sinkFound(ctx, tool, v, found)
+		red := s.sinkFound(ctx, tool, v, found)
 		res.StructuredContent = red
 		b, _ := json.Marshal(red)
 		replaced := false
@@ -201,8 +201,8 @@ func toJSONValue(v any) any {
 // with which (redacted) arguments, the outcome and how long it took.
 func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		info := &tools.CallInfo{}
-		ctx = tools.ContextWithInfo(ctx, info)
+		info := &toolkit.CallInfo{}
+		ctx = toolkit.ContextWithInfo(ctx, info)
 		start := time.Now()
 		res, err := next(ctx, req)
 		rec := auditRecord{
@@ -224,6 +224,7 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 			rec.Outcome = "confirmation_requested"
 		case res != nil && res.IsError:
 			rec.Outcome = "error"
+			rec.ErrorKind = info.ErrorKind()
 			rec.Error, _ = redact.Default().Text(firstText(res))
 		default:
 			rec.Outcome = "ok"
@@ -278,6 +279,9 @@ type auditRecord struct {
 	DurationMS float64  `json:"duration_ms"`
 	Arguments  any      `json:"arguments,omitempty"`
 	Error      string   `json:"error,omitempty"`
+	// ErrorKind is why a call failed (invalid_arguments, not_confirmed,
+	// refused, upstream, unavailable, internal), when the tool said.
+	ErrorKind toolkit.ErrorKind `json:"error_kind,omitempty"`
 }
 
 type auditLog struct {

@@ -12,10 +12,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
+	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
@@ -23,9 +25,9 @@ import (
 // Server is a configured MCP server and the tools it exposes.
 type Server struct {
 	MCP    *mcpserver.MCPServer
-	Env    *tools.Env
-	Tools  []tools.Tool
-	Report tools.SelectionReport
+	Env    *toolkit.Env
+	Tools  []toolkit.Tool
+	Report toolkit.SelectionReport
 
 	cfg    Config
 	logger *slog.Logger
@@ -52,10 +54,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = NewLogger(os.Stderr, slog.LevelInfo)
 	}
 	if cfg.Confirm == "" {
-		cfg.Confirm = tools.ConfirmElicit
+		cfg.Confirm = toolkit.ConfirmElicit
 	}
-	if cfg.Limits == (tools.Limits{}) {
-		cfg.Limits = tools.DefaultLimits
+	if cfg.Limits == (toolkit.Limits{}) {
+		cfg.Limits = toolkit.DefaultLimits
 	}
 	rememberConfiguredSecrets(cfg)
 	env, err := buildEnv(cfg)
@@ -63,12 +65,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	sel := cfg.Selection
-	sel.Planes = map[tools.Plane]bool{
-		tools.PlaneCloud:         env.Configured(tools.PlaneCloud),
-		tools.PlaneElasticsearch: env.Configured(tools.PlaneElasticsearch),
-		tools.PlaneKibana:        env.Configured(tools.PlaneKibana),
+	sel.Planes = map[toolkit.Plane]bool{
+		toolkit.PlaneCloud:         env.Configured(toolkit.PlaneCloud),
+		toolkit.PlaneElasticsearch: env.Configured(toolkit.PlaneElasticsearch),
+		toolkit.PlaneKibana:        env.Configured(toolkit.PlaneKibana),
 	}
-	selected, report, err := tools.Select(tools.All(), sel)
+	selected, report, err := toolkit.Select(tools.All(), sel)
 	if err != nil {
 		return nil, err
 	}
@@ -125,17 +127,17 @@ func rememberConfiguredSecrets(cfg Config) {
 
 // buildEnv creates the upstream clients. Every client sends through the
 // dry-run transport, so a dry run can never send a write.
-func buildEnv(cfg Config) (*tools.Env, error) {
-	env := &tools.Env{
+func buildEnv(cfg Config) (*toolkit.Env, error) {
+	env := &toolkit.Env{
 		Confirm: cfg.Confirm,
-		Sealer:  tools.NewSealer(nil),
+		Sealer:  toolkit.NewSealer(nil),
 		Limits:  cfg.Limits,
 		Logger:  cfg.Logger,
 	}
 	ua := cfg.Name + "/" + cfg.Version
 	if cfg.Cloud.APIKey != "" {
 		cc := cfg.Cloud
-		cc.Transport = tools.DryRunTransport(cc.Transport)
+		cc.Transport = toolkit.DryRunTransport(cc.Transport)
 		if cc.UserAgent == "" {
 			cc.UserAgent = ua
 		}
@@ -165,15 +167,15 @@ func buildEnv(cfg Config) (*tools.Env, error) {
 			*side.ca, *side.insecure = "", false // applied here, under the wrapper
 		}
 	}
-	es.Transport = tools.DryRunTransport(es.Transport)
-	kb.Transport = tools.DryRunTransport(kb.Transport)
+	es.Transport = toolkit.DryRunTransport(es.Transport)
+	kb.Transport = toolkit.DryRunTransport(kb.Transport)
 	if es.UserAgent == "" {
 		es.UserAgent = ua
 	}
 	if kb.UserAgent == "" {
 		kb.UserAgent = ua
 	}
-	st, err := tools.NewStackTargets(tools.StackConfig{Elasticsearch: es, Kibana: kb, CloudAPIKey: cfg.Cloud.APIKey}, env.Cloud, cfg.Logger)
+	st, err := toolkit.NewStackTargets(toolkit.StackConfig{Elasticsearch: es, Kibana: kb, CloudAPIKey: cfg.Cloud.APIKey}, env.Cloud, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -183,15 +185,15 @@ func buildEnv(cfg Config) (*tools.Env, error) {
 
 // handlerFor adapts a tool to mcp-go: it runs the tool with what the server
 // knows about the request, and turns the outcome into a result.
-func (s *Server) handlerFor(t tools.Tool) mcpserver.ToolHandlerFunc {
+func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		out, err := t.Invoke(ctx, s.Env, tools.CallOptions{
+		out, err := t.Invoke(ctx, s.Env, toolkit.CallOptions{
 			Request:   req,
 			CanElicit: clientCanElicit(ctx),
 			Sink:      s.sinkFor(ctx),
 			OfferLink: s.offerLink,
 		})
-		if prompt, ok := tools.AsInputRequest(err); ok {
+		if prompt, ok := toolkit.AsInputRequest(err); ok {
 			return prompt, nil
 		}
 		if err != nil {
@@ -202,7 +204,7 @@ func (s *Server) handlerFor(t tools.Tool) mcpserver.ToolHandlerFunc {
 }
 
 func errorResult(err error) *mcp.CallToolResult {
-	return mcp.NewToolResultError(tools.Describe(err).Error())
+	return mcp.NewToolResultError(toolkit.Describe(err).Error())
 }
 
 func structuredResult(out any) (*mcp.CallToolResult, error) {
@@ -214,7 +216,7 @@ func structuredResult(out any) (*mcp.CallToolResult, error) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return nil, fmt.Errorf("encode result: %w", err)
 	}
-	if tools.DropNulls(v) {
+	if toolkit.DropNulls(v) {
 		b, _ = json.Marshal(v)
 	}
 	return mcp.NewToolResultStructured(v, string(b)), nil
@@ -340,11 +342,11 @@ func (s *Server) HasTool(name string) bool {
 
 // Register adds a tool to the running server with the same handler and
 // middleware as the catalog's tools (tests use it for probe tools).
-func (s *Server) Register(t tools.Tool) {
+func (s *Server) Register(t toolkit.Tool) {
 	s.Tools = append(s.Tools, t)
 	decl := t.MCP()
-	if s.cfg.Confirm == tools.ConfirmParam && t.Tier != tools.Read {
-		decl.RawInputSchema = tools.WithConfirmArgument(decl.RawInputSchema)
+	if s.cfg.Confirm == toolkit.ConfirmParam && t.Tier != toolkit.Read {
+		decl.RawInputSchema = toolkit.WithConfirmArgument(decl.RawInputSchema)
 	}
 	s.MCP.AddTool(decl, s.handlerFor(t))
 }

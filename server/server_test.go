@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -54,8 +54,8 @@ func TestPanicsAndErrorsBecomeToolResults(t *testing.T) {
 	for _, era := range eras {
 		t.Run(era.name, func(t *testing.T) {
 			h := servertest.New(t, servertest.Options{Legacy: era.legacy})
-			h.Server.Register(tools.Define(tools.Spec{Name: "boom", Title: "Boom", Toolset: tools.ToolsetDiagnostics, Tier: tools.Read},
-				func(context.Context, *tools.Call, struct{}) (struct{}, error) { panic("kaboom: internal detail") }))
+			h.Server.Register(toolkit.Define(toolkit.Spec{Name: "boom", Title: "Boom", Toolset: toolkit.ToolsetDiagnostics, Tier: toolkit.Read},
+				func(context.Context, *toolkit.Call, struct{}) (struct{}, error) { panic("kaboom: internal detail") }))
 			msg := h.CallErr(t, "boom", map[string]any{})
 			if !strings.Contains(msg, "Internal error in boom") || strings.Contains(msg, "kaboom") {
 				t.Fatalf("panic result %q should explain without leaking internals", msg)
@@ -70,17 +70,17 @@ func TestPanicsAndErrorsBecomeToolResults(t *testing.T) {
 }
 
 // probe is a destructive tool that counts the changes it made.
-func probe(acted *atomic.Int32) tools.Tool {
+func probe(acted *atomic.Int32) toolkit.Tool {
 	type in struct {
 		Name string `json:"name" validate:"required"`
 	}
 	type out struct {
-		tools.WriteReport
+		toolkit.WriteReport
 		Deleted string `json:"deleted"`
 	}
-	return tools.Define(tools.Spec{Name: "delete_probe", Title: "Delete probe", Toolset: tools.ToolsetRoles, Tier: tools.Destructive},
-		func(ctx context.Context, c *tools.Call, a in) (out, error) {
-			if err := c.Confirm(ctx, tools.Confirmation{Target: "probe:" + a.Name, Message: "Delete probe " + a.Name + "?"}); err != nil {
+	return toolkit.Define(toolkit.Spec{Name: "delete_probe", Title: "Delete probe", Toolset: toolkit.ToolsetRoles, Tier: toolkit.Destructive},
+		func(ctx context.Context, c *toolkit.Call, a in) (out, error) {
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "probe:" + a.Name, Message: "Delete probe " + a.Name + "?"}); err != nil {
 				return out{}, err
 			}
 			acted.Add(1)
@@ -139,7 +139,7 @@ func TestClientWithoutElicitationIsRefusedClearly(t *testing.T) {
 
 func TestConfirmParamModeAdvertisesConfirm(t *testing.T) {
 	var acted atomic.Int32
-	h := servertest.New(t, servertest.Options{AllowDestructive: true, Confirm: tools.ConfirmParam})
+	h := servertest.New(t, servertest.Options{AllowDestructive: true, Confirm: toolkit.ConfirmParam})
 	h.Server.Register(probe(&acted))
 	list, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
@@ -178,4 +178,20 @@ func toolNames(list []mcp.Tool) []string {
 		out = append(out, t.Name)
 	}
 	return out
+}
+
+// TestAuditCarriesTheErrorKind: an audit line of a failed call says why it
+// failed, so failures can be counted by cause without parsing messages.
+func TestAuditCarriesTheErrorKind(t *testing.T) {
+	h := servertest.New(t, servertest.Options{})
+	h.CallErr(t, "get_roles", map[string]any{"nmes": []any{"x"}})
+	if !strings.Contains(h.Audit(), `"error_kind":"invalid_arguments"`) {
+		t.Fatalf("audit line without the error kind:\n%s", h.Audit())
+	}
+	h.CallOK(t, "whoami", map[string]any{})
+	for _, line := range strings.Split(strings.TrimSpace(h.Audit()), "\n") {
+		if strings.Contains(line, `"outcome":"ok"`) && strings.Contains(line, "error_kind") {
+			t.Fatalf("a successful call has an error kind: %s", line)
+		}
+	}
 }

@@ -17,8 +17,11 @@ import (
 )
 
 // The tools/list answer is the product's interface to every model: a change
-// to a name, description or schema must be deliberate. Snapshots are
-// rewritten only with UPDATE_SNAPSHOTS=1.
+// to a name, description or schema must be deliberate. Each tool's
+// declaration is one golden file, testdata/tools/<name>.json, so a change
+// diffs one small file; each configuration's list of tool names, in order,
+// is testdata/tools/lists/<configuration>.txt. Snapshots are rewritten only
+// with UPDATE_SNAPSHOTS=1.
 var snapshotConfigs = []struct {
 	name string
 	opts servertest.Options
@@ -29,6 +32,8 @@ var snapshotConfigs = []struct {
 	{"all", servertest.Options{AllowDestructive: true}},
 }
 
+const snapshotHint = "review the difference and, if intended, run UPDATE_SNAPSHOTS=1 go test ./server -run TestToolSnapshots"
+
 func TestToolSnapshots(t *testing.T) {
 	update := os.Getenv("UPDATE_SNAPSHOTS") == "1"
 	for _, sc := range snapshotConfigs {
@@ -38,29 +43,59 @@ func TestToolSnapshots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := json.MarshalIndent(list.Tools, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", "snapshots", sc.name+".json")
-			if update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			var names []string
+			for _, tl := range list.Tools {
+				names = append(names, tl.Name)
+				got, err := json.MarshalIndent(tl, "", "  ")
+				if err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
+				checkGolden(t, update, filepath.Join("testdata", "tools", tl.Name+".json"), append(got, '\n'))
 			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("no snapshot %s (create it with UPDATE_SNAPSHOTS=1 go test ./server -run TestToolSnapshots): %v", path, err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("tools/list for %q changed; review the difference and, if intended, run UPDATE_SNAPSHOTS=1 go test ./server -run TestToolSnapshots\n%s", sc.name, firstDifference(string(want), string(got)))
-			}
+			checkGolden(t, update, filepath.Join("testdata", "tools", "lists", sc.name+".txt"), []byte(strings.Join(names, "\n")+"\n"))
 		})
+	}
+}
+
+// checkGolden compares got with the file at path, or rewrites the file.
+func checkGolden(t *testing.T, update bool, path string, got []byte) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no snapshot %s (create it with UPDATE_SNAPSHOTS=1 go test ./server -run TestToolSnapshots): %v", path, err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s changed; %s\n%s", path, snapshotHint, firstDifference(string(want), string(got)))
+	}
+}
+
+// TestNoStaleSnapshots keeps testdata/tools in step with the catalog: a
+// golden file of a tool that no longer exists would otherwise linger.
+func TestNoStaleSnapshots(t *testing.T) {
+	known := map[string]bool{}
+	for _, tl := range tools.All() {
+		known[tl.Name+".json"] = true
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "tools", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !known[filepath.Base(f)] {
+			t.Errorf("%s is the snapshot of no tool of the catalog; delete it", f)
+		}
+	}
+	if len(files) != len(known) {
+		t.Errorf("%d snapshots for %d tools; %s", len(files), len(known), snapshotHint)
 	}
 }
 

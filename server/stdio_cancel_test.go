@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // A request the client cancelled gets no response (the specification says
@@ -17,8 +17,8 @@ import (
 func TestStdioSendsNoResponseToACancelledRequest(t *testing.T) {
 	h := servertest.New(t, servertest.Options{})
 	started := make(chan struct{}, 1)
-	h.Server.Register(tools.Define(tools.Spec{Name: "wait_probe", Title: "Wait probe", Toolset: tools.ToolsetDiagnostics, Tier: tools.Read},
-		func(ctx context.Context, _ *tools.Call, _ struct{}) (struct{}, error) {
+	h.Server.Register(toolkit.Define(toolkit.Spec{Name: "wait_probe", Title: "Wait probe", Toolset: toolkit.ToolsetDiagnostics, Tier: toolkit.Read},
+		func(ctx context.Context, _ *toolkit.Call, _ struct{}) (struct{}, error) {
 			started <- struct{}{}
 			select {
 			case <-time.After(10 * time.Second):

@@ -9,15 +9,15 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // A script that pipes its requests and closes the pipe gets every answer:
 // the end of input does not cancel calls still running.
 func TestStdioAnswersEverythingReadBeforeEOF(t *testing.T) {
 	h := servertest.New(t, servertest.Options{})
-	h.Server.Register(tools.Define(tools.Spec{Name: "slow_probe", Title: "Slow probe", Toolset: tools.ToolsetDiagnostics, Tier: tools.Read},
-		func(ctx context.Context, _ *tools.Call, _ struct{}) (struct {
+	h.Server.Register(toolkit.Define(toolkit.Spec{Name: "slow_probe", Title: "Slow probe", Toolset: toolkit.ToolsetDiagnostics, Tier: toolkit.Read},
+		func(ctx context.Context, _ *toolkit.Call, _ struct{}) (struct {
 			Done bool `json:"done"`
 		}, error) {
 			select {

@@ -4,18 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // This file holds what the Cloud tools share: the model-friendly form of a
 // role assignment and its translation to the Cloud schema, the rendering of
-// assignments, project resolution by id or name, and error mapping.
+// assignments and project resolution by id or name (the client, error
+// mapping and members are in cloud_common.go).
 
 // RoleAssignmentInput is one role assignment in the form a model writes
 // naturally. It is translated to the Cloud schema with canonical, prefixed
@@ -51,54 +52,6 @@ type ProjectRef struct {
 // customRoleName is the rule workflows.md §16 asks for role names in URLs
 // and assignments.
 var customRoleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-
-// cloudClient returns the Cloud client or explains why there is none.
-func cloudClient(c *Call) (*cloudapi.Client, error) {
-	if c.Env == nil || c.Env.Cloud == nil {
-		return nil, Unavailable("set EC_API_KEY (an Elastic Cloud API key) and restart the server; whoami shows what is configured",
-			"The Elastic Cloud API is not configured.")
-	}
-	return c.Env.Cloud, nil
-}
-
-// cloudErr turns client errors into errors the agent can act on. A 403 stops
-// with the role the operation needs: the skills' rule is to attempt the call,
-// let the API enforce permissions, and on 403 stop and ask the person.
-func cloudErr(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var te *Error
-	if errors.As(err, &te) {
-		return err
-	}
-	var amb *cloudapi.AmbiguousOrganizationError
-	if errors.As(err, &amb) {
-		return Unavailable("ask the operator to set EC_ORGANIZATION_ID to one of these ids and restart the server", "%s", amb.Error())
-	}
-	var none cloudapi.NoOrganizationError
-	if errors.As(err, &none) {
-		return Unavailable("check that EC_API_KEY belongs to an organization member, or set EC_ORGANIZATION_ID", "%s", none.Error())
-	}
-	var ce *cloudapi.Error
-	if errors.As(err, &ce) {
-		switch {
-		case ce.Status == http.StatusForbidden:
-			return &Error{Kind: "upstream", err: err,
-				Message: fmt.Sprintf("Elastic Cloud refused to %s (%s). This needs an API key of an Organization owner (role organization-admin).", what, ce.Summary()),
-				Next:    "stop here and ask the person to check the Cloud API key's role (whoami shows it); do not retry with other tools"}
-		case ce.Status == 0 && !ce.Timeout():
-			return &Error{Kind: "upstream", err: err,
-				Message: fmt.Sprintf("Could not %s: %s.", what, ce.Summary()),
-				Next:    "check the network and EC_BASE_URL (whoami shows it), then retry"}
-		case ce.Status == http.StatusTooManyRequests:
-			return &Error{Kind: "upstream", err: err,
-				Message: fmt.Sprintf("Elastic Cloud is rate limiting this API key (%s); the server already retried.", ce.Summary()),
-				Next:    "wait a minute (or the retry-after time) and call again"}
-		}
-	}
-	return err
-}
 
 // projectIndex resolves projects by id or name, loading the list once per
 // call.
@@ -160,14 +113,14 @@ func (pi *projectIndex) resolve(ctx context.Context, ref, projectType string) (c
 		if projectType != "" {
 			where = projectType + " projects"
 		}
-		return cloudapi.Project{}, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no project with id or name %q among %s.", ref, where),
+		return cloudapi.Project{}, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: no project with id or name %q among %s.", ref, where),
 			Next: "call list_projects to see the projects and their ids"}
 	}
 	ids := make([]string, 0, len(byName))
 	for _, p := range byName {
 		ids = append(ids, p.ID+" ("+p.Type+")")
 	}
-	return cloudapi.Project{}, InvalidArgs("%d projects are named %q: %s; use the project id", len(byName), ref, strings.Join(ids, ", "))
+	return cloudapi.Project{}, toolkit.InvalidArgs("%d projects are named %q: %s; use the project id", len(byName), ref, strings.Join(ids, ", "))
 }
 
 // canonicalRole maps a model-written role to the Cloud role id for a scope
@@ -176,23 +129,23 @@ func canonicalRole(scope, projectType, role string) (string, error) {
 	r := strings.ToLower(strings.TrimSpace(role))
 	switch scope {
 	case "organization":
-		if slices.Contains(OrganizationRoleIDs, r) {
+		if slices.Contains(toolkit.OrganizationRoleIDs, r) {
 			return r, nil
 		}
 		if r == "owner" || r == "organization-owner" {
 			return "organization-admin", nil
 		}
-		return "", InvalidArgs("role %q is not an organization role; use organization-admin (Organization owner) or billing-admin", role)
+		return "", toolkit.InvalidArgs("role %q is not an organization role; use organization-admin (Organization owner) or billing-admin", role)
 	case "deployment":
-		if slices.Contains(DeploymentRoleIDs, r) {
+		if slices.Contains(toolkit.DeploymentRoleIDs, r) {
 			return r, nil
 		}
-		if slices.Contains(DeploymentRoleIDs, "deployment-"+r) {
+		if slices.Contains(toolkit.DeploymentRoleIDs, "deployment-"+r) {
 			return "deployment-" + r, nil
 		}
-		return "", InvalidArgs("role %q is not a deployment role; use admin, editor or viewer", role)
+		return "", toolkit.InvalidArgs("role %q is not a deployment role; use admin, editor or viewer", role)
 	case "project":
-		valid := ProjectRoleIDs[projectType]
+		valid := toolkit.ProjectRoleIDs[projectType]
 		r = strings.ReplaceAll(r, "_", "-")
 		for _, cand := range []string{r, projectType + "-" + r} {
 			if slices.Contains(valid, cand) {
@@ -203,9 +156,9 @@ func canonicalRole(scope, projectType, role string) (string, error) {
 		for _, v := range valid {
 			short = append(short, strings.TrimPrefix(v, projectType+"-"))
 		}
-		return "", InvalidArgs("role %q does not exist on %s projects; valid roles: %s", role, projectType, strings.Join(short, ", "))
+		return "", toolkit.InvalidArgs("role %q does not exist on %s projects; valid roles: %s", role, projectType, strings.Join(short, ", "))
 	}
-	return "", InvalidArgs("scope %q must be organization, deployment or project", scope)
+	return "", toolkit.InvalidArgs("scope %q must be organization, deployment or project", scope)
 }
 
 // translated is the Cloud form of the input assignments, and what about them
@@ -239,7 +192,7 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 		switch a.Scope {
 		case "organization":
 			if a.All || len(a.ProjectIDs) > 0 || len(a.DeploymentIDs) > 0 || a.ProjectType != "" {
-				return nil, InvalidArgs("%s: an organization role applies to the whole organization; remove all, project_type, project_ids and deployment_ids", where)
+				return nil, toolkit.InvalidArgs("%s: an organization role applies to the whole organization; remove all, project_type, project_ids and deployment_ids", where)
 			}
 			role, err := canonicalRole("organization", "", a.Role)
 			if err != nil {
@@ -254,10 +207,10 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 			out.ra.Organization = append(out.ra.Organization, cloudapi.OrganizationRoleAssignment{RoleID: role, OrganizationID: orgID, ApplicationRoles: apps})
 		case "deployment":
 			if len(a.ProjectIDs) > 0 || a.ProjectType != "" {
-				return nil, InvalidArgs("%s: project_type and project_ids belong to scope project, not deployment", where)
+				return nil, toolkit.InvalidArgs("%s: project_type and project_ids belong to scope project, not deployment", where)
 			}
 			if a.All == (len(a.DeploymentIDs) > 0) {
-				return nil, InvalidArgs("%s: give either all: true or deployment_ids, not both and not neither", where)
+				return nil, toolkit.InvalidArgs("%s: give either all: true or deployment_ids, not both and not neither", where)
 			}
 			role, err := canonicalRole("deployment", "", a.Role)
 			if err != nil {
@@ -270,14 +223,14 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 			out.ra.Deployment = append(out.ra.Deployment, cloudapi.DeploymentRoleAssignment{RoleID: role, OrganizationID: orgID, All: a.All, DeploymentIDs: ids, ApplicationRoles: apps})
 		case "project":
 			if len(a.DeploymentIDs) > 0 {
-				return nil, InvalidArgs("%s: deployment_ids belong to scope deployment, not project", where)
+				return nil, toolkit.InvalidArgs("%s: deployment_ids belong to scope deployment, not project", where)
 			}
 			if a.All == (len(a.ProjectIDs) > 0) {
-				return nil, InvalidArgs("%s: give either all: true (with project_type) or project_ids, not both and not neither", where)
+				return nil, toolkit.InvalidArgs("%s: give either all: true (with project_type) or project_ids, not both and not neither", where)
 			}
 			if a.All {
 				if a.ProjectType == "" {
-					return nil, InvalidArgs("%s: all: true needs project_type (elasticsearch, observability or security)", where)
+					return nil, toolkit.InvalidArgs("%s: all: true needs project_type (elasticsearch, observability or security)", where)
 				}
 				role, err := canonicalRole("project", a.ProjectType, a.Role)
 				if err != nil {
@@ -313,15 +266,15 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 				out.ra.AddProject(t, cloudapi.ProjectRoleAssignment{RoleID: role, OrganizationID: orgID, ProjectIDs: ids, ApplicationRoles: apps})
 			}
 		default:
-			return nil, InvalidArgs("%s.scope must be organization, deployment or project", where)
+			return nil, toolkit.InvalidArgs("%s.scope must be organization, deployment or project", where)
 		}
 	}
 	return out, nil
 }
 
 func prefixErr(err error, where string) error {
-	var te *Error
-	if errors.As(err, &te) && te.Kind == "invalid_arguments" && !strings.Contains(te.Message, where) {
+	var te *toolkit.Error
+	if errors.As(err, &te) && te.Kind == toolkit.KindInvalidArguments && !strings.Contains(te.Message, where) {
 		cp := *te
 		cp.Message = strings.Replace(cp.Message, "Invalid arguments: ", "Invalid arguments: "+where+": ", 1)
 		return &cp
@@ -336,10 +289,10 @@ func cleanNames(in []string, field string) ([]string, error) {
 	for _, s := range in {
 		s = strings.TrimSpace(s)
 		if s == "" {
-			return nil, InvalidArgs("%s must not contain empty entries", field)
+			return nil, toolkit.InvalidArgs("%s must not contain empty entries", field)
 		}
 		if !customRoleName.MatchString(s) {
-			return nil, InvalidArgs("%s: %q may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit", field, s)
+			return nil, toolkit.InvalidArgs("%s: %q may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit", field, s)
 		}
 		if !slices.Contains(out, s) {
 			out = append(out, s)
@@ -382,7 +335,7 @@ func checkCustomRoles(ctx context.Context, cc *cloudapi.Client, checks []customC
 // isPredefinedStackRole says whether name is a built-in stack role of every
 // project of the type (workflows.md §4.3).
 func isPredefinedStackRole(projectType, name string) bool {
-	for _, v := range ProjectRoleIDs[projectType] {
+	for _, v := range toolkit.ProjectRoleIDs[projectType] {
 		short := strings.TrimPrefix(v, projectType+"-")
 		if name == short || name == strings.ReplaceAll(short, "-", "_") {
 			return true
@@ -567,59 +520,4 @@ func fromGrants(gs []grant, orgID string) cloudapi.RoleAssignments {
 		}
 	}
 	return ra
-}
-
-// memberIndex resolves members by user id or email.
-type memberIndex struct{ list []cloudapi.Member }
-
-func (mi memberIndex) find(ref string) (cloudapi.Member, bool) {
-	ref = strings.TrimSpace(ref)
-	for _, m := range mi.list {
-		if m.UserID == ref || (m.Email != "" && strings.EqualFold(m.Email, ref)) {
-			return m, true
-		}
-	}
-	return cloudapi.Member{}, false
-}
-
-// resolveMembers finds each reference or fails naming the unknown ones, with
-// a hint for people who are only invited.
-func resolveMembers(ctx context.Context, cc *cloudapi.Client, refs []string) ([]cloudapi.Member, error) {
-	list, err := cc.ListMembers(ctx)
-	if err != nil {
-		return nil, cloudErr(err, "list the organization members")
-	}
-	mi := memberIndex{list}
-	var out []cloudapi.Member
-	var unknown []string
-	for _, r := range refs {
-		m, ok := mi.find(r)
-		if !ok {
-			unknown = append(unknown, r)
-			continue
-		}
-		if !slices.ContainsFunc(out, func(x cloudapi.Member) bool { return x.UserID == m.UserID }) {
-			out = append(out, m)
-		}
-	}
-	if len(unknown) > 0 {
-		next := "call list_org_members to find the member's user id or email"
-		if invs, err := cc.ListInvitations(ctx); err == nil {
-			for _, u := range unknown {
-				if slices.ContainsFunc(invs, func(i cloudapi.Invitation) bool { return strings.EqualFold(i.Email, u) && !i.Expired }) {
-					next = u + " has a pending invitation and is not a member yet: roles can be assigned once they accept (or cancel the invitation and invite again with the roles)"
-					break
-				}
-			}
-		}
-		return nil, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: not a member of the organization: %s.", strings.Join(unknown, ", ")), Next: next}
-	}
-	return out, nil
-}
-
-func memberLabel(m cloudapi.Member) string {
-	if m.Email != "" {
-		return m.Email
-	}
-	return m.UserID
 }

@@ -1,7 +1,7 @@
 package tools_test
 
 import (
-	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,39 +41,10 @@ func isMember(h *servertest.Harness, email string) bool {
 	return ok
 }
 
-// asJSON renders v for substring checks and failure messages.
-func asJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func list(m map[string]any, key string) []any {
-	v, _ := m[key].([]any)
-	return v
-}
-
-func mustContain(t *testing.T, s string, subs ...string) {
-	t.Helper()
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			t.Fatalf("%q does not contain %q", s, sub)
-		}
-	}
-}
-
-func mustNotContain(t *testing.T, s string, subs ...string) {
-	t.Helper()
-	for _, sub := range subs {
-		if sub != "" && strings.Contains(s, sub) {
-			t.Fatalf("output leaks %q: %s", sub, s)
-		}
-	}
-}
-
 // membersOut lists the emails of a list_org_members page.
 func emails(out map[string]any) []string {
 	var es []string
-	for _, m := range list(out, "members") {
+	for _, m := range asList(out["members"]) {
 		es = append(es, m.(map[string]any)["email"].(string))
 	}
 	return es
@@ -81,22 +52,13 @@ func emails(out map[string]any) []string {
 
 func hasProjectRole(ra cloudemu.RoleAssignments, projectType, roleID, projectID string, apps ...string) bool {
 	for _, a := range ra.Project.ByType(projectType) {
-		if a.RoleID != roleID || (projectID != "" && !contains(a.ProjectIDs, projectID)) {
+		if a.RoleID != roleID || (projectID != "" && !slices.Contains(a.ProjectIDs, projectID)) {
 			continue
 		}
 		if len(apps) == 0 && len(a.ApplicationRoles) == 0 {
 			return true
 		}
 		if len(apps) > 0 && strings.Join(a.ApplicationRoles, ",") == strings.Join(apps, ",") {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
 			return true
 		}
 	}

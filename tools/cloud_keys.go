@@ -11,13 +11,10 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // cloudKeyTools returns the Cloud API key tools.
-func cloudKeyTools() []Tool {
-	return []Tool{listCloudAPIKeysTool(), createCloudAPIKeyTool(), deleteCloudAPIKeysTool()}
-}
-
 // ListCloudAPIKeysInput filters and pages the key list.
 type ListCloudAPIKeysInput struct {
 	Description string `json:"description,omitempty" jsonschema:"only keys whose description contains this text (case-insensitive)"`
@@ -45,59 +42,63 @@ type CloudKeyView struct {
 	ServerKey    bool       `json:"server_key,omitempty" jsonschema:"true for the key this server itself runs with"`
 }
 
-func listCloudAPIKeysTool() Tool {
-	return Define(Spec{
-		Name:    "list_cloud_api_keys",
-		Title:   "List Cloud API keys",
-		Toolset: ToolsetCloudKeys,
-		Tier:    Read,
-		Description: "List the organization's Elastic Cloud API keys: id, description, creation and expiry (with days left), a " +
-			"summary of their role assignments, and whether they have Elasticsearch/Kibana access (application_roles). Never " +
-			"shows key values, which Elastic shows only once at creation. Call it before create_cloud_api_key to reuse a key " +
-			"that serves the same purpose, and to find keys to revoke. It does not list Elasticsearch API keys " +
-			"(list_es_api_keys). Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in ListCloudAPIKeysInput) (ListCloudAPIKeysOutput, error) {
-		out := ListCloudAPIKeysOutput{Keys: []CloudKeyView{}}
-		cc, err := cloudClient(c)
-		if err != nil {
-			return out, err
+func listCloudAPIKeysTool() toolkit.Tool {
+	return toolkit.Define(listCloudAPIKeysSpec, listCloudAPIKeys)
+}
+
+var listCloudAPIKeysSpec = toolkit.Spec{
+	Name:    "list_cloud_api_keys",
+	Title:   "List Cloud API keys",
+	Toolset: toolkit.ToolsetCloudKeys,
+	Tier:    toolkit.Read,
+	Description: "List the organization's Elastic Cloud API keys: id, description, creation and expiry (with days left), a " +
+		"summary of their role assignments, and whether they have Elasticsearch/Kibana access (application_roles). Never " +
+		"shows key values, which Elastic shows only once at creation. Call it before create_cloud_api_key to reuse a key " +
+		"that serves the same purpose, and to find keys to revoke. It does not list Elasticsearch API keys " +
+		"(list_es_api_keys). Needs an Organization owner's API key.",
+}
+
+func listCloudAPIKeys(ctx context.Context, c *toolkit.Call, in ListCloudAPIKeysInput) (ListCloudAPIKeysOutput, error) {
+	out := ListCloudAPIKeysOutput{Keys: []CloudKeyView{}}
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	offset, err := decodeCursor("cloud_keys", in.Cursor)
+	if err != nil {
+		return out, err
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	keys, err := cc.ListAPIKeys(ctx)
+	if err != nil {
+		return out, cloudErr(err, "list the Cloud API keys")
+	}
+	self := identifySelfKey(cc, keys)
+	f := strings.ToLower(strings.TrimSpace(in.Description))
+	var matched []cloudapi.APIKey
+	for _, k := range keys {
+		if f == "" || strings.Contains(strings.ToLower(k.Description), f) {
+			matched = append(matched, k)
 		}
-		offset, err := decodeOffset(in.Cursor, "cloud_keys")
-		if err != nil {
-			return out, err
-		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 50
-		}
-		keys, err := cc.ListAPIKeys(ctx)
-		if err != nil {
-			return out, cloudErr(err, "list the Cloud API keys")
-		}
-		self := identifySelfKey(cc, keys)
-		f := strings.ToLower(strings.TrimSpace(in.Description))
-		var matched []cloudapi.APIKey
-		for _, k := range keys {
-			if f == "" || strings.Contains(strings.ToLower(k.Description), f) {
-				matched = append(matched, k)
-			}
-		}
-		out.Total = len(matched)
-		if offset > len(matched) {
-			return out, InvalidArgs("cursor is past the end of the list; start again without cursor")
-		}
-		end := min(offset+limit, len(matched))
-		now := time.Now()
-		for _, k := range matched[offset:end] {
-			v := viewKey(k, now)
-			v.ServerKey = self.certain() && slices.Contains(self.ids, k.ID)
-			out.Keys = append(out.Keys, v)
-		}
-		if end < len(matched) {
-			out.NextCursor = encodeOffset(end, "cloud_keys")
-		}
-		return out, nil
-	})
+	}
+	out.Total = len(matched)
+	if offset > len(matched) {
+		return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
+	}
+	end := min(offset+limit, len(matched))
+	now := time.Now()
+	for _, k := range matched[offset:end] {
+		v := viewKey(k, now)
+		v.ServerKey = self.certain() && slices.Contains(self.ids, k.ID)
+		out.Keys = append(out.Keys, v)
+	}
+	if end < len(matched) {
+		out.NextCursor = encodeCursor("cloud_keys", end)
+	}
+	return out, nil
 }
 
 func viewKey(k cloudapi.APIKey, now time.Time) CloudKeyView {
@@ -221,142 +222,170 @@ type CreateCloudAPIKeyInput struct {
 
 // CreateCloudAPIKeyOutput describes the key; the secret is in the sink.
 type CreateCloudAPIKeyOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Reused bool         `json:"reused" jsonschema:"true when an existing key with the same description and roles was returned instead of creating one; its value cannot be shown again"`
 	Key    CloudKeyView `json:"cloud_key"`
 	Secret *redact.Ref  `json:"key_location,omitempty" jsonschema:"where the person can collect the new key's value; it is never shown here"`
 }
 
-func (c *Call) maxCloudKeyExpiration() time.Duration {
+func maxCloudKeyExpiration(c *toolkit.Call) time.Duration {
 	if c.Env != nil && c.Env.Limits.MaxCloudKeyExpiration > 0 {
 		return c.Env.Limits.MaxCloudKeyExpiration
 	}
-	return DefaultLimits.MaxCloudKeyExpiration
+	return toolkit.DefaultLimits.MaxCloudKeyExpiration
 }
 
-func createCloudAPIKeyTool() Tool {
-	return Define(Spec{
-		Name:    "create_cloud_api_key",
-		Title:   "Create a Cloud API key",
-		Toolset: ToolsetCloudKeys,
-		Tier:    Write,
-		Description: "Create an Elastic Cloud API key with a description, a required expiration and explicit role assignments " +
-			"(organization, deployment or project roles, as in assign_cloud_roles). stack_access gives the key Elasticsearch/Kibana " +
-			"roles in the projects it covers; without it the key works only on the Cloud API. If an unexpired key with the same " +
-			"description and roles exists it is returned instead (its value cannot be shown again; force_new makes a new one). " +
-			"The new key's value never appears in the conversation: it is handed to the person out of band, and the result says " +
-			"where. Organization owner keys and organization-wide stack access ask the person to confirm. Call list_projects first " +
-			"to name projects. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in CreateCloudAPIKeyInput) (CreateCloudAPIKeyOutput, error) {
-		var out CreateCloudAPIKeyOutput
-		cc, err := cloudClient(c)
-		if err != nil {
-			return out, err
-		}
-		desc := strings.TrimSpace(in.Description)
-		if desc == "" {
-			return out, InvalidArgs("description must not be blank")
-		}
-		ttl, err := ParseDuration(in.Expiration)
-		if err != nil {
-			return out, InvalidArgs("expiration: %v", err)
-		}
-		if maxTTL := c.maxCloudKeyExpiration(); ttl > maxTTL {
-			return out, InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter expiration and rotate the key", in.Expiration, FormatDuration(maxTTL))
-		}
-		stack, err := cleanNames(in.StackAccess, "stack_access")
-		if err != nil {
-			return out, err
-		}
-		roles := slices.Clone(in.Roles)
-		if len(stack) > 0 {
-			injected := false
-			for i := range roles {
-				// workflows.md §6: organization and project entries that lack
-				// application_roles get the list; existing lists and
-				// deployment entries are left alone.
-				if roles[i].Scope != "deployment" && len(roles[i].ApplicationRoles) == 0 {
-					roles[i].ApplicationRoles = slices.Clone(stack)
-					injected = true
-				}
-			}
-			if !injected && !slices.ContainsFunc(roles, func(r RoleAssignmentInput) bool { return r.Scope != "deployment" }) {
-				return out, InvalidArgs("stack_access needs an organization or project role to attach to (the scope of the key's Elasticsearch/Kibana access); deployment roles do not take it")
-			}
-		}
-		org, err := cc.OrganizationID(ctx)
-		if err != nil {
-			return out, cloudErr(err, "find the organization")
-		}
-		pi := &projectIndex{client: cc}
-		tr, err := translateAssignments(ctx, roles, org, pi)
-		if err != nil {
-			return out, err
-		}
-		ra := tr.ra
-		keys, err := cc.ListAPIKeys(ctx)
-		if err != nil {
-			return out, cloudErr(err, "list the existing Cloud API keys")
-		}
-		now := time.Now()
-		for _, k := range keys {
-			if !strings.EqualFold(strings.TrimSpace(k.Description), desc) || (k.ExpirationDate != nil && !k.ExpirationDate.After(now)) {
-				continue
-			}
-			if sameAssignments(k.RoleAssignments, &ra) {
-				if !in.ForceNew {
-					out.Reused = true
-					out.Key = viewKey(k, now)
-					out.Warn("An unexpired key %s with this description and these roles already exists; it was not created again. Its value was shown only when it was created. If the person no longer has it, call again with force_new: true and then delete the old key.", k.ID)
-					return out, nil
-				}
-				out.Warn("Key %s has the same description and roles; delete it with delete_cloud_api_keys once the new key is in use.", k.ID)
-			} else {
-				out.Warn("Key %s has the same description but different roles; consider deleting it with delete_cloud_api_keys if this key replaces it.", k.ID)
-			}
-		}
-		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
-		c.Target("cloud_key:" + desc)
-		if len(tr.escalations) > 0 {
-			if err := c.Confirm(ctx, Confirmation{Target: "cloud_key:" + desc,
-				Message: fmt.Sprintf("Create the Cloud API key %q, valid for %s, with %s?", desc, FormatDuration(ttl), strings.Join(tr.escalations, "; "))}); err != nil {
-				return out, err
-			}
-		}
-		created, err := cc.CreateAPIKey(ctx, cloudapi.CreateAPIKeyRequest{Description: desc, Expiration: FormatDuration(ttl), RoleAssignments: &ra})
-		if err != nil {
-			return out, cloudErr(err, "create the Cloud API key")
-		}
-		if c.DryRun() || created.ID == "" {
-			exp := now.Add(ttl)
-			out.Key = viewKey(cloudapi.APIKey{Description: desc, CreationDate: now, ExpirationDate: &exp, RoleAssignments: &ra}, now)
-			return out, nil
-		}
-		secret := created.Key
-		created.Key = ""
-		out.Key = viewKey(*created, now)
-		if out.Key.Scope == nil || len(out.Key.Scope) == 0 {
-			out.Key.Scope = summarizeAssignments(&ra)
-			out.Key.StackAccess = hasStackAccess(&ra)
-		}
-		if secret == "" {
-			out.Warn("Elastic Cloud created key %s but did not return its value; delete it with delete_cloud_api_keys and create a new one.", created.ID)
-			return out, nil
-		}
-		fields := map[string]string{"id": created.ID, "description": desc}
-		if created.ExpirationDate != nil {
-			fields["expires"] = created.ExpirationDate.UTC().Format(time.RFC3339)
-		}
-		ref, err := c.Withhold(ctx, redact.Secret{Label: "Elastic Cloud API key " + desc, Value: secret, Fields: fields})
-		if err != nil {
-			return out, PartialFailure(&Error{Kind: "internal", Message: "The key's value could not be handed to the person (" + err.Error() + "), and it cannot be shown again.",
-				Next: "delete the key with delete_cloud_api_keys (id " + created.ID + ") and ask the operator to fix the secret sink"},
-				[]string{"created Cloud API key " + created.ID})
-		}
-		out.Secret = ref
-		out.Warn("The key's value is shown only once: tell the person where to collect it (key_location), and to delete that copy once stored safely. Revoke the key with delete_cloud_api_keys when it is no longer needed.")
+func createCloudAPIKeyTool() toolkit.Tool {
+	return toolkit.Define(createCloudAPIKeySpec, createCloudAPIKey)
+}
+
+var createCloudAPIKeySpec = toolkit.Spec{
+	Name:    "create_cloud_api_key",
+	Title:   "Create a Cloud API key",
+	Toolset: toolkit.ToolsetCloudKeys,
+	Tier:    toolkit.Write,
+	Description: "Create an Elastic Cloud API key with a description, a required expiration and explicit role assignments " +
+		"(organization, deployment or project roles, as in assign_cloud_roles). stack_access gives the key Elasticsearch/Kibana " +
+		"roles in the projects it covers; without it the key works only on the Cloud API. If an unexpired key with the same " +
+		"description and roles exists it is returned instead (its value cannot be shown again; force_new makes a new one). " +
+		"The new key's value never appears in the conversation: it is handed to the person out of band, and the result says " +
+		"where. Organization owner keys and organization-wide stack access ask the person to confirm. Call list_projects first " +
+		"to name projects. Needs an Organization owner's API key.",
+}
+
+func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKeyInput) (CreateCloudAPIKeyOutput, error) {
+	var out CreateCloudAPIKeyOutput
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	desc := strings.TrimSpace(in.Description)
+	if desc == "" {
+		return out, toolkit.InvalidArgs("description must not be blank")
+	}
+	ttl, err := toolkit.ParseDuration(in.Expiration)
+	if err != nil {
+		return out, toolkit.InvalidArgs("expiration: %v", err)
+	}
+	if maxTTL := maxCloudKeyExpiration(c); ttl > maxTTL {
+		return out, toolkit.InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter expiration and rotate the key", in.Expiration, toolkit.FormatDuration(maxTTL))
+	}
+	stack, err := cleanNames(in.StackAccess, "stack_access")
+	if err != nil {
+		return out, err
+	}
+	roles, err := withStackAccess(in.Roles, stack)
+	if err != nil {
+		return out, err
+	}
+	org, err := cc.OrganizationID(ctx)
+	if err != nil {
+		return out, cloudErr(err, "find the organization")
+	}
+	pi := &projectIndex{client: cc}
+	tr, err := translateAssignments(ctx, roles, org, pi)
+	if err != nil {
+		return out, err
+	}
+	ra := tr.ra
+	keys, err := cc.ListAPIKeys(ctx)
+	if err != nil {
+		return out, cloudErr(err, "list the existing Cloud API keys")
+	}
+	now := time.Now()
+	if reused := checkSameKeys(keys, desc, &ra, in.ForceNew, now, &out); reused {
 		return out, nil
-	})
+	}
+	checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
+	c.Target("cloud_key:" + desc)
+	if len(tr.escalations) > 0 {
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_key:" + desc,
+			Message: fmt.Sprintf("Create the Cloud API key %q, valid for %s, with %s?", desc, toolkit.FormatDuration(ttl), strings.Join(tr.escalations, "; "))}); err != nil {
+			return out, err
+		}
+	}
+	created, err := cc.CreateAPIKey(ctx, cloudapi.CreateAPIKeyRequest{Description: desc, Expiration: toolkit.FormatDuration(ttl), RoleAssignments: &ra})
+	if err != nil {
+		return out, cloudErr(err, "create the Cloud API key")
+	}
+	if c.DryRun() || created.ID == "" {
+		exp := now.Add(ttl)
+		out.Key = viewKey(cloudapi.APIKey{Description: desc, CreationDate: now, ExpirationDate: &exp, RoleAssignments: &ra}, now)
+		return out, nil
+	}
+	return handOverCloudKey(ctx, c, created, desc, &ra, now, out)
+}
+
+// withStackAccess gives the organization and project entries without
+// application_roles the stack_access list (workflows.md §6): existing lists
+// and deployment entries are left alone.
+func withStackAccess(in []RoleAssignmentInput, stack []string) ([]RoleAssignmentInput, error) {
+	roles := slices.Clone(in)
+	if len(stack) > 0 {
+		injected := false
+		for i := range roles {
+			if roles[i].Scope != "deployment" && len(roles[i].ApplicationRoles) == 0 {
+				roles[i].ApplicationRoles = slices.Clone(stack)
+				injected = true
+			}
+		}
+		if !injected && !slices.ContainsFunc(roles, func(r RoleAssignmentInput) bool { return r.Scope != "deployment" }) {
+			return nil, toolkit.InvalidArgs("stack_access needs an organization or project role to attach to (the scope of the key's Elasticsearch/Kibana access); deployment roles do not take it")
+		}
+	}
+	return roles, nil
+}
+
+// checkSameKeys warns about unexpired keys with the same description and
+// reports, in out, the one to reuse when the roles match too and a new key
+// was not forced; reused says whether that happened.
+func checkSameKeys(keys []cloudapi.APIKey, desc string, ra *cloudapi.RoleAssignments, forceNew bool, now time.Time, out *CreateCloudAPIKeyOutput) (reused bool) {
+	for _, k := range keys {
+		if !strings.EqualFold(strings.TrimSpace(k.Description), desc) || (k.ExpirationDate != nil && !k.ExpirationDate.After(now)) {
+			continue
+		}
+		if sameAssignments(k.RoleAssignments, ra) {
+			if !forceNew {
+				out.Reused = true
+				out.Key = viewKey(k, now)
+				out.Warn("An unexpired key %s with this description and these roles already exists; it was not created again. Its value was shown only when it was created. If the person no longer has it, call again with force_new: true and then delete the old key.", k.ID)
+				return true
+			}
+			out.Warn("Key %s has the same description and roles; delete it with delete_cloud_api_keys once the new key is in use.", k.ID)
+		} else {
+			out.Warn("Key %s has the same description but different roles; consider deleting it with delete_cloud_api_keys if this key replaces it.", k.ID)
+		}
+	}
+	return false
+}
+
+// handOverCloudKey reports the created key and hands its value to the
+// person through the secret sink; the value never reaches the model.
+func handOverCloudKey(ctx context.Context, c *toolkit.Call, created *cloudapi.APIKey, desc string, ra *cloudapi.RoleAssignments, now time.Time, out CreateCloudAPIKeyOutput) (CreateCloudAPIKeyOutput, error) {
+	secret := created.Key
+	created.Key = ""
+	out.Key = viewKey(*created, now)
+	if len(out.Key.Scope) == 0 {
+		out.Key.Scope = summarizeAssignments(ra)
+		out.Key.StackAccess = hasStackAccess(ra)
+	}
+	if secret == "" {
+		out.Warn("Elastic Cloud created key %s but did not return its value; delete it with delete_cloud_api_keys and create a new one.", created.ID)
+		return out, nil
+	}
+	fields := map[string]string{"id": created.ID, "description": desc}
+	if created.ExpirationDate != nil {
+		fields["expires"] = created.ExpirationDate.UTC().Format(time.RFC3339)
+	}
+	ref, err := c.Withhold(ctx, redact.Secret{Label: "Elastic Cloud API key " + desc, Value: secret, Fields: fields})
+	if err != nil {
+		return out, toolkit.PartialFailure(&toolkit.Error{Kind: toolkit.KindInternal, Message: "The key's value could not be handed to the person (" + err.Error() + "), and it cannot be shown again.",
+			Next: "delete the key with delete_cloud_api_keys (id " + created.ID + ") and ask the operator to fix the secret sink"},
+			[]string{"created Cloud API key " + created.ID})
+	}
+	out.Secret = ref
+	out.Warn("The key's value is shown only once: tell the person where to collect it (key_location), and to delete that copy once stored safely. Revoke the key with delete_cloud_api_keys when it is no longer needed.")
+	return out, nil
 }
 
 // DeleteCloudAPIKeysInput names keys by id.
@@ -366,75 +395,79 @@ type DeleteCloudAPIKeysInput struct {
 
 // DeleteCloudAPIKeysOutput reports the deletion.
 type DeleteCloudAPIKeysOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Deleted  []CloudKeyView `json:"deleted"`
 	NotFound []string       `json:"not_found,omitempty" jsonschema:"ids that match no active key (already deleted or expired)"`
 }
 
-func deleteCloudAPIKeysTool() Tool {
-	return Define(Spec{
-		Name:       "delete_cloud_api_keys",
-		Title:      "Delete Cloud API keys",
-		Toolset:    ToolsetCloudKeys,
-		Tier:       Destructive,
-		Idempotent: true,
-		Description: "Revoke Elastic Cloud API keys by id: anything using them stops working at once, and a deleted key cannot be " +
-			"restored. Asks the person to confirm. Refuses to delete the key this server runs with. Call list_cloud_api_keys first " +
-			"to get ids. It does not touch Elasticsearch API keys (invalidate_es_api_keys). Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in DeleteCloudAPIKeysInput) (DeleteCloudAPIKeysOutput, error) {
-		out := DeleteCloudAPIKeysOutput{Deleted: []CloudKeyView{}}
-		cc, err := cloudClient(c)
-		if err != nil {
-			return out, err
+func deleteCloudAPIKeysTool() toolkit.Tool {
+	return toolkit.Define(deleteCloudAPIKeysSpec, deleteCloudAPIKeys)
+}
+
+var deleteCloudAPIKeysSpec = toolkit.Spec{
+	Name:       "delete_cloud_api_keys",
+	Title:      "Delete Cloud API keys",
+	Toolset:    toolkit.ToolsetCloudKeys,
+	Tier:       toolkit.Destructive,
+	Idempotent: true,
+	Description: "Revoke Elastic Cloud API keys by id: anything using them stops working at once, and a deleted key cannot be " +
+		"restored. Asks the person to confirm. Refuses to delete the key this server runs with. Call list_cloud_api_keys first " +
+		"to get ids. It does not touch Elasticsearch API keys (invalidate_es_api_keys). Needs an Organization owner's API key.",
+}
+
+func deleteCloudAPIKeys(ctx context.Context, c *toolkit.Call, in DeleteCloudAPIKeysInput) (DeleteCloudAPIKeysOutput, error) {
+	out := DeleteCloudAPIKeysOutput{Deleted: []CloudKeyView{}}
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	keys, err := cc.ListAPIKeys(ctx)
+	if err != nil {
+		return out, cloudErr(err, "list the Cloud API keys")
+	}
+	self := identifySelfKey(cc, keys)
+	now := time.Now()
+	var ids []string
+	for _, raw := range in.IDs {
+		id := strings.TrimSpace(raw)
+		if slices.Contains(ids, id) {
+			continue
 		}
-		keys, err := cc.ListAPIKeys(ctx)
-		if err != nil {
-			return out, cloudErr(err, "list the Cloud API keys")
-		}
-		self := identifySelfKey(cc, keys)
-		now := time.Now()
-		var ids []string
-		for _, raw := range in.IDs {
-			id := strings.TrimSpace(raw)
-			if slices.Contains(ids, id) {
-				continue
+		if self.unknown || slices.Contains(self.ids, id) {
+			how := "it may be the key this server runs with: " + self.reason
+			next := "leave this key alone; if it is not the server's key, the operator can declare the server's own key id (EC_API_KEY_ID) so that it is recognised exactly"
+			if self.exact || (self.certain() && !self.unknown) {
+				how = "it is the key this server runs with (" + self.reason + ")"
+				next = "to rotate the server's key, create a new key, reconfigure the server with it, then delete the old one from there"
 			}
-			if self.unknown || slices.Contains(self.ids, id) {
-				how := "it may be the key this server runs with: " + self.reason
-				next := "leave this key alone; if it is not the server's key, the operator can declare the server's own key id (EC_API_KEY_ID) so that it is recognised exactly"
-				if self.exact || (self.certain() && !self.unknown) {
-					how = "it is the key this server runs with (" + self.reason + ")"
-					next = "to rotate the server's key, create a new key, reconfigure the server with it, then delete the old one from there"
-				}
-				return out, Refused(next, "Refusing to delete Cloud API key %s: %s; deleting it would cut this server off.", id, how)
-			}
-			i := slices.IndexFunc(keys, func(k cloudapi.APIKey) bool { return k.ID == id })
-			if i < 0 {
-				out.NotFound = append(out.NotFound, id)
-				continue
-			}
-			ids = append(ids, id)
-			out.Deleted = append(out.Deleted, viewKey(keys[i], now))
-			c.Target("cloud_key:" + id)
+			return out, toolkit.Refused(next, "Refusing to delete Cloud API key %s: %s; deleting it would cut this server off.", id, how)
 		}
-		if len(ids) == 0 {
-			return out, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: no active Cloud API key has the id(s) %s.", strings.Join(out.NotFound, ", ")),
-				Next: "call list_cloud_api_keys to see the keys; expired keys are no longer listed"}
+		i := slices.IndexFunc(keys, func(k cloudapi.APIKey) bool { return k.ID == id })
+		if i < 0 {
+			out.NotFound = append(out.NotFound, id)
+			continue
 		}
-		if len(out.NotFound) > 0 {
-			out.Warn("No active key with id(s) %s; they were skipped.", strings.Join(out.NotFound, ", "))
-		}
-		var labels []string
-		for _, k := range out.Deleted {
-			labels = append(labels, fmt.Sprintf("%s (%s)", k.ID, k.Description))
-		}
-		if err := c.Confirm(ctx, Confirmation{Target: "cloud_keys:" + strings.Join(ids, ","),
-			Message: fmt.Sprintf("Delete the Cloud API key(s) %s? Anything using them stops working immediately; this cannot be undone.", strings.Join(labels, ", "))}); err != nil {
-			return out, err
-		}
-		if err := cc.DeleteAPIKeys(ctx, ids); err != nil {
-			return out, cloudErr(err, "delete the Cloud API keys")
-		}
-		return out, nil
-	})
+		ids = append(ids, id)
+		out.Deleted = append(out.Deleted, viewKey(keys[i], now))
+		c.Target("cloud_key:" + id)
+	}
+	if len(ids) == 0 {
+		return out, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: no active Cloud API key has the id(s) %s.", strings.Join(out.NotFound, ", ")),
+			Next: "call list_cloud_api_keys to see the keys; expired keys are no longer listed"}
+	}
+	if len(out.NotFound) > 0 {
+		out.Warn("No active key with id(s) %s; they were skipped.", strings.Join(out.NotFound, ", "))
+	}
+	var labels []string
+	for _, k := range out.Deleted {
+		labels = append(labels, fmt.Sprintf("%s (%s)", k.ID, k.Description))
+	}
+	if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_keys:" + strings.Join(ids, ","),
+		Message: fmt.Sprintf("Delete the Cloud API key(s) %s? Anything using them stops working immediately; this cannot be undone.", strings.Join(labels, ", "))}); err != nil {
+		return out, err
+	}
+	if err := cc.DeleteAPIKeys(ctx, ids); err != nil {
+		return out, cloudErr(err, "delete the Cloud API keys")
+	}
+	return out, nil
 }

@@ -13,7 +13,7 @@ import (
 func TestCloudListAPIKeys(t *testing.T) {
 	h := cloudHarness(t, nil)
 	out := h.CallOK(t, "list_cloud_api_keys", nil)
-	keys := list(out, "keys")
+	keys := asList(out["keys"])
 	if len(keys) != 2 {
 		t.Fatalf("keys = %v", keys)
 	}
@@ -31,7 +31,7 @@ func TestCloudListAPIKeys(t *testing.T) {
 	}
 	mustContain(t, asJSON(member["scope"]), "elasticsearch-viewer on elasticsearch projects")
 	mustNotContain(t, asJSON(out), seed(h).OwnerAPIKey, seed(h).MemberAPIKey, "essu_")
-	if n := len(list(h.CallOK(t, "list_cloud_api_keys", map[string]any{"description": "MEMBER"}), "keys")); n != 1 {
+	if n := len(asList(h.CallOK(t, "list_cloud_api_keys", map[string]any{"description": "MEMBER"})["keys"])); n != 1 {
 		t.Fatalf("description filter = %d keys", n)
 	}
 }
@@ -46,7 +46,7 @@ func TestCloudCreateAPIKeyReuseAndSecrets(t *testing.T) {
 	if dry["dry_run"] != true || dry["key_location"] != nil || len(h.SecretFiles(t)) != 0 {
 		t.Fatalf("dry run = %v", dry)
 	}
-	if n := len(list(h.CallOK(t, "list_cloud_api_keys", nil), "keys")); n != 2 {
+	if n := len(asList(h.CallOK(t, "list_cloud_api_keys", nil)["keys"])); n != 2 {
 		t.Fatalf("a dry run created a key: %d keys", n)
 	}
 
@@ -55,7 +55,7 @@ func TestCloudCreateAPIKeyReuseAndSecrets(t *testing.T) {
 		t.Fatal(servertest.Text(res))
 	}
 	out := h.CallOK(t, "list_cloud_api_keys", map[string]any{"description": "ci-deploy"})
-	if len(list(out, "keys")) != 1 {
+	if len(asList(out["keys"])) != 1 {
 		t.Fatalf("keys = %v", out)
 	}
 	created := servertest.Text(res)
@@ -81,14 +81,14 @@ func TestCloudCreateAPIKeyReuseAndSecrets(t *testing.T) {
 	if again["reused"] != true || again["key_location"] != nil {
 		t.Fatalf("second call = %v", again)
 	}
-	if n := len(list(h.CallOK(t, "list_cloud_api_keys", nil), "keys")); n != 3 {
+	if n := len(asList(h.CallOK(t, "list_cloud_api_keys", nil)["keys"])); n != 3 {
 		t.Fatalf("keys after reuse = %d, want 3", n)
 	}
 	args["force_new"] = true
 	if out := h.CallOK(t, "create_cloud_api_key", args); out["reused"] == true || out["key_location"] == nil {
 		t.Fatalf("force_new = %v", out)
 	}
-	if n := len(list(h.CallOK(t, "list_cloud_api_keys", nil), "keys")); n != 4 {
+	if n := len(asList(h.CallOK(t, "list_cloud_api_keys", nil)["keys"])); n != 4 {
 		t.Fatalf("keys after force_new = %d, want 4", n)
 	}
 }
@@ -117,7 +117,7 @@ func TestCloudCreateAPIKeyValidation(t *testing.T) {
 			t.Fatalf("case %d: %s", i, msg)
 		}
 	}
-	if n := len(list(h.CallOK(t, "list_cloud_api_keys", nil), "keys")); n != 2 || len(h.SecretFiles(t)) != 0 {
+	if n := len(asList(h.CallOK(t, "list_cloud_api_keys", nil)["keys"])); n != 2 || len(h.SecretFiles(t)) != 0 {
 		t.Fatalf("validation failures created keys: %d", n)
 	}
 }
@@ -140,7 +140,7 @@ func TestCloudDeleteAPIKeys(t *testing.T) {
 		t.Fatal("a dry run deleted the key")
 	}
 	out := h.CallOK(t, "delete_cloud_api_keys", map[string]any{"ids": []any{seed(h).MemberAPIKeyID, "gone"}})
-	if len(list(out, "deleted")) != 1 || len(list(out, "not_found")) != 1 {
+	if len(asList(out["deleted"])) != 1 || len(asList(out["not_found"])) != 1 {
 		t.Fatalf("delete = %v", out)
 	}
 	if _, ok := h.Sandbox.Cloud.AuthenticateKey(seed(h).MemberAPIKey); ok {

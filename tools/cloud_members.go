@@ -2,14 +2,13 @@ package tools
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // ListOrgMembersInput filters and pages the member list.
@@ -38,74 +37,76 @@ type MemberView struct {
 	Roles       []AssignmentView `json:"roles" jsonschema:"the member's role assignments"`
 }
 
-func listOrgMembersTool() Tool {
-	return Define(Spec{
-		Name:    "list_org_members",
-		Title:   "List organization members",
-		Toolset: ToolsetOrg,
-		Tier:    Read,
-		Description: "List the members of the Elastic Cloud organization with their role assignments (organization, deployment and " +
-			"Serverless project roles, and the Elasticsearch/Kibana application roles they get inside projects). Use it to answer " +
-			"\"who has access\", and always before inviting someone (people who are already members get roles with assign_cloud_roles, " +
-			"not an invitation) or changing roles. Filter by email substring, role or project; results are paginated with limit and cursor. " +
-			"Pending invitations are not members: see list_org_invitations.",
-	}, func(ctx context.Context, c *Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
-		var out ListOrgMembersOutput
-		cc, err := cloudClient(c)
+func listOrgMembersTool() toolkit.Tool { return toolkit.Define(listOrgMembersSpec, listOrgMembers) }
+
+var listOrgMembersSpec = toolkit.Spec{
+	Name:    "list_org_members",
+	Title:   "List organization members",
+	Toolset: toolkit.ToolsetOrg,
+	Tier:    toolkit.Read,
+	Description: "List the members of the Elastic Cloud organization with their role assignments (organization, deployment and " +
+		"Serverless project roles, and the Elasticsearch/Kibana application roles they get inside projects). Use it to answer " +
+		"\"who has access\", and always before inviting someone (people who are already members get roles with assign_cloud_roles, " +
+		"not an invitation) or changing roles. Filter by email substring, role or project; results are paginated with limit and cursor. " +
+		"Pending invitations are not members: see list_org_invitations.",
+}
+
+func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
+	var out ListOrgMembersOutput
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	offset, err := decodeCursor("members", in.Cursor)
+	if err != nil {
+		return out, err
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	org, err := cc.OrganizationID(ctx)
+	if err != nil {
+		return out, cloudErr(err, "find the organization")
+	}
+	out.Organization = org
+	pi := &projectIndex{client: cc}
+	var project *cloudapi.Project
+	if strings.TrimSpace(in.Project) != "" {
+		p, err := pi.resolve(ctx, in.Project, "")
 		if err != nil {
 			return out, err
 		}
-		offset, err := decodeOffset(in.Cursor, "members")
-		if err != nil {
-			return out, err
+		project = &p
+	}
+	members, err := cc.ListMembers(ctx)
+	if err != nil {
+		return out, cloudErr(err, "list the organization members")
+	}
+	var matched []cloudapi.Member
+	for _, m := range members {
+		if memberMatches(m, in.Email, in.Role, project) {
+			matched = append(matched, m)
 		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 50
+	}
+	out.Total = len(matched)
+	if offset > len(matched) {
+		return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
+	}
+	end := min(offset+limit, len(matched))
+	out.Members = make([]MemberView, 0, end-offset)
+	for _, m := range matched[offset:end] {
+		ra := m.RoleAssignments
+		roles := renderAssignments(ctx, &ra, pi)
+		if roles == nil {
+			roles = []AssignmentView{}
 		}
-		org, err := cc.OrganizationID(ctx)
-		if err != nil {
-			return out, cloudErr(err, "find the organization")
-		}
-		out.Organization = org
-		pi := &projectIndex{client: cc}
-		var project *cloudapi.Project
-		if strings.TrimSpace(in.Project) != "" {
-			p, err := pi.resolve(ctx, in.Project, "")
-			if err != nil {
-				return out, err
-			}
-			project = &p
-		}
-		members, err := cc.ListMembers(ctx)
-		if err != nil {
-			return out, cloudErr(err, "list the organization members")
-		}
-		var matched []cloudapi.Member
-		for _, m := range members {
-			if memberMatches(m, in.Email, in.Role, project) {
-				matched = append(matched, m)
-			}
-		}
-		out.Total = len(matched)
-		if offset > len(matched) {
-			return out, InvalidArgs("cursor is past the end of the list; start again without cursor")
-		}
-		end := min(offset+limit, len(matched))
-		out.Members = make([]MemberView, 0, end-offset)
-		for _, m := range matched[offset:end] {
-			ra := m.RoleAssignments
-			roles := renderAssignments(ctx, &ra, pi)
-			if roles == nil {
-				roles = []AssignmentView{}
-			}
-			out.Members = append(out.Members, MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, MemberSince: m.MemberSince, Roles: roles})
-		}
-		if end < len(matched) {
-			out.NextCursor = encodeOffset(end, "members")
-		}
-		return out, nil
-	})
+		out.Members = append(out.Members, MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, MemberSince: m.MemberSince, Roles: roles})
+	}
+	if end < len(matched) {
+		out.NextCursor = encodeCursor("members", end)
+	}
+	return out, nil
 }
 
 // memberMatches applies the list filters.
@@ -137,27 +138,6 @@ func memberMatches(m cloudapi.Member, email, role string, project *cloudapi.Proj
 	return true
 }
 
-// Cursors over in-memory lists are an offset tagged with the list they
-// belong to, so a cursor of one tool is not silently accepted by another.
-func encodeOffset(n int, list string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(list + ":" + strconv.Itoa(n)))
-}
-
-func decodeOffset(cursor, list string) (int, error) {
-	if cursor == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), list+":"); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
-				return n, nil
-			}
-		}
-	}
-	return 0, InvalidArgs("cursor %q is not a cursor of this list; pass the next_cursor value returned by the previous call", cursor)
-}
-
 // RemoveOrgMembersInput names the members to remove.
 type RemoveOrgMembersInput struct {
 	Members []string `json:"members" jsonschema:"user ids or emails of the members to remove (see list_org_members)" validate:"required,min=1,max=50,dive,required"`
@@ -165,7 +145,7 @@ type RemoveOrgMembersInput struct {
 
 // RemoveOrgMembersOutput reports the removal.
 type RemoveOrgMembersOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Removed []MemberRef `json:"removed"`
 }
 
@@ -175,55 +155,59 @@ type MemberRef struct {
 	Email  string `json:"email,omitempty"`
 }
 
-func removeOrgMembersTool() Tool {
-	return Define(Spec{
-		Name:       "remove_org_members",
-		Title:      "Remove organization members",
-		Toolset:    ToolsetOrg,
-		Tier:       Destructive,
-		Idempotent: true,
-		Description: "Remove people from the Elastic Cloud organization by user id or email: they lose every organization, deployment " +
-			"and project role at once. Asks the person to confirm. To take away only some access, use remove_cloud_roles instead; to " +
-			"withdraw an invitation that was not accepted, use cancel_org_invitations. Cloud API keys the members created keep working " +
-			"until they expire: review them with list_cloud_api_keys. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {
-		var out RemoveOrgMembersOutput
-		cc, err := cloudClient(c)
-		if err != nil {
-			return out, err
+func removeOrgMembersTool() toolkit.Tool {
+	return toolkit.Define(removeOrgMembersSpec, removeOrgMembers)
+}
+
+var removeOrgMembersSpec = toolkit.Spec{
+	Name:       "remove_org_members",
+	Title:      "Remove organization members",
+	Toolset:    toolkit.ToolsetOrg,
+	Tier:       toolkit.Destructive,
+	Idempotent: true,
+	Description: "Remove people from the Elastic Cloud organization by user id or email: they lose every organization, deployment " +
+		"and project role at once. Asks the person to confirm. To take away only some access, use remove_cloud_roles instead; to " +
+		"withdraw an invitation that was not accepted, use cancel_org_invitations. Cloud API keys the members created keep working " +
+		"until they expire: review them with list_cloud_api_keys. Needs an Organization owner's API key.",
+}
+
+func removeOrgMembers(ctx context.Context, c *toolkit.Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {
+	var out RemoveOrgMembersOutput
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	members, err := resolveMembers(ctx, cc, in.Members)
+	if err != nil {
+		return out, err
+	}
+	org, err := cc.GetOrganization(ctx)
+	if err != nil {
+		return out, cloudErr(err, "read the organization")
+	}
+	ids := make([]string, 0, len(members))
+	labels := make([]string, 0, len(members))
+	owners := 0
+	for _, m := range members {
+		ids = append(ids, m.UserID)
+		labels = append(labels, memberLabel(m))
+		c.Target("member:" + memberLabel(m))
+		out.Removed = append(out.Removed, MemberRef{UserID: m.UserID, Email: m.Email})
+		if holds(&m.RoleAssignments, grant{scope: "organization", role: "organization-admin", all: true}) {
+			owners++
 		}
-		members, err := resolveMembers(ctx, cc, in.Members)
-		if err != nil {
-			return out, err
-		}
-		org, err := cc.GetOrganization(ctx)
-		if err != nil {
-			return out, cloudErr(err, "read the organization")
-		}
-		ids := make([]string, 0, len(members))
-		labels := make([]string, 0, len(members))
-		owners := 0
-		for _, m := range members {
-			ids = append(ids, m.UserID)
-			labels = append(labels, memberLabel(m))
-			c.Target("member:" + memberLabel(m))
-			out.Removed = append(out.Removed, MemberRef{UserID: m.UserID, Email: m.Email})
-			if holds(&m.RoleAssignments, grant{scope: "organization", role: "organization-admin", all: true}) {
-				owners++
-			}
-		}
-		msg := fmt.Sprintf("Remove %s from the organization %s? They lose all access to it, its deployments and projects.", strings.Join(labels, ", "), org.Name)
-		if owners > 0 {
-			msg += " This includes an Organization owner."
-			out.Warn("%d of the removed members are Organization owners; make sure another owner remains.", owners)
-		}
-		if err := c.Confirm(ctx, Confirmation{Target: "members:" + strings.Join(ids, ","), Message: msg}); err != nil {
-			return out, err
-		}
-		if err := cc.RemoveMembers(ctx, ids); err != nil {
-			return out, cloudErr(err, "remove the members")
-		}
-		out.Warn("Cloud API keys created by the removed members keep working until they expire; review them with list_cloud_api_keys.")
-		return out, nil
-	})
+	}
+	msg := fmt.Sprintf("Remove %s from the organization %s? They lose all access to it, its deployments and projects.", strings.Join(labels, ", "), org.Name)
+	if owners > 0 {
+		msg += " This includes an Organization owner."
+		out.Warn("%d of the removed members are Organization owners; make sure another owner remains.", owners)
+	}
+	if err := c.Confirm(ctx, toolkit.Confirmation{Target: "members:" + strings.Join(ids, ","), Message: msg}); err != nil {
+		return out, err
+	}
+	if err := cc.RemoveMembers(ctx, ids); err != nil {
+		return out, cloudErr(err, "remove the members")
+	}
+	out.Warn("Cloud API keys created by the removed members keep working until they expire; review them with list_cloud_api_keys.")
+	return out, nil
 }

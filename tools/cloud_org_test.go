@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,7 +30,7 @@ func TestCloudListOrgMembers(t *testing.T) {
 		t.Fatalf("project filter = %v", obs)
 	}
 	sec := emails(h.CallOK(t, "list_org_members", map[string]any{"project": "sec-demo"}))
-	if !contains(sec, cloudemu.DemoBobEmail) {
+	if !slices.Contains(sec, cloudemu.DemoBobEmail) {
 		t.Fatalf("bob holds security-viewer on all security projects but is not listed: %v", sec)
 	}
 	devs := emails(h.CallOK(t, "list_org_members", map[string]any{"role": "developer"}))
@@ -70,7 +71,7 @@ func TestCloudListOrgInvitationsHidesTokens(t *testing.T) {
 func TestCloudListProjects(t *testing.T) {
 	h := cloudHarness(t, nil)
 	out := h.CallOK(t, "list_projects", nil)
-	ps := list(out, "projects")
+	ps := asList(out["projects"])
 	if len(ps) != 3 {
 		t.Fatalf("projects = %v", ps)
 	}
@@ -81,7 +82,7 @@ func TestCloudListProjects(t *testing.T) {
 			t.Fatalf("project lacks id, region or endpoints: %v", pm)
 		}
 	}
-	one := list(h.CallOK(t, "list_projects", map[string]any{"name": "OBS"}), "projects")
+	one := asList(h.CallOK(t, "list_projects", map[string]any{"name": "OBS"})["projects"])
 	if len(one) != 1 || one[0].(map[string]any)["type"] != "observability" {
 		t.Fatalf("name filter = %v", one)
 	}
@@ -96,7 +97,7 @@ func TestCloudInviteOrgMembers(t *testing.T) {
 		"expires_in": "7d",
 	})
 	s := asJSON(out)
-	invited := list(out, "invited")
+	invited := asList(out["invited"])
 	if len(invited) != 1 || invited[0].(map[string]any)["email"] != "erin@example.com" {
 		t.Fatalf("invited = %s", s)
 	}
@@ -122,7 +123,7 @@ func TestCloudInviteValidationChangesNothing(t *testing.T) {
 		msg := h.CallErr(t, "invite_org_members", args)
 		mustContain(t, msg, "Invalid arguments")
 	}
-	if inv := list(h.CallOK(t, "list_org_invitations", nil), "invitations"); len(inv) != 1 {
+	if inv := asList(h.CallOK(t, "list_org_invitations", nil)["invitations"]); len(inv) != 1 {
 		t.Fatalf("a failed validation created invitations: %v", inv)
 	}
 }
@@ -130,11 +131,11 @@ func TestCloudInviteValidationChangesNothing(t *testing.T) {
 func TestCloudInviteDryRunAndMemberKey(t *testing.T) {
 	h := cloudHarness(t, nil)
 	out := h.CallOK(t, "invite_org_members", map[string]any{"emails": []any{"erin@example.com"}, "dry_run": true})
-	if out["dry_run"] != true || len(list(out, "would_send")) != 1 {
+	if out["dry_run"] != true || len(asList(out["would_send"])) != 1 {
 		t.Fatalf("dry run = %v", out)
 	}
 	mustContain(t, asJSON(out["would_send"]), `"method":"POST"`, "erin@example.com")
-	if inv := list(h.CallOK(t, "list_org_invitations", nil), "invitations"); len(inv) != 1 {
+	if inv := asList(h.CallOK(t, "list_org_invitations", nil)["invitations"]); len(inv) != 1 {
 		t.Fatalf("a dry run invited someone: %v", inv)
 	}
 
@@ -154,7 +155,7 @@ func TestCloudWritesWithMemberKeyExplainOwnerRole(t *testing.T) {
 	mustContain(t, msg, "403", "Organization owner", "organization-admin")
 	msg = servertest.Text(servertest.CallTool(t, alice, "list_cloud_api_keys", nil))
 	mustContain(t, msg, "403", "Organization owner")
-	if inv := list(h.CallOK(t, "list_org_invitations", nil), "invitations"); len(inv) != 1 {
+	if inv := asList(h.CallOK(t, "list_org_invitations", nil)["invitations"]); len(inv) != 1 {
 		t.Fatalf("invitations changed: %v", inv)
 	}
 }
@@ -164,7 +165,7 @@ func TestCloudInviteEscalationNeedsConfirmation(t *testing.T) {
 	msg := h.CallErr(t, "invite_org_members", map[string]any{"emails": []any{"erin@example.com"},
 		"roles": []any{map[string]any{"scope": "organization", "role": "organization-admin"}}})
 	mustContain(t, msg, "declined")
-	if inv := list(h.CallOK(t, "list_org_invitations", nil), "invitations"); len(inv) != 1 {
+	if inv := asList(h.CallOK(t, "list_org_invitations", nil)["invitations"]); len(inv) != 1 {
 		t.Fatalf("a declined escalation invited someone: %v", inv)
 	}
 }
@@ -178,7 +179,7 @@ func TestCloudCancelOrgInvitations(t *testing.T) {
 	}
 	mustNotContain(t, servertest.Text(dry)+asJSON(dry.StructuredContent), tok)
 	mustContain(t, servertest.Text(dry), "DELETE", "invitation token of dave@example.com")
-	if inv := list(h.CallOK(t, "list_org_invitations", nil), "invitations"); len(inv) != 1 {
+	if inv := asList(h.CallOK(t, "list_org_invitations", nil)["invitations"]); len(inv) != 1 {
 		t.Fatal("a dry run cancelled the invitation")
 	}
 	res := h.Call(t, "cancel_org_invitations", map[string]any{"emails": []any{cloudemu.DemoDaveEmail, "nobody@example.com"}})
@@ -188,7 +189,7 @@ func TestCloudCancelOrgInvitations(t *testing.T) {
 	}
 	mustNotContain(t, text, tok)
 	mustContain(t, text, "nobody@example.com")
-	if inv := list(h.CallOK(t, "list_org_invitations", nil), "invitations"); len(inv) != 0 {
+	if inv := asList(h.CallOK(t, "list_org_invitations", nil)["invitations"]); len(inv) != 0 {
 		t.Fatalf("invitation still open: %v", inv)
 	}
 	mustContain(t, h.CallErr(t, "cancel_org_invitations", map[string]any{"emails": []any{cloudemu.DemoDaveEmail}}), "list_org_invitations")
@@ -210,7 +211,7 @@ func TestCloudRemoveOrgMembers(t *testing.T) {
 		t.Fatalf("dry run = %v", dry)
 	}
 	out := h.CallOK(t, "remove_org_members", map[string]any{"members": []any{cloudemu.DemoCarolEmail, seed(h).Members[cloudemu.DemoBobEmail]}})
-	if len(list(out, "removed")) != 2 || isMember(h, cloudemu.DemoCarolEmail) || isMember(h, cloudemu.DemoBobEmail) {
+	if len(asList(out["removed"])) != 2 || isMember(h, cloudemu.DemoCarolEmail) || isMember(h, cloudemu.DemoBobEmail) {
 		t.Fatalf("remove = %v", out)
 	}
 }
@@ -277,7 +278,7 @@ func TestCloudProjectCustomRole(t *testing.T) {
 	mustContain(t, h.CallErr(t, "assign_project_custom_role", map[string]any{"member": cloudemu.DemoAliceEmail, "project": "search-demo", "custom_role": "bad name"}), "custom_role")
 	args["replace_predefined"] = true
 	dry := h.CallOK(t, "assign_project_custom_role", withDry(args))
-	if n := len(list(dry, "would_send")); n != 2 {
+	if n := len(asList(dry["would_send"])); n != 2 {
 		t.Fatalf("dry run plans %d requests, want remove then add: %v", n, dry)
 	}
 	if !hasProjectRole(rolesOf(t, h, cloudemu.DemoAliceEmail), "elasticsearch", "elasticsearch-viewer", search) {

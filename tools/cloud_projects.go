@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // ListProjectsInput filters projects.
@@ -30,44 +31,46 @@ type ProjectView struct {
 	Endpoints map[string]string `json:"endpoints,omitempty" jsonschema:"service URLs: elasticsearch, kibana, and apm or ingest by type"`
 }
 
-func listProjectsTool() Tool {
-	return Define(Spec{
-		Name:    "list_projects",
-		Title:   "List Serverless projects",
-		Toolset: ToolsetOrg,
-		Tier:    Read,
-		Description: "List the organization's Elastic Cloud Serverless projects of every type (elasticsearch, observability, " +
-			"security) with id, name, type, region and endpoints. Call it to turn a project name the person uses (\"my search " +
-			"project\") into its id and type before assigning roles or creating keys, or to find the project argument of the " +
-			"Elasticsearch tools. It does not list hosted deployments.",
-	}, func(ctx context.Context, c *Call, in ListProjectsInput) (ListProjectsOutput, error) {
-		out := ListProjectsOutput{Projects: []ProjectView{}}
-		cc, err := cloudClient(c)
+func listProjectsTool() toolkit.Tool { return toolkit.Define(listProjectsSpec, listProjects) }
+
+var listProjectsSpec = toolkit.Spec{
+	Name:    "list_projects",
+	Title:   "List Serverless projects",
+	Toolset: toolkit.ToolsetOrg,
+	Tier:    toolkit.Read,
+	Description: "List the organization's Elastic Cloud Serverless projects of every type (elasticsearch, observability, " +
+		"security) with id, name, type, region and endpoints. Call it to turn a project name the person uses (\"my search " +
+		"project\") into its id and type before assigning roles or creating keys, or to find the project argument of the " +
+		"Elasticsearch tools. It does not list hosted deployments.",
+}
+
+func listProjects(ctx context.Context, c *toolkit.Call, in ListProjectsInput) (ListProjectsOutput, error) {
+	out := ListProjectsOutput{Projects: []ProjectView{}}
+	cc, err := cloudClient(c)
+	if err != nil {
+		return out, err
+	}
+	types := cloudapi.ProjectTypes
+	if in.Type != "" {
+		types = []string{in.Type}
+	}
+	f := strings.ToLower(strings.TrimSpace(in.Name))
+	for _, t := range types {
+		ps, err := cc.ListProjects(ctx, t)
 		if err != nil {
-			return out, err
+			return out, cloudErr(err, "list the "+t+" projects")
 		}
-		types := cloudapi.ProjectTypes
-		if in.Type != "" {
-			types = []string{in.Type}
-		}
-		f := strings.ToLower(strings.TrimSpace(in.Name))
-		for _, t := range types {
-			ps, err := cc.ListProjects(ctx, t)
-			if err != nil {
-				return out, cloudErr(err, "list the "+t+" projects")
+		for _, p := range ps {
+			if f != "" && !strings.Contains(strings.ToLower(p.Name), f) && !strings.Contains(strings.ToLower(p.Alias), f) {
+				continue
 			}
-			for _, p := range ps {
-				if f != "" && !strings.Contains(strings.ToLower(p.Name), f) && !strings.Contains(strings.ToLower(p.Alias), f) {
-					continue
-				}
-				v := ProjectView{ID: p.ID, Name: p.Name, Type: p.Type, Region: p.RegionID, Alias: p.Alias, Endpoints: p.Endpoints}
-				if !p.Metadata.CreatedAt.IsZero() {
-					t := p.Metadata.CreatedAt
-					v.CreatedAt = &t
-				}
-				out.Projects = append(out.Projects, v)
+			v := ProjectView{ID: p.ID, Name: p.Name, Type: p.Type, Region: p.RegionID, Alias: p.Alias, Endpoints: p.Endpoints}
+			if !p.Metadata.CreatedAt.IsZero() {
+				t := p.Metadata.CreatedAt
+				v.CreatedAt = &t
 			}
+			out.Projects = append(out.Projects, v)
 		}
-		return out, nil
-	})
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // CloudRolesInput names members and role assignments.
@@ -17,7 +18,7 @@ type CloudRolesInput struct {
 
 // CloudRolesOutput reports, per member, what changed.
 type CloudRolesOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Members []MemberRoleChange `json:"members"`
 }
 
@@ -30,40 +31,48 @@ type MemberRoleChange struct {
 	RolesNow  []AssignmentView `json:"roles_now,omitempty" jsonschema:"the member's assignments after the change, read back from Elastic Cloud"`
 }
 
-func assignCloudRolesTool() Tool {
-	return Define(Spec{
-		Name:       "assign_cloud_roles",
-		Title:      "Assign Cloud roles to members",
-		Toolset:    ToolsetOrg,
-		Tier:       Write,
-		Idempotent: true,
-		Description: "Give existing members of the Elastic Cloud organization more roles: organization roles, deployment roles, or " +
-			"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
-			"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
-			"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
-			"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
-			"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
-			"Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in CloudRolesInput) (CloudRolesOutput, error) {
-		return changeCloudRoles(ctx, c, in, true)
-	})
+func assignCloudRolesTool() toolkit.Tool {
+	return toolkit.Define(assignCloudRolesSpec, assignCloudRoles)
 }
 
-func removeCloudRolesTool() Tool {
-	return Define(Spec{
-		Name:       "remove_cloud_roles",
-		Title:      "Remove Cloud roles from members",
-		Toolset:    ToolsetOrg,
-		Tier:       Destructive,
-		Idempotent: true,
-		Description: "Take role assignments away from members of the Elastic Cloud organization: organization, deployment or " +
-			"Serverless project roles (by project id or name, or all: true for the whole-type assignment). Only what the member " +
-			"holds is removed; the result shows the roles left. Asks the person to confirm. To remove a custom project role use " +
-			"remove_project_custom_role; to remove someone entirely use remove_org_members. Call list_org_members first to see the " +
-			"exact assignments. Needs an Organization owner's API key.",
-	}, func(ctx context.Context, c *Call, in CloudRolesInput) (CloudRolesOutput, error) {
-		return changeCloudRoles(ctx, c, in, false)
-	})
+var assignCloudRolesSpec = toolkit.Spec{
+	Name:       "assign_cloud_roles",
+	Title:      "Assign Cloud roles to members",
+	Toolset:    toolkit.ToolsetOrg,
+	Tier:       toolkit.Write,
+	Idempotent: true,
+	Description: "Give existing members of the Elastic Cloud organization more roles: organization roles, deployment roles, or " +
+		"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
+		"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
+		"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
+		"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
+		"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
+		"Organization owner's API key.",
+}
+
+func assignCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
+	return changeCloudRoles(ctx, c, in, true)
+}
+
+func removeCloudRolesTool() toolkit.Tool {
+	return toolkit.Define(removeCloudRolesSpec, removeCloudRoles)
+}
+
+var removeCloudRolesSpec = toolkit.Spec{
+	Name:       "remove_cloud_roles",
+	Title:      "Remove Cloud roles from members",
+	Toolset:    toolkit.ToolsetOrg,
+	Tier:       toolkit.Destructive,
+	Idempotent: true,
+	Description: "Take role assignments away from members of the Elastic Cloud organization: organization, deployment or " +
+		"Serverless project roles (by project id or name, or all: true for the whole-type assignment). Only what the member " +
+		"holds is removed; the result shows the roles left. Asks the person to confirm. To remove a custom project role use " +
+		"remove_project_custom_role; to remove someone entirely use remove_org_members. Call list_org_members first to see the " +
+		"exact assignments. Needs an Organization owner's API key.",
+}
+
+func removeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
+	return changeCloudRoles(ctx, c, in, false)
 }
 
 type memberPlan struct {
@@ -73,7 +82,7 @@ type memberPlan struct {
 	skipped []grant
 }
 
-func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool) (CloudRolesOutput, error) {
+func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, add bool) (CloudRolesOutput, error) {
 	out := CloudRolesOutput{Members: []MemberRoleChange{}}
 	cc, err := cloudClient(c)
 	if err != nil {
@@ -92,7 +101,38 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 	if err != nil {
 		return out, err
 	}
-	want := grants(&tr.ra)
+	plans, err := planMemberRoles(ctx, members, grants(&tr.ra), add, pi)
+	if err != nil {
+		return out, err
+	}
+	warnRoleOverlaps(plans, add, &out)
+	if add {
+		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
+	}
+	anything, err := confirmRoleChange(ctx, c, plans, add, tr)
+	if err != nil {
+		return out, err
+	}
+	if err := applyRolePlans(ctx, cc, plans, add, org, pi, &out); err != nil {
+		return out, err
+	}
+	if !anything {
+		if add {
+			out.Warn("Every member already holds these roles; nothing was sent.")
+		} else {
+			out.Warn("No member holds these roles; nothing was sent.")
+		}
+		return out, nil
+	}
+	if !c.DryRun() {
+		readBack(ctx, cc, pi, out.Members, &out.WriteReport)
+	}
+	return out, nil
+}
+
+// planMemberRoles decides, per member, which of the wanted grants to send
+// and which it already holds (to add) or does not hold (to remove).
+func planMemberRoles(ctx context.Context, members []cloudapi.Member, want []grant, add bool, pi *projectIndex) ([]memberPlan, error) {
 	var plans []memberPlan
 	for _, m := range members {
 		p := memberPlan{member: m}
@@ -103,7 +143,7 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 					continue
 				}
 				if err := customConflict(m, g, pi, ctx); err != nil {
-					return out, err
+					return nil, err
 				}
 				p.send = append(p.send, g)
 				p.changed = append(p.changed, g)
@@ -115,7 +155,7 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 				p.send = append(p.send, g)
 				p.changed = append(p.changed, g)
 			case wholeType:
-				return out, InvalidArgs("%s holds %s on all %s projects; it cannot be removed from single projects. Remove it with all: true (and project_type %s), then assign it on the projects that should keep it",
+				return nil, toolkit.InvalidArgs("%s holds %s on all %s projects; it cannot be removed from single projects. Remove it with all: true (and project_type %s), then assign it on the projects that should keep it",
 					memberLabel(m), g.role, g.projectType, g.projectType)
 			default:
 				p.skipped = append(p.skipped, g)
@@ -123,7 +163,13 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 		}
 		plans = append(plans, p)
 	}
-	// Warnings that help the person read the change.
+	return plans, nil
+}
+
+// warnRoleOverlaps adds the warnings that help the person read the change:
+// a project role an added admin role includes, or a custom assignment a
+// removal takes away too.
+func warnRoleOverlaps(plans []memberPlan, add bool, out *CloudRolesOutput) {
 	for _, p := range plans {
 		for _, g := range p.changed {
 			if add && g.scope == "project" && strings.HasSuffix(g.role, "-admin") {
@@ -143,11 +189,12 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 			}
 		}
 	}
-	if add {
-		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
-	}
+}
+
+// confirmRoleChange records the targets and asks the person to approve a
+// removal or an escalation; anything says whether there is anything to send.
+func confirmRoleChange(ctx context.Context, c *toolkit.Call, plans []memberPlan, add bool, tr *translated) (anything bool, err error) {
 	var targets, labels []string
-	anything := false
 	for _, p := range plans {
 		targets = append(targets, p.member.UserID)
 		labels = append(labels, memberLabel(p.member))
@@ -165,11 +212,17 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 			conf = fmt.Sprintf("Give %s %s?", strings.Join(labels, ", "), strings.Join(tr.escalations, "; "))
 		}
 		if conf != "" {
-			if err := c.Confirm(ctx, Confirmation{Target: "members:" + strings.Join(targets, ","), Message: conf}); err != nil {
-				return out, err
+			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "members:" + strings.Join(targets, ","), Message: conf}); err != nil {
+				return anything, err
 			}
 		}
 	}
+	return anything, nil
+}
+
+// applyRolePlans sends each member's change in turn and reports it; a
+// failure names the changes already made.
+func applyRolePlans(ctx context.Context, cc *cloudapi.Client, plans []memberPlan, add bool, org string, pi *projectIndex, out *CloudRolesOutput) error {
 	var done []string
 	for _, p := range plans {
 		ch := MemberRoleChange{UserID: p.member.UserID, Email: p.member.Email}
@@ -190,29 +243,18 @@ func changeCloudRoles(ctx context.Context, c *Call, in CloudRolesInput, add bool
 				if !add {
 					verb = "remove roles from "
 				}
-				return out, PartialFailure(cloudErr(err, verb+memberLabel(p.member)), done)
+				return toolkit.PartialFailure(cloudErr(err, verb+memberLabel(p.member)), done)
 			}
 			done = append(done, fmt.Sprintf("%s: %s", memberLabel(p.member), strings.Join(summarizeAssignments(&sent), "; ")))
 		}
 		out.Members = append(out.Members, ch)
 	}
-	if !anything {
-		if add {
-			out.Warn("Every member already holds these roles; nothing was sent.")
-		} else {
-			out.Warn("No member holds these roles; nothing was sent.")
-		}
-		return out, nil
-	}
-	if !c.DryRun() {
-		readBack(ctx, cc, pi, out.Members, &out.WriteReport)
-	}
-	return out, nil
+	return nil
 }
 
 // readBack lists the members again so the result shows the state Elastic
 // Cloud reports after the change (the skills' "verify after each change").
-func readBack(ctx context.Context, cc *cloudapi.Client, pi *projectIndex, changes []MemberRoleChange, w *WriteReport) {
+func readBack(ctx context.Context, cc *cloudapi.Client, pi *projectIndex, changes []MemberRoleChange, w *toolkit.WriteReport) {
 	after, err := cc.ListMembers(ctx)
 	if err != nil {
 		w.Warn("The change was made, but reading the members back failed (%v); call list_org_members to verify.", cloudErr(err, "list members"))
@@ -279,12 +321,12 @@ func customConflict(m cloudapi.Member, g grant, pi *projectIndex, ctx context.Co
 			continue
 		}
 		if len(g.apps) == 0 && len(cur.apps) > 0 {
-			return Refused("remove the custom role first with remove_project_custom_role, or keep the custom role and skip this assignment",
+			return toolkit.Refused("remove the custom role first with remove_project_custom_role, or keep the custom role and skip this assignment",
 				"%s has the custom role(s) %s on %s; adding the predefined role %s there would give them the union of both, widening their access.",
 				memberLabel(m), strings.Join(cur.apps, ","), describeGrantProjects(ctx, cur, g, pi), g.role)
 		}
 		if len(g.apps) > 0 && len(cur.apps) == 0 {
-			return Refused("use assign_project_custom_role with replace_predefined: true, which removes the predefined role first",
+			return toolkit.Refused("use assign_project_custom_role with replace_predefined: true, which removes the predefined role first",
 				"%s holds the predefined role %s on %s; adding custom roles there would give them the union of both.",
 				memberLabel(m), cur.role, describeGrantProjects(ctx, cur, g, pi))
 		}

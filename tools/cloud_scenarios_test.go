@@ -20,7 +20,7 @@ func TestScenario_AliceReadOnlyOnSearchProject(t *testing.T) {
 		h.CallOK(t, "remove_org_members", map[string]any{"members": []any{cloudemu.DemoAliceEmail}})
 		out := h.CallOK(t, "invite_org_members", map[string]any{"emails": []any{cloudemu.DemoAliceEmail},
 			"roles": []any{map[string]any{"scope": "project", "role": "viewer", "project_ids": []any{"search-demo"}}}})
-		if len(list(out, "invited")) != 1 {
+		if len(asList(out["invited"])) != 1 {
 			t.Fatalf("invite = %v", out)
 		}
 		inv := asJSON(h.CallOK(t, "list_org_invitations", map[string]any{"email": "alice"}))
@@ -33,7 +33,7 @@ func TestScenario_AliceReadOnlyOnSearchProject(t *testing.T) {
 		search := seed(h).Projects["elasticsearch"].ID
 		out := h.CallOK(t, "invite_org_members", map[string]any{"emails": []any{cloudemu.DemoAliceEmail},
 			"roles": []any{map[string]any{"scope": "project", "role": "developer", "project_ids": []any{"search-demo"}}}})
-		if len(list(out, "invited")) != 0 || len(list(out, "already_members")) != 1 {
+		if len(asList(out["invited"])) != 0 || len(asList(out["already_members"])) != 1 {
 			t.Fatalf("invite = %v", out)
 		}
 		mustContain(t, asJSON(out["warnings"]), "assign_cloud_roles")
@@ -57,7 +57,7 @@ func TestScenario_CIKeyDeploymentEditorFor30Days(t *testing.T) {
 	}
 	mustNotContain(t, text, "essu_")
 	out := h.CallOK(t, "list_cloud_api_keys", map[string]any{"description": "ci-pipeline"})
-	k := list(out, "keys")[0].(map[string]any)
+	k := asList(out["keys"])[0].(map[string]any)
 	mustContain(t, asJSON(k["scope"]), "deployment-editor on all deployments")
 	if d := k["days_to_expiry"].(float64); d < 29 || d > 30 || k["stack_access"] != false {
 		t.Fatalf("key = %v", k)
@@ -119,7 +119,7 @@ func TestScenario_DashboardOnlyCustomRoleForBob(t *testing.T) {
 	// Step 2 of the onboarding: invite with no roles. Bob is already a member,
 	// so he is reported instead.
 	inv := h.CallOK(t, "invite_org_members", map[string]any{"emails": []any{cloudemu.DemoBobEmail}})
-	if len(list(inv, "already_members")) != 1 {
+	if len(asList(inv["already_members"])) != 1 {
 		t.Fatalf("invite = %v", inv)
 	}
 	// Step 3: the custom role, checked against the project's roles.

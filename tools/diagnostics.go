@@ -3,11 +3,9 @@ package tools
 import (
 	"context"
 	"sort"
-)
 
-func diagnosticTools() []Tool {
-	return append([]Tool{whoamiTool()}, esDiagnosticTools()...)
-}
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
+)
 
 // WhoamiInput takes no arguments.
 type WhoamiInput struct{}
@@ -35,42 +33,44 @@ type ToolsetState struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-func whoamiTool() Tool {
-	return Define(Spec{
-		Name:    "whoami",
-		Title:   "Who am I",
-		Toolset: ToolsetDiagnostics,
-		Tier:    Read,
-		Description: "Report which Elastic services this server is connected to (Elastic Cloud, Elasticsearch, Kibana), " +
-			"who its credentials are on each, which toolsets are active and why the others are not, and the safety tier. " +
-			"Call this first when a tool is missing or a call is refused with 401/403.",
-	}, func(ctx context.Context, c *Call, _ WhoamiInput) (WhoamiOutput, error) {
-		env := c.Env
-		out := WhoamiOutput{
-			SafetyTier:   env.Selection.Tier,
-			Confirmation: string(env.Confirm),
+func whoamiTool() toolkit.Tool { return toolkit.Define(whoamiSpec, whoami) }
+
+var whoamiSpec = toolkit.Spec{
+	Name:    "whoami",
+	Title:   "Who am I",
+	Toolset: toolkit.ToolsetDiagnostics,
+	Tier:    toolkit.Read,
+	Description: "Report which Elastic services this server is connected to (Elastic Cloud, Elasticsearch, Kibana), " +
+		"who its credentials are on each, which toolsets are active and why the others are not, and the safety tier. " +
+		"Call this first when a tool is missing or a call is refused with 401/403.",
+}
+
+func whoami(ctx context.Context, c *toolkit.Call, _ WhoamiInput) (WhoamiOutput, error) {
+	env := c.Env
+	out := WhoamiOutput{
+		SafetyTier:   env.Selection.Tier,
+		Confirmation: string(env.Confirm),
+	}
+	for _, p := range []toolkit.Plane{toolkit.PlaneCloud, toolkit.PlaneElasticsearch, toolkit.PlaneKibana} {
+		out.Planes = append(out.Planes, PlaneStatus{Plane: string(p), Configured: env.Configured(p)})
+	}
+	active := map[string]bool{}
+	for _, ts := range env.Selection.Active {
+		active[ts] = true
+	}
+	for _, ts := range toolkit.Toolsets {
+		st := ToolsetState{Toolset: ts.Name, Active: active[ts.Name]}
+		if !st.Active {
+			st.Reason = env.Selection.Inactive[ts.Name]
 		}
-		for _, p := range []Plane{PlaneCloud, PlaneElasticsearch, PlaneKibana} {
-			out.Planes = append(out.Planes, PlaneStatus{Plane: string(p), Configured: env.Configured(p)})
-		}
-		active := map[string]bool{}
-		for _, ts := range env.Selection.Active {
-			active[ts] = true
-		}
-		for _, ts := range Toolsets {
-			st := ToolsetState{Toolset: ts, Active: active[ts]}
-			if !st.Active {
-				st.Reason = env.Selection.Inactive[ts]
-			}
-			out.Toolsets = append(out.Toolsets, st)
-		}
-		sort.SliceStable(out.Toolsets, func(i, j int) bool { return out.Toolsets[i].Active && !out.Toolsets[j].Active })
-		if env.Configured(PlaneCloud) {
-			out.Cloud = describeCloud(ctx, c)
-		}
-		if env.Configured(PlaneElasticsearch) || env.Configured(PlaneKibana) {
-			out.Elasticsearch = describeStack(ctx, c)
-		}
-		return out, nil
-	})
+		out.Toolsets = append(out.Toolsets, st)
+	}
+	sort.SliceStable(out.Toolsets, func(i, j int) bool { return out.Toolsets[i].Active && !out.Toolsets[j].Active })
+	if env.Configured(toolkit.PlaneCloud) {
+		out.Cloud = describeCloud(ctx, c)
+	}
+	if env.Configured(toolkit.PlaneElasticsearch) || env.Configured(toolkit.PlaneKibana) {
+		out.Elasticsearch = describeStack(ctx, c)
+	}
+	return out, nil
 }

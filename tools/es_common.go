@@ -2,24 +2,21 @@ package tools
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // Shared by the Elasticsearch tools: privilege validation against the
 // cluster's own list, role descriptor input, Kibana privilege conversion,
-// differences, cursors.
-
-const esProjectHelp = "optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"
+// differences.
 
 // esPrivilegeCheck validates privilege names before any write, against the
 // names the cluster itself reports (GET /_security/privilege/_builtin, read
@@ -31,7 +28,7 @@ type esPrivilegeCheck struct {
 	warnings []string
 }
 
-func newPrivilegeCheck(ctx context.Context, t *StackTarget) *esPrivilegeCheck {
+func newPrivilegeCheck(ctx context.Context, t *toolkit.StackTarget) *esPrivilegeCheck {
 	pc := &esPrivilegeCheck{}
 	b, err := t.ES.Builtin(ctx)
 	if err != nil {
@@ -43,7 +40,7 @@ func newPrivilegeCheck(ctx context.Context, t *StackTarget) *esPrivilegeCheck {
 }
 
 func esShort(err error) string {
-	if ue, ok := err.(UpstreamError); ok {
+	if ue, ok := err.(toolkit.UpstreamError); ok {
 		return ue.Summary()
 	}
 	return err.Error()
@@ -85,7 +82,7 @@ func (pc *esPrivilegeCheck) err() error {
 	if len(pc.problems) == 0 {
 		return nil
 	}
-	return InvalidArgs("%s", strings.Join(pc.problems, "; "))
+	return toolkit.InvalidArgs("%s", strings.Join(pc.problems, "; "))
 }
 
 // suggest names the known privileges that look like the unknown one, or the
@@ -127,7 +124,7 @@ func levenshtein(a, b string) int {
 func esCheckMetadata(where string, m map[string]any) error {
 	for k := range m {
 		if strings.HasPrefix(k, "_") {
-			return InvalidArgs("%s key %q: metadata keys may not start with _ (Elasticsearch reserves them)", where, k)
+			return toolkit.InvalidArgs("%s key %q: metadata keys may not start with _ (Elasticsearch reserves them)", where, k)
 		}
 	}
 	return nil
@@ -179,13 +176,13 @@ func esIndexEntries(pc *esPrivilegeCheck, role string, in []RoleIndexInput) ([]e
 				grant = []string{"*"} // except alone means "everything but"
 			}
 			if slices.Contains(fs.Except, "*") {
-				return nil, nil, InvalidArgs("%s.field_security.except cannot be [*]; grant fewer fields instead", where)
+				return nil, nil, toolkit.InvalidArgs("%s.field_security.except cannot be [*]; grant fewer fields instead", where)
 			}
 			ip.FieldSecurity = &esapi.FieldSecurity{Grant: grant, Except: fs.Except}
 		}
 		q, wrapped, err := esQueryString(e.Query)
 		if err != nil {
-			return nil, nil, InvalidArgs("%s.query: %v", where, err)
+			return nil, nil, toolkit.InvalidArgs("%s.query: %v", where, err)
 		}
 		if wrapped {
 			warnings = append(warnings, fmt.Sprintf("%s.query uses {{...}} user attributes, so it was wrapped into a template query; users of role %s need those metadata attributes (create_user or update_user metadata)", where, role))
@@ -262,38 +259,38 @@ func esCheckKibana(in []KibanaGrantInput) ([]esapi.KibanaPrivileges, error) {
 	for i, g := range in {
 		where := fmt.Sprintf("kibana[%d]", i)
 		if len(g.Base) == 0 && len(g.Features) == 0 {
-			return nil, InvalidArgs("%s needs base or features", where)
+			return nil, toolkit.InvalidArgs("%s needs base or features", where)
 		}
 		if len(g.Base) > 0 && len(g.Features) > 0 {
-			return nil, InvalidArgs("%s: give either base or features, not both (Kibana refuses features when base is set)", where)
+			return nil, toolkit.InvalidArgs("%s: give either base or features, not both (Kibana refuses features when base is set)", where)
 		}
 		spaces := g.Spaces
 		if len(spaces) == 0 {
 			spaces = []string{"*"}
 		}
 		if slices.Contains(spaces, "*") && len(spaces) > 1 {
-			return nil, InvalidArgs("%s.spaces is either [*] or a list of space ids", where)
+			return nil, toolkit.InvalidArgs("%s.spaces is either [*] or a list of space ids", where)
 		}
 		for _, s := range spaces {
 			if s != "*" && !kibanaSpaceID.MatchString(s) {
-				return nil, InvalidArgs("%s.spaces: %q is not a space id (lower-case letters, digits, _ and -)", where, s)
+				return nil, toolkit.InvalidArgs("%s.spaces: %q is not a space id (lower-case letters, digits, _ and -)", where, s)
 			}
 			if seen[s] {
-				return nil, InvalidArgs("%s: space %q is already granted by another entry; merge the entries", where, s)
+				return nil, toolkit.InvalidArgs("%s: space %q is already granted by another entry; merge the entries", where, s)
 			}
 			seen[s] = true
 		}
 		feat := map[string][]string{}
 		for id, privs := range g.Features {
 			if !kibanaID.MatchString(id) {
-				return nil, InvalidArgs("%s.features: %q is not a Kibana feature id", where, id)
+				return nil, toolkit.InvalidArgs("%s.features: %q is not a Kibana feature id", where, id)
 			}
 			if len(privs) == 0 {
-				return nil, InvalidArgs("%s.features.%s needs at least one privilege (read, all, minimal_read, minimal_all)", where, id)
+				return nil, toolkit.InvalidArgs("%s.features.%s needs at least one privilege (read, all, minimal_read, minimal_all)", where, id)
 			}
 			for _, p := range privs {
 				if !kibanaID.MatchString(p) {
-					return nil, InvalidArgs("%s.features.%s: %q is not a feature privilege", where, id, p)
+					return nil, toolkit.InvalidArgs("%s.features.%s: %q is not a feature privilege", where, id, p)
 				}
 			}
 			feat[id] = privs
@@ -483,46 +480,15 @@ func stripReserved(m map[string]any) map[string]any {
 
 // ---- pages ----
 
-func esEncodeCursor(list string, offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("es-" + list + ":" + strconv.Itoa(offset)))
-}
-
-func esDecodeCursor(list, cursor string) (int, error) {
-	if cursor == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), "es-"+list+":"); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
-				return n, nil
-			}
-		}
-	}
-	return 0, InvalidArgs("cursor %q is not a cursor of this list; pass the next_cursor of the previous call", cursor)
-}
-
-// esPage cuts one page out of sorted names.
-func esPage(names []string, list, cursor string, limit, def int) (page []string, next string, err error) {
-	if limit <= 0 {
-		limit = def
-	}
-	off, err := esDecodeCursor(list, cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	if off > len(names) {
-		return nil, "", InvalidArgs("cursor is past the end of the list; start again without cursor")
-	}
-	end := min(off+limit, len(names))
-	if end < len(names) {
-		next = esEncodeCursor(list, end)
-	}
-	return names[off:end], next, nil
-}
-
 func sortedUnique(list []string) []string {
 	out := slices.Clone(list)
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

@@ -2,9 +2,6 @@ package tools_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
@@ -38,51 +35,6 @@ func esAdmin(t *testing.T, h *servertest.Harness) *esapi.Client {
 	return esAs(t, h, esapi.Config{APIKey: h.Sandbox.StackSeed.AdminAPIKey})
 }
 
-func esList(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
-func esMap(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
-
-func esStrings(v any) []string {
-	var out []string
-	for _, e := range esList(v) {
-		s, _ := e.(string)
-		out = append(out, s)
-	}
-	return out
-}
-
-func esHas(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func esContains(t *testing.T, text string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if !strings.Contains(text, p) {
-			t.Fatalf("expected %q in:\n%s", p, text)
-		}
-	}
-}
-
-func esDump(v any) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	return strings.TrimSpace(b.String())
-}
-
 // esReadRole reads a role straight from the cluster.
 func esReadRole(t *testing.T, h *servertest.Harness, name string) (esapi.RoleDescriptor, bool) {
 	t.Helper()
@@ -103,5 +55,3 @@ func esReadUser(t *testing.T, h *servertest.Harness, name string) (esapi.User, b
 	u, ok := users[name]
 	return u, ok
 }
-
-var _ = http.StatusOK

@@ -9,13 +9,10 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // esKeyTools returns the Elasticsearch API key tools.
-func esKeyTools() []Tool {
-	return []Tool{listESAPIKeysTool(), createESAPIKeyTool(), invalidateESAPIKeysTool()}
-}
-
 // ESKeyView is an Elasticsearch API key, never its secret.
 type ESKeyView struct {
 	ID          string         `json:"id"`
@@ -58,7 +55,7 @@ func esKeyView(k esapi.APIKey, now time.Time, selfID string) ESKeyView {
 }
 
 // esSelfKeyID is the id of the API key the target is reached with, or "".
-func esSelfKeyID(ctx context.Context, t *StackTarget) (string, error) {
+func esSelfKeyID(ctx context.Context, t *toolkit.StackTarget) (string, error) {
 	me, err := t.ES.Authenticate(ctx)
 	if err != nil {
 		return "", err
@@ -71,13 +68,13 @@ func esSelfKeyID(ctx context.Context, t *StackTarget) (string, error) {
 
 // ListESAPIKeysInput filters keys.
 type ListESAPIKeysInput struct {
-	Project string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	Name    string `json:"name,omitempty" jsonschema:"key name; * wildcards allowed, e.g. ci-*"`
-	Owner   string `json:"owner,omitempty" jsonschema:"only keys created by this username"`
-	Realm   string `json:"realm,omitempty" jsonschema:"only keys whose owner authenticated in this realm"`
-	Status  string `json:"status,omitempty" jsonschema:"active, expired, invalidated or all (default all)" validate:"omitempty,oneof=active expired invalidated all"`
-	Limit   int    `json:"limit,omitempty" jsonschema:"page size, default 50" validate:"omitempty,min=1,max=1000"`
-	Cursor  string `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
+	ProjectArg
+	Name   string `json:"name,omitempty" jsonschema:"key name; * wildcards allowed, e.g. ci-*"`
+	Owner  string `json:"owner,omitempty" jsonschema:"only keys created by this username"`
+	Realm  string `json:"realm,omitempty" jsonschema:"only keys whose owner authenticated in this realm"`
+	Status string `json:"status,omitempty" jsonschema:"active, expired, invalidated or all (default all)" validate:"omitempty,oneof=active expired invalidated all"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"page size, default 50" validate:"omitempty,min=1,max=1000"`
+	Cursor string `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
 }
 
 // ListESAPIKeysOutput is one page of keys, newest first.
@@ -87,81 +84,83 @@ type ListESAPIKeysOutput struct {
 	NextCursor string      `json:"next_cursor,omitempty"`
 }
 
-func listESAPIKeysTool() Tool {
-	return Define(Spec{
-		Name:    "list_es_api_keys",
-		Title:   "List Elasticsearch API keys",
-		Toolset: ToolsetESKeys,
-		Tier:    Read,
-		Description: "List Elasticsearch API keys (never their secrets), newest first, filtered by name (wildcards), owner, realm and " +
-			"status (active, expired, invalidated). Use it before create_es_api_key to reuse a key serving the same purpose, and to explain " +
-			"a 401 (an expired or invalidated key). With only manage_own_api_key the credential sees just its own keys. These are not " +
-			"Elastic Cloud API keys (list_cloud_api_keys).",
-	}, func(ctx context.Context, c *Call, in ListESAPIKeysInput) (ListESAPIKeysOutput, error) {
-		var out ListESAPIKeysOutput
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+func listESAPIKeysTool() toolkit.Tool { return toolkit.Define(listESAPIKeysSpec, listESAPIKeys) }
+
+var listESAPIKeysSpec = toolkit.Spec{
+	Name:    "list_es_api_keys",
+	Title:   "List Elasticsearch API keys",
+	Toolset: toolkit.ToolsetESKeys,
+	Tier:    toolkit.Read,
+	Description: "List Elasticsearch API keys (never their secrets), newest first, filtered by name (wildcards), owner, realm and " +
+		"status (active, expired, invalidated). Use it before create_es_api_key to reuse a key serving the same purpose, and to explain " +
+		"a 401 (an expired or invalidated key). With only manage_own_api_key the credential sees just its own keys. These are not " +
+		"Elastic Cloud API keys (list_cloud_api_keys).",
+}
+
+func listESAPIKeys(ctx context.Context, c *toolkit.Call, in ListESAPIKeysInput) (ListESAPIKeysOutput, error) {
+	var out ListESAPIKeysOutput
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	off, err := decodeCursor("es_keys", in.Cursor)
+	if err != nil {
+		return out, err
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	var filter []any
+	if in.Name != "" {
+		if strings.Contains(in.Name, "*") {
+			filter = append(filter, map[string]any{"wildcard": map[string]any{"name": in.Name}})
+		} else {
+			filter = append(filter, map[string]any{"term": map[string]any{"name": in.Name}})
 		}
-		off, err := esDecodeCursor("es_keys", in.Cursor)
-		if err != nil {
-			return out, err
-		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 50
-		}
-		var filter []any
-		if in.Name != "" {
-			if strings.Contains(in.Name, "*") {
-				filter = append(filter, map[string]any{"wildcard": map[string]any{"name": in.Name}})
-			} else {
-				filter = append(filter, map[string]any{"term": map[string]any{"name": in.Name}})
-			}
-		}
-		if in.Owner != "" {
-			filter = append(filter, map[string]any{"term": map[string]any{"username": in.Owner}})
-		}
-		if in.Realm != "" {
-			filter = append(filter, map[string]any{"term": map[string]any{"realm": in.Realm}})
-		}
-		switch in.Status {
-		case "active":
-			filter = append(filter, map[string]any{"term": map[string]any{"invalidated": false}})
-			filter = append(filter, map[string]any{"bool": map[string]any{"should": []any{
-				map[string]any{"bool": map[string]any{"must_not": []any{map[string]any{"exists": map[string]any{"field": "expiration"}}}}},
-				map[string]any{"range": map[string]any{"expiration": map[string]any{"gt": "now"}}},
-			}, "minimum_should_match": 1}})
-		case "expired":
-			filter = append(filter, map[string]any{"term": map[string]any{"invalidated": false}})
-			filter = append(filter, map[string]any{"range": map[string]any{"expiration": map[string]any{"lte": "now"}}})
-		case "invalidated":
-			filter = append(filter, map[string]any{"term": map[string]any{"invalidated": true}})
-		}
-		boolQ := map[string]any{}
-		if len(filter) > 0 {
-			boolQ["filter"] = filter
-		}
-		body := map[string]any{"from": off, "size": limit, "sort": []any{map[string]any{"creation": map[string]any{"order": "desc"}}}}
-		if len(boolQ) > 0 {
-			body["query"] = map[string]any{"bool": boolQ}
-		}
-		res, err := t.ES.QueryAPIKeys(ctx, body)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		self, _ := esSelfKeyID(ctx, t)
-		now := time.Now()
-		out.Total = res.Total
-		out.Keys = make([]ESKeyView, 0, len(res.APIKeys))
-		for _, k := range res.APIKeys {
-			out.Keys = append(out.Keys, esKeyView(k, now, self))
-		}
-		if off+len(res.APIKeys) < res.Total && len(res.APIKeys) > 0 {
-			out.NextCursor = esEncodeCursor("es_keys", off+len(res.APIKeys))
-		}
-		return out, nil
-	})
+	}
+	if in.Owner != "" {
+		filter = append(filter, map[string]any{"term": map[string]any{"username": in.Owner}})
+	}
+	if in.Realm != "" {
+		filter = append(filter, map[string]any{"term": map[string]any{"realm": in.Realm}})
+	}
+	switch in.Status {
+	case "active":
+		filter = append(filter, map[string]any{"term": map[string]any{"invalidated": false}})
+		filter = append(filter, map[string]any{"bool": map[string]any{"should": []any{
+			map[string]any{"bool": map[string]any{"must_not": []any{map[string]any{"exists": map[string]any{"field": "expiration"}}}}},
+			map[string]any{"range": map[string]any{"expiration": map[string]any{"gt": "now"}}},
+		}, "minimum_should_match": 1}})
+	case "expired":
+		filter = append(filter, map[string]any{"term": map[string]any{"invalidated": false}})
+		filter = append(filter, map[string]any{"range": map[string]any{"expiration": map[string]any{"lte": "now"}}})
+	case "invalidated":
+		filter = append(filter, map[string]any{"term": map[string]any{"invalidated": true}})
+	}
+	boolQ := map[string]any{}
+	if len(filter) > 0 {
+		boolQ["filter"] = filter
+	}
+	body := map[string]any{"from": off, "size": limit, "sort": []any{map[string]any{"creation": map[string]any{"order": "desc"}}}}
+	if len(boolQ) > 0 {
+		body["query"] = map[string]any{"bool": boolQ}
+	}
+	res, err := t.ES.QueryAPIKeys(ctx, body)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	self, _ := esSelfKeyID(ctx, t)
+	now := time.Now()
+	out.Total = res.Total
+	out.Keys = make([]ESKeyView, 0, len(res.APIKeys))
+	for _, k := range res.APIKeys {
+		out.Keys = append(out.Keys, esKeyView(k, now, self))
+	}
+	if off+len(res.APIKeys) < res.Total && len(res.APIKeys) > 0 {
+		out.NextCursor = encodeCursor("es_keys", off+len(res.APIKeys))
+	}
+	return out, nil
 }
 
 // ESKeyRoleInput is one role descriptor of an API key.
@@ -173,7 +172,7 @@ type ESKeyRoleInput struct {
 
 // CreateESAPIKeyInput describes a new key.
 type CreateESAPIKeyInput struct {
-	Project         string                    `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Name            string                    `json:"name" jsonschema:"what the key is for, e.g. metrics-reader-key" validate:"required,max=256"`
 	Expiration      string                    `json:"expiration" jsonschema:"lifetime such as 1d, 7d, 30d or 90d; match it to the task (CI and one-off work: 1d to 7d)" validate:"required,duration"`
 	RoleDescriptors map[string]ESKeyRoleInput `json:"role_descriptors" jsonschema:"the key's privileges by descriptor name, e.g. {\"metrics-reader\":{\"indices\":[{\"names\":[\"metrics-*\"],\"privileges\":[\"read\",\"view_index_metadata\"]}]}}; the key can never exceed its creator's privileges" validate:"required,min=1,max=20,dive"`
@@ -182,7 +181,7 @@ type CreateESAPIKeyInput struct {
 
 // CreateESAPIKeyOutput reports the new key; the secret is withheld.
 type CreateESAPIKeyOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	ID            string      `json:"id,omitempty"`
 	Name          string      `json:"name"`
 	Expires       string      `json:"expires,omitempty"`
@@ -191,134 +190,162 @@ type CreateESAPIKeyOutput struct {
 	SimilarActive []string    `json:"similar_active_keys,omitempty" jsonschema:"active keys with the same name that might be reused or revoked"`
 }
 
-func createESAPIKeyTool() Tool {
-	return Define(Spec{
-		Name:    "create_es_api_key",
-		Title:   "Create an Elasticsearch API key",
-		Toolset: ToolsetESKeys,
-		Tier:    Write,
-		Description: "Create an Elasticsearch API key owned by the server's credential, scoped by role_descriptors and always expiring " +
-			"(the operator sets the maximum). The encoded key is handed to the person out of band (the result says where); you never see it. " +
-			"Its privileges are a snapshot limited by the creator's: later role changes do not reach it. Call list_es_api_keys first to " +
-			"reuse a key for the same purpose. Superuser-like descriptors need the person's approval. For Elastic Cloud keys use " +
-			"create_cloud_api_key.",
-	}, func(ctx context.Context, c *Call, in CreateESAPIKeyInput) (CreateESAPIKeyOutput, error) {
-		out := CreateESAPIKeyOutput{Name: in.Name}
-		switch {
-		case strings.TrimSpace(in.Name) != in.Name:
-			return out, InvalidArgs("name may not begin or end with whitespace")
-		case strings.HasPrefix(in.Name, "_"):
-			return out, InvalidArgs("name may not begin with an underscore")
-		}
-		d, err := ParseDuration(in.Expiration)
-		if err != nil {
-			return out, InvalidArgs("expiration: %v", err)
-		}
-		maxExp := c.Env.Limits.MaxESKeyExpiration
-		if maxExp <= 0 {
-			maxExp = DefaultLimits.MaxESKeyExpiration
-		}
-		if d > maxExp {
-			return out, InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter one and rotate the key", in.Expiration, FormatDuration(maxExp))
-		}
-		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
-			return out, err
-		}
-		for name := range in.RoleDescriptors {
-			if err := ValidESName(name); err != nil {
-				return out, InvalidArgs("role_descriptors key %q: role %v", name, err)
-			}
-		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
-		}
-		c.Target("es_api_key:" + in.Name)
-		pc := newPrivilegeCheck(ctx, t)
-		descs := map[string]esapi.RoleDescriptor{}
-		var escalations []string
-		for _, name := range esapi.SortedKeys(in.RoleDescriptors) {
-			r := in.RoleDescriptors[name]
-			rd := esapi.RoleDescriptor{Cluster: pc.cluster("role_descriptors."+name+".cluster", r.Cluster)}
-			idx, warnings, err := esIndexEntries(pc, name, r.Indices)
-			if err != nil {
-				return out, err
-			}
-			out.Warnings = append(out.Warnings, warnings...)
-			rd.Indices = idx
-			for _, a := range r.Applications {
-				rd.Applications = append(rd.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
-			}
-			if len(rd.Cluster) == 0 && len(rd.Indices) == 0 && len(rd.Applications) == 0 {
-				return out, InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
-			}
-			for _, e := range esEscalations(rd) {
-				escalations = append(escalations, name+": "+e)
-			}
-			descs[name] = rd
-		}
-		if err := pc.err(); err != nil {
-			return out, err
-		}
-		out.Warnings = append(out.Warnings, pc.warnings...)
+func createESAPIKeyTool() toolkit.Tool { return toolkit.Define(createESAPIKeySpec, createESAPIKey) }
 
-		// Reuse before creating (API key hygiene).
-		if similar, err := t.ES.QueryAPIKeys(ctx, map[string]any{"size": 20, "query": map[string]any{"bool": map[string]any{"filter": []any{
-			map[string]any{"term": map[string]any{"name": in.Name}},
-			map[string]any{"term": map[string]any{"invalidated": false}},
-		}}}}); err == nil {
-			now := time.Now()
-			for _, k := range similar.APIKeys {
-				if esKeyStatus(k, now) == "active" {
-					out.SimilarActive = append(out.SimilarActive, fmt.Sprintf("%s (expires %s)", k.ID, orNever(esMillis(k.Expiration))))
-				}
-			}
-			if len(out.SimilarActive) > 0 {
-				out.Warn("active key(s) with the same name exist; revoke the ones no longer needed with invalidate_es_api_keys")
-			}
+var createESAPIKeySpec = toolkit.Spec{
+	Name:    "create_es_api_key",
+	Title:   "Create an Elasticsearch API key",
+	Toolset: toolkit.ToolsetESKeys,
+	Tier:    toolkit.Write,
+	Description: "Create an Elasticsearch API key owned by the server's credential, scoped by role_descriptors and always expiring " +
+		"(the operator sets the maximum). The encoded key is handed to the person out of band (the result says where); you never see it. " +
+		"Its privileges are a snapshot limited by the creator's: later role changes do not reach it. Call list_es_api_keys first to " +
+		"reuse a key for the same purpose. Superuser-like descriptors need the person's approval. For Elastic Cloud keys use " +
+		"create_cloud_api_key.",
+}
+
+func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput) (CreateESAPIKeyOutput, error) {
+	out := CreateESAPIKeyOutput{Name: in.Name}
+	d, err := checkESKeyRequest(c, in)
+	if err != nil {
+		return out, err
+	}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	c.Target("es_api_key:" + in.Name)
+	pc := newPrivilegeCheck(ctx, t)
+	descs, escalations, err := buildKeyDescriptors(pc, in, &out)
+	if err != nil {
+		return out, err
+	}
+	if err := pc.err(); err != nil {
+		return out, err
+	}
+	out.Warnings = append(out.Warnings, pc.warnings...)
+	// Reuse before creating (API key hygiene).
+	warnSimilarKeys(ctx, t, in.Name, &out)
+	if len(escalations) > 0 {
+		out.Warn("this key carries superuser-like power: %s", strings.Join(escalations, "; "))
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "es_api_key:" + in.Name,
+			Message: fmt.Sprintf("Create API key %q on %s with superuser-like power (%s), valid for %s?", in.Name, t.Label(), strings.Join(escalations, "; "), in.Expiration)}); err != nil {
+			return out, err
 		}
-		if len(escalations) > 0 {
-			out.Warn("this key carries superuser-like power: %s", strings.Join(escalations, "; "))
-			if err := c.Confirm(ctx, Confirmation{Target: "es_api_key:" + in.Name,
-				Message: fmt.Sprintf("Create API key %q on %s with superuser-like power (%s), valid for %s?", in.Name, t.Label(), strings.Join(escalations, "; "), in.Expiration)}); err != nil {
-				return out, err
-			}
+	}
+	me, _ := t.ES.Authenticate(ctx)
+	created, err := t.ES.CreateAPIKey(ctx, esapi.CreateAPIKeyRequest{Name: in.Name, Expiration: in.Expiration, RoleDescriptors: descs, Metadata: in.Metadata})
+	if esapi.MaybeApplied(err) {
+		return out, toolkit.UpstreamFailure(err, "check with list_es_api_keys name="+in.Name+"; invalidate a key created now whose secret nobody received, then create it again",
+			"The key may have been created, but the answer (and so its secret) was lost: %v", err)
+	}
+	if err != nil {
+		var ee *esapi.Error
+		if errors.As(err, &ee) && strings.Contains(ee.Reason, "derived api keys") {
+			return out, toolkit.UpstreamFailure(err, "create the key with a user's credentials (ELASTICSEARCH_USERNAME/PASSWORD), or have a user with grant_api_key grant it",
+				"Elasticsearch refused: the server authenticates with an API key, and an API key may only create keys without privileges (%s).", ee.Summary())
 		}
-		me, _ := t.ES.Authenticate(ctx)
-		created, err := t.ES.CreateAPIKey(ctx, esapi.CreateAPIKeyRequest{Name: in.Name, Expiration: in.Expiration, RoleDescriptors: descs, Metadata: in.Metadata})
-		if esapi.MaybeApplied(err) {
-			return out, &Error{Kind: "upstream", err: err, Message: "The key may have been created, but the answer (and so its secret) was lost: " + err.Error(), Next: "check with list_es_api_keys name=" + in.Name + "; invalidate a key created now whose secret nobody received, then create it again"}
-		}
-		if err != nil {
-			var ee *esapi.Error
-			if errors.As(err, &ee) && strings.Contains(ee.Reason, "derived api keys") {
-				return out, &Error{Kind: "upstream", err: err,
-					Message: "Elasticsearch refused: the server authenticates with an API key, and an API key may only create keys without privileges (" + ee.Summary() + ").",
-					Next:    "create the key with a user's credentials (ELASTICSEARCH_USERNAME/PASSWORD), or have a user with grant_api_key grant it"}
-			}
-			return out, t.fail(err)
-		}
-		out.Notes = append(out.Notes, "the key's privileges are the intersection of its role descriptors and its creator's privileges at creation time; later role changes do not reach it")
-		if me != nil && me.AuthenticationType == "api_key" {
-			out.Notes = append(out.Notes, "it was created with an API key, so it has no privileges of its own beyond that key's")
-		}
-		out.Expires = time.Now().Add(d).UTC().Format(time.RFC3339)
-		if c.DryRun() || created.Encoded == "" {
-			return out, nil
-		}
-		out.ID = created.ID
-		if created.Expiration != 0 {
-			out.Expires = esMillis(created.Expiration)
-		}
-		redact.Default().Remember(created.APIKey)
-		ref, err := c.Withhold(ctx, redact.Secret{Label: "Elasticsearch API key " + in.Name + " (use as Authorization: ApiKey <value>)", Value: created.Encoded,
-			Fields: map[string]string{"id": created.ID, "name": in.Name, "expires": out.Expires, "elasticsearch": t.ES.URL()}})
-		if err != nil {
-			return out, PartialFailure(err, []string{"created API key " + created.ID + " (its value could not be handed over: invalidate it with invalidate_es_api_keys and create another)"})
-		}
-		out.KeyLocation = ref
+		return out, stackFail(t, err)
+	}
+	out.Notes = append(out.Notes, "the key's privileges are the intersection of its role descriptors and its creator's privileges at creation time; later role changes do not reach it")
+	if me != nil && me.AuthenticationType == "api_key" {
+		out.Notes = append(out.Notes, "it was created with an API key, so it has no privileges of its own beyond that key's")
+	}
+	out.Expires = time.Now().Add(d).UTC().Format(time.RFC3339)
+	if c.DryRun() || created.Encoded == "" {
 		return out, nil
-	})
+	}
+	out.ID = created.ID
+	if created.Expiration != 0 {
+		out.Expires = esMillis(created.Expiration)
+	}
+	redact.Default().Remember(created.APIKey)
+	ref, err := c.Withhold(ctx, redact.Secret{Label: "Elasticsearch API key " + in.Name + " (use as Authorization: ApiKey <value>)", Value: created.Encoded,
+		Fields: map[string]string{"id": created.ID, "name": in.Name, "expires": out.Expires, "elasticsearch": t.ES.URL()}})
+	if err != nil {
+		return out, toolkit.PartialFailure(err, []string{"created API key " + created.ID + " (its value could not be handed over: invalidate it with invalidate_es_api_keys and create another)"})
+	}
+	out.KeyLocation = ref
+	return out, nil
+}
+
+// checkESKeyRequest checks what needs no cluster: the name, the metadata,
+// the role names, and the expiration against the operator's limit, which
+// it returns.
+func checkESKeyRequest(c *toolkit.Call, in CreateESAPIKeyInput) (time.Duration, error) {
+	switch {
+	case strings.TrimSpace(in.Name) != in.Name:
+		return 0, toolkit.InvalidArgs("name may not begin or end with whitespace")
+	case strings.HasPrefix(in.Name, "_"):
+		return 0, toolkit.InvalidArgs("name may not begin with an underscore")
+	}
+	d, err := toolkit.ParseDuration(in.Expiration)
+	if err != nil {
+		return 0, toolkit.InvalidArgs("expiration: %v", err)
+	}
+	maxExp := c.Env.Limits.MaxESKeyExpiration
+	if maxExp <= 0 {
+		maxExp = toolkit.DefaultLimits.MaxESKeyExpiration
+	}
+	if d > maxExp {
+		return 0, toolkit.InvalidArgs("expiration %s is longer than this server allows (%s); choose a shorter one and rotate the key", in.Expiration, toolkit.FormatDuration(maxExp))
+	}
+	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		return 0, err
+	}
+	for name := range in.RoleDescriptors {
+		if err := toolkit.ValidESName(name); err != nil {
+			return 0, toolkit.InvalidArgs("role_descriptors key %q: role %v", name, err)
+		}
+	}
+	return d, nil
+}
+
+// buildKeyDescriptors turns the requested role descriptors into the
+// cluster's form, checking privilege names, and lists superuser-like grants.
+func buildKeyDescriptors(pc *esPrivilegeCheck, in CreateESAPIKeyInput, out *CreateESAPIKeyOutput) (map[string]esapi.RoleDescriptor, []string, error) {
+	descs := map[string]esapi.RoleDescriptor{}
+	var escalations []string
+	for _, name := range esapi.SortedKeys(in.RoleDescriptors) {
+		r := in.RoleDescriptors[name]
+		rd := esapi.RoleDescriptor{Cluster: pc.cluster("role_descriptors."+name+".cluster", r.Cluster)}
+		idx, warnings, err := esIndexEntries(pc, name, r.Indices)
+		if err != nil {
+			return nil, nil, err
+		}
+		out.Warnings = append(out.Warnings, warnings...)
+		rd.Indices = idx
+		for _, a := range r.Applications {
+			rd.Applications = append(rd.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
+		}
+		if len(rd.Cluster) == 0 && len(rd.Indices) == 0 && len(rd.Applications) == 0 {
+			return nil, nil, toolkit.InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
+		}
+		for _, e := range esEscalations(rd) {
+			escalations = append(escalations, name+": "+e)
+		}
+		descs[name] = rd
+	}
+	return descs, escalations, nil
+}
+
+// warnSimilarKeys lists active keys with the same name, so the person can
+// revoke the ones a new key replaces. It is best effort.
+func warnSimilarKeys(ctx context.Context, t *toolkit.StackTarget, name string, out *CreateESAPIKeyOutput) {
+	if similar, err := t.ES.QueryAPIKeys(ctx, map[string]any{"size": 20, "query": map[string]any{"bool": map[string]any{"filter": []any{
+		map[string]any{"term": map[string]any{"name": name}},
+		map[string]any{"term": map[string]any{"invalidated": false}},
+	}}}}); err == nil {
+		now := time.Now()
+		for _, k := range similar.APIKeys {
+			if esKeyStatus(k, now) == "active" {
+				out.SimilarActive = append(out.SimilarActive, fmt.Sprintf("%s (expires %s)", k.ID, orNever(esMillis(k.Expiration))))
+			}
+		}
+		if len(out.SimilarActive) > 0 {
+			out.Warn("active key(s) with the same name exist; revoke the ones no longer needed with invalidate_es_api_keys")
+		}
+	}
 }
 
 func orNever(s string) string {
@@ -330,100 +357,104 @@ func orNever(s string) string {
 
 // InvalidateESAPIKeysInput names keys.
 type InvalidateESAPIKeysInput struct {
-	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	IDs     []string `json:"ids,omitempty" jsonschema:"key ids (see list_es_api_keys)" validate:"omitempty,max=100,dive,required"`
-	Name    string   `json:"name,omitempty" jsonschema:"every active key with exactly this name"`
+	ProjectArg
+	IDs  []string `json:"ids,omitempty" jsonschema:"key ids (see list_es_api_keys)" validate:"omitempty,max=100,dive,required"`
+	Name string   `json:"name,omitempty" jsonschema:"every active key with exactly this name"`
 }
 
 // InvalidateESAPIKeysOutput reports the invalidation.
 type InvalidateESAPIKeysOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Invalidated           []string `json:"invalidated"`
 	PreviouslyInvalidated []string `json:"previously_invalidated,omitempty"`
 	NotFound              []string `json:"not_found,omitempty"`
 }
 
-func invalidateESAPIKeysTool() Tool {
-	return Define(Spec{
-		Name:    "invalidate_es_api_keys",
-		Title:   "Invalidate Elasticsearch API keys",
-		Toolset: ToolsetESKeys,
-		Tier:    Destructive,
-		Description: "Invalidate (revoke) Elasticsearch API keys by ids or by exact name, after the person approves. Irreversible: " +
-			"anything using the keys gets 401 at once. The key this server runs with is never invalidated. List them first with " +
-			"list_es_api_keys.",
-	}, func(ctx context.Context, c *Call, in InvalidateESAPIKeysInput) (InvalidateESAPIKeysOutput, error) {
-		out := InvalidateESAPIKeysOutput{Invalidated: []string{}}
-		if (len(in.IDs) == 0) == (in.Name == "") {
-			return out, InvalidArgs("give exactly one of ids and name")
+func invalidateESAPIKeysTool() toolkit.Tool {
+	return toolkit.Define(invalidateESAPIKeysSpec, invalidateESAPIKeys)
+}
+
+var invalidateESAPIKeysSpec = toolkit.Spec{
+	Name:    "invalidate_es_api_keys",
+	Title:   "Invalidate Elasticsearch API keys",
+	Toolset: toolkit.ToolsetESKeys,
+	Tier:    toolkit.Destructive,
+	Description: "Invalidate (revoke) Elasticsearch API keys by ids or by exact name, after the person approves. Irreversible: " +
+		"anything using the keys gets 401 at once. The key this server runs with is never invalidated. List them first with " +
+		"list_es_api_keys.",
+}
+
+func invalidateESAPIKeys(ctx context.Context, c *toolkit.Call, in InvalidateESAPIKeysInput) (InvalidateESAPIKeysOutput, error) {
+	out := InvalidateESAPIKeysOutput{Invalidated: []string{}}
+	if (len(in.IDs) == 0) == (in.Name == "") {
+		return out, toolkit.InvalidArgs("give exactly one of ids and name")
+	}
+	if strings.Contains(in.Name, "*") {
+		return out, toolkit.InvalidArgs("name must be exact (no wildcards) so that only the intended keys are revoked; list them with list_es_api_keys and pass ids")
+	}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	q := map[string]any{"size": 1000}
+	if in.Name != "" {
+		q["query"] = map[string]any{"term": map[string]any{"name": in.Name}}
+	} else {
+		q["query"] = map[string]any{"ids": map[string]any{"values": in.IDs}}
+	}
+	res, err := t.ES.QueryAPIKeys(ctx, q)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	self, err := esSelfKeyID(ctx, t)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	seen := map[string]bool{}
+	var todo, desc []string
+	for _, k := range res.APIKeys {
+		seen[k.ID] = true
+		if k.ID == self && self != "" {
+			return out, toolkit.Refused("leave this key alone, or invalidate it outside this server after configuring another credential",
+				"API key %s (%s) is the credential this server runs with.", k.ID, k.Name)
 		}
-		if strings.Contains(in.Name, "*") {
-			return out, InvalidArgs("name must be exact (no wildcards) so that only the intended keys are revoked; list them with list_es_api_keys and pass ids")
+		if k.Invalidated {
+			out.PreviouslyInvalidated = append(out.PreviouslyInvalidated, k.ID)
+			continue
 		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+		todo = append(todo, k.ID)
+		desc = append(desc, fmt.Sprintf("%s %q of %s", k.ID, k.Name, k.Username))
+	}
+	for _, id := range in.IDs {
+		if !seen[id] {
+			out.NotFound = append(out.NotFound, id)
 		}
-		q := map[string]any{"size": 1000}
-		if in.Name != "" {
-			q["query"] = map[string]any{"term": map[string]any{"name": in.Name}}
-		} else {
-			q["query"] = map[string]any{"ids": map[string]any{"values": in.IDs}}
-		}
-		res, err := t.ES.QueryAPIKeys(ctx, q)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		self, err := esSelfKeyID(ctx, t)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		seen := map[string]bool{}
-		var todo, desc []string
-		for _, k := range res.APIKeys {
-			seen[k.ID] = true
-			if k.ID == self && self != "" {
-				return out, Refused("leave this key alone, or invalidate it outside this server after configuring another credential",
-					"API key %s (%s) is the credential this server runs with.", k.ID, k.Name)
-			}
-			if k.Invalidated {
-				out.PreviouslyInvalidated = append(out.PreviouslyInvalidated, k.ID)
-				continue
-			}
-			todo = append(todo, k.ID)
-			desc = append(desc, fmt.Sprintf("%s %q of %s", k.ID, k.Name, k.Username))
-		}
-		for _, id := range in.IDs {
-			if !seen[id] {
-				out.NotFound = append(out.NotFound, id)
-			}
-		}
-		if in.Name != "" && len(res.APIKeys) == 0 {
-			out.NotFound = append(out.NotFound, in.Name)
-		}
-		if len(todo) == 0 {
-			return out, nil
-		}
-		for _, id := range todo {
-			c.Target("es_api_key:" + id)
-		}
-		if err := c.Confirm(ctx, Confirmation{Target: "es_api_keys:" + strings.Join(todo, ","),
-			Message: fmt.Sprintf("Invalidate API key(s) %s on %s? This is irreversible; anything using them gets 401.", strings.Join(desc, "; "), t.Label())}); err != nil {
-			return out, err
-		}
-		r, err := t.ES.InvalidateAPIKeys(ctx, esapi.InvalidateAPIKeysRequest{IDs: todo})
-		if err != nil {
-			return out, t.fail(err)
-		}
-		if c.DryRun() {
-			out.Invalidated = todo
-			return out, nil
-		}
-		out.Invalidated = nonNil(r.Invalidated)
-		out.PreviouslyInvalidated = append(out.PreviouslyInvalidated, r.PreviouslyInvalidated...)
-		for _, e := range r.ErrorDetails {
-			out.Warn("%s: %s", e.Type, e.Reason)
-		}
+	}
+	if in.Name != "" && len(res.APIKeys) == 0 {
+		out.NotFound = append(out.NotFound, in.Name)
+	}
+	if len(todo) == 0 {
 		return out, nil
-	})
+	}
+	for _, id := range todo {
+		c.Target("es_api_key:" + id)
+	}
+	if err := c.Confirm(ctx, toolkit.Confirmation{Target: "es_api_keys:" + strings.Join(todo, ","),
+		Message: fmt.Sprintf("Invalidate API key(s) %s on %s? This is irreversible; anything using them gets 401.", strings.Join(desc, "; "), t.Label())}); err != nil {
+		return out, err
+	}
+	r, err := t.ES.InvalidateAPIKeys(ctx, esapi.InvalidateAPIKeysRequest{IDs: todo})
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	if c.DryRun() {
+		out.Invalidated = todo
+		return out, nil
+	}
+	out.Invalidated = nonNil(r.Invalidated)
+	out.PreviouslyInvalidated = append(out.PreviouslyInvalidated, r.PreviouslyInvalidated...)
+	for _, e := range r.ErrorDetails {
+		out.Warn("%s: %s", e.Type, e.Reason)
+	}
+	return out, nil
 }

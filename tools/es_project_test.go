@@ -17,15 +17,15 @@ func TestESProjectTarget(t *testing.T) {
 		o.NoKibana = true
 		o.AllowWrites = true
 	})
-	esContains(t, h.CallErr(t, "get_roles", map[string]any{}), "pass project")
-	esContains(t, h.CallErr(t, "get_roles", map[string]any{"project": "no-such-project"}), "no Serverless project")
+	mustContain(t, h.CallErr(t, "get_roles", map[string]any{}), "pass project")
+	mustContain(t, h.CallErr(t, "get_roles", map[string]any{"project": "no-such-project"}), "no Serverless project")
 	p := h.Sandbox.CloudSeed.Projects["elasticsearch"]
 
 	// The owner's key has organization-wide "admin" stack access: by id and
 	// by name, the same project answers with its predefined (built-in) roles.
 	for _, ref := range []string{p.ID, p.Name} {
 		out := h.CallOK(t, "get_roles", map[string]any{"project": ref, "include_built_in": true})
-		esContains(t, esJSON(out), `"name":"admin"`, `"name":"developer"`)
+		mustContain(t, esJSON(out), `"name":"admin"`, `"name":"developer"`)
 	}
 	// A role written to the project lands in that project's cluster only.
 	h.CallOK(t, "put_role", map[string]any{"project": p.Name, "name": "project-logs-reader",
@@ -39,7 +39,7 @@ func TestESProjectTarget(t *testing.T) {
 	if status := getStatus(t, other.ElasticsearchURL+"/_security/role/project-logs-reader", "ApiKey "+h.Sandbox.CloudSeed.OwnerAPIKey); status != http.StatusNotFound {
 		t.Fatalf("role leaked into another project: %d", status)
 	}
-	esContains(t, h.Audit(), "project:"+p.ID)
+	mustContain(t, h.Audit(), "project:"+p.ID)
 }
 
 // A Cloud key whose stack role lacks the privilege gets the 403 explained
@@ -59,7 +59,7 @@ func TestESProjectTargetWithoutStackPrivileges(t *testing.T) {
 	if !res.IsError {
 		t.Fatalf("a viewer key listed roles: %s", servertest.Text(res))
 	}
-	esContains(t, servertest.Text(res), "403", "application_roles", "create_cloud_api_key")
+	mustContain(t, servertest.Text(res), "403", "application_roles", "create_cloud_api_key")
 }
 
 func getStatus(t *testing.T, url, auth string) int {

@@ -4,17 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // roleMappingTools returns the role mapping tools.
-func roleMappingTools() []Tool {
-	return []Tool{getRoleMappingsTool(), putRoleMappingTool(), deleteRoleMappingsTool()}
-}
-
 // RoleMappingView is a role mapping.
 type RoleMappingView struct {
 	Name          string         `json:"name"`
@@ -59,9 +57,9 @@ func roleMappingView(name string, m esapi.RoleMapping) RoleMappingView {
 
 // GetRoleMappingsInput selects mappings.
 type GetRoleMappingsInput struct {
-	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	Names   []string `json:"names,omitempty" jsonschema:"mapping names; empty = every mapping" validate:"omitempty,max=100,dive,esname"`
-	Role    string   `json:"role,omitempty" jsonschema:"only mappings that grant this role (static roles only)"`
+	ProjectArg
+	Names []string `json:"names,omitempty" jsonschema:"mapping names; empty = every mapping" validate:"omitempty,max=100,dive,esname"`
+	Role  string   `json:"role,omitempty" jsonschema:"only mappings that grant this role (static roles only)"`
 }
 
 // GetRoleMappingsOutput lists mappings.
@@ -70,43 +68,45 @@ type GetRoleMappingsOutput struct {
 	Missing      []string          `json:"missing,omitempty"`
 }
 
-func getRoleMappingsTool() Tool {
-	return Define(Spec{
-		Name:    "get_role_mappings",
-		Title:   "Get role mappings",
-		Toolset: ToolsetRoleMappings,
-		Tier:    Read,
-		Description: "List or read role mappings: which roles users of external realms (SAML, LDAP, Active Directory, PKI, OIDC, JWT) get, " +
-			"by rules on username, groups, dn, realm.name and metadata. Call this before put_role_mapping to extend an existing mapping. " +
-			"Self-managed and Elastic Cloud Hosted only: Serverless has no role mappings (SAML is set up at the organization level).",
-	}, func(ctx context.Context, c *Call, in GetRoleMappingsInput) (GetRoleMappingsOutput, error) {
-		var out GetRoleMappingsOutput
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+func getRoleMappingsTool() toolkit.Tool { return toolkit.Define(getRoleMappingsSpec, getRoleMappings) }
+
+var getRoleMappingsSpec = toolkit.Spec{
+	Name:    "get_role_mappings",
+	Title:   "Get role mappings",
+	Toolset: toolkit.ToolsetRoleMappings,
+	Tier:    toolkit.Read,
+	Description: "List or read role mappings: which roles users of external realms (SAML, LDAP, Active Directory, PKI, OIDC, JWT) get, " +
+		"by rules on username, groups, dn, realm.name and metadata. Call this before put_role_mapping to extend an existing mapping. " +
+		"Self-managed and Elastic Cloud Hosted only: Serverless has no role mappings (SAML is set up at the organization level).",
+}
+
+func getRoleMappings(ctx context.Context, c *toolkit.Call, in GetRoleMappingsInput) (GetRoleMappingsOutput, error) {
+	var out GetRoleMappingsOutput
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	if err := requireStack(ctx, t, "Role mappings"); err != nil {
+		return out, err
+	}
+	maps, err := t.ES.GetRoleMappings(ctx, in.Names...)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	out.RoleMappings = []RoleMappingView{}
+	for _, n := range esapi.SortedKeys(maps) {
+		m := maps[n]
+		if in.Role != "" && !slices.Contains(m.Roles, in.Role) {
+			continue
 		}
-		if err := t.requireStack(ctx, "Role mappings"); err != nil {
-			return out, err
+		out.RoleMappings = append(out.RoleMappings, roleMappingView(n, m))
+	}
+	for _, n := range in.Names {
+		if _, ok := maps[n]; !ok {
+			out.Missing = append(out.Missing, n)
 		}
-		maps, err := t.ES.GetRoleMappings(ctx, in.Names...)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		out.RoleMappings = []RoleMappingView{}
-		for _, n := range esapi.SortedKeys(maps) {
-			m := maps[n]
-			if in.Role != "" && !contains(m.Roles, in.Role) {
-				continue
-			}
-			out.RoleMappings = append(out.RoleMappings, roleMappingView(n, m))
-		}
-		for _, n := range in.Names {
-			if _, ok := maps[n]; !ok {
-				out.Missing = append(out.Missing, n)
-			}
-		}
-		return out, nil
-	})
+	}
+	return out, nil
 }
 
 // RoleTemplateInput is one role template.
@@ -117,7 +117,7 @@ type RoleTemplateInput struct {
 
 // PutRoleMappingInput is a complete role mapping.
 type PutRoleMappingInput struct {
-	Project       string              `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Name          string              `json:"name" jsonschema:"mapping name, e.g. saml-log-readers" validate:"required,esname"`
 	Roles         []string            `json:"roles,omitempty" jsonschema:"roles to grant (use this or role_templates)" validate:"omitempty,max=100,dive,esname"`
 	RoleTemplates []RoleTemplateInput `json:"role_templates,omitempty" jsonschema:"templates producing role names from user attributes (needs scripting enabled)" validate:"omitempty,max=20,dive"`
@@ -128,121 +128,142 @@ type PutRoleMappingInput struct {
 
 // PutRoleMappingOutput reports the mapping written.
 type PutRoleMappingOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	RoleMapping RoleMappingView `json:"role_mapping"`
 	Created     bool            `json:"created"`
 	Changes     []string        `json:"changes,omitempty" jsonschema:"for a replaced mapping: what changed"`
 }
 
-func putRoleMappingTool() Tool {
-	return Define(Spec{
-		Name:       "put_role_mapping",
-		Title:      "Create or replace a role mapping",
-		Toolset:    ToolsetRoleMappings,
-		Tier:       Write,
-		Idempotent: true,
-		Description: "Create a role mapping, or replace one (after showing the difference and asking the person), that gives users of " +
-			"external realms (SAML, LDAP, AD, PKI, OIDC, JWT) roles by rules on username, groups, dn, realm.name and metadata.*. Use static " +
-			"roles for simple cases, role_templates to derive role names from attributes. The rule DSL is checked before anything is sent. " +
-			"New mappings are stored disabled unless enabled: true: create disabled, check with get_role_mappings, then enable. Mapping to " +
-			"superuser-like roles needs the person's approval. Create the roles first with put_role. Not available on Serverless.",
-	}, func(ctx context.Context, c *Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
-		var out PutRoleMappingOutput
-		if (len(in.Roles) == 0) == (len(in.RoleTemplates) == 0) {
-			return out, InvalidArgs("give exactly one of roles and role_templates")
+func putRoleMappingTool() toolkit.Tool { return toolkit.Define(putRoleMappingSpec, putRoleMapping) }
+
+var putRoleMappingSpec = toolkit.Spec{
+	Name:       "put_role_mapping",
+	Title:      "Create or replace a role mapping",
+	Toolset:    toolkit.ToolsetRoleMappings,
+	Tier:       toolkit.Write,
+	Idempotent: true,
+	Description: "Create a role mapping, or replace one (after showing the difference and asking the person), that gives users of " +
+		"external realms (SAML, LDAP, AD, PKI, OIDC, JWT) roles by rules on username, groups, dn, realm.name and metadata.*. Use static " +
+		"roles for simple cases, role_templates to derive role names from attributes. The rule DSL is checked before anything is sent. " +
+		"New mappings are stored disabled unless enabled: true: create disabled, check with get_role_mappings, then enable. Mapping to " +
+		"superuser-like roles needs the person's approval. Create the roles first with put_role. Not available on Serverless.",
+}
+
+func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
+	var out PutRoleMappingOutput
+	m, err := buildRoleMapping(in)
+	if err != nil {
+		return out, err
+	}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	c.Target("role_mapping:" + in.Name)
+	if err := requireStack(ctx, t, "Role mappings"); err != nil {
+		return out, err
+	}
+	existing, err := t.ES.GetRoleMappings(ctx, in.Name)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	old, exists := existing[in.Name]
+	if exists {
+		if ro, _ := old.Metadata["_read_only"].(bool); ro {
+			return out, toolkit.Refused("change it in the cluster's configuration, or create a mapping with another name",
+				"Role mapping %s is read-only (defined in the cluster's configuration).", in.Name)
 		}
-		if err := esCheckRule(in.Rules, "rules", false); err != nil {
-			return out, InvalidArgs("%v", err)
+		out.Changes = esMappingDiff(old, m)
+	}
+	reasons, err := checkMappedRoles(ctx, t, m, in.Rules, &out)
+	if err != nil {
+		return out, err
+	}
+	if exists {
+		if len(out.Changes) == 0 {
+			out.Warn("the mapping already has exactly this definition; nothing was changed")
+			out.RoleMapping = roleMappingView(in.Name, m)
+			return out, nil
 		}
-		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		reasons = append([]string{"replace the existing mapping " + in.Name + " (" + strings.Join(out.Changes, "; ") + ")"}, reasons...)
+	}
+	if len(reasons) > 0 {
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "role_mapping:" + in.Name,
+			Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
 			return out, err
 		}
-		m := esapi.RoleMapping{Enabled: in.Enabled, Roles: sortedUnique(in.Roles), Rules: in.Rules, Metadata: in.Metadata}
-		if len(m.Roles) == 0 {
-			m.Roles = nil
-		}
-		for i, rt := range in.RoleTemplates {
-			switch v := rt.Template.(type) {
-			case string:
-				m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: map[string]any{"source": v}, Format: rt.Format})
-			case map[string]any:
-				if _, ok := v["source"].(string); !ok {
-					return out, InvalidArgs("role_templates[%d].template needs a string source, e.g. {\"source\":\"{{#tojson}}groups{{/tojson}}\"}", i)
-				}
-				m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: v, Format: rt.Format})
-			default:
-				return out, InvalidArgs("role_templates[%d].template must be an object with source or a string", i)
+	}
+	if !in.Enabled && !exists {
+		out.Warn("the mapping is stored disabled; check it with get_role_mappings, then call put_role_mapping again with enabled: true")
+	}
+	if _, err := t.ES.PutRoleMapping(ctx, in.Name, m); err != nil {
+		return out, stackFail(t, err)
+	}
+	out.Created = !exists
+	out.RoleMapping = roleMappingView(in.Name, m)
+	return out, nil
+}
+
+// buildRoleMapping checks the request and builds the mapping to write.
+func buildRoleMapping(in PutRoleMappingInput) (esapi.RoleMapping, error) {
+	if (len(in.Roles) == 0) == (len(in.RoleTemplates) == 0) {
+		return esapi.RoleMapping{}, toolkit.InvalidArgs("give exactly one of roles and role_templates")
+	}
+	if err := esCheckRule(in.Rules, "rules", false); err != nil {
+		return esapi.RoleMapping{}, toolkit.InvalidArgs("%v", err)
+	}
+	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		return esapi.RoleMapping{}, err
+	}
+	m := esapi.RoleMapping{Enabled: in.Enabled, Roles: sortedUnique(in.Roles), Rules: in.Rules, Metadata: in.Metadata}
+	if len(m.Roles) == 0 {
+		m.Roles = nil
+	}
+	for i, rt := range in.RoleTemplates {
+		switch v := rt.Template.(type) {
+		case string:
+			m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: map[string]any{"source": v}, Format: rt.Format})
+		case map[string]any:
+			if _, ok := v["source"].(string); !ok {
+				return esapi.RoleMapping{}, toolkit.InvalidArgs("role_templates[%d].template needs a string source, e.g. {\"source\":\"{{#tojson}}groups{{/tojson}}\"}", i)
 			}
+			m.RoleTemplates = append(m.RoleTemplates, esapi.RoleTemplate{Template: v, Format: rt.Format})
+		default:
+			return esapi.RoleMapping{}, toolkit.InvalidArgs("role_templates[%d].template must be an object with source or a string", i)
 		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+	}
+	return m, nil
+}
+
+// checkMappedRoles warns about mapped roles that do not exist yet and
+// returns, as reasons to confirm, the superuser-like ones.
+func checkMappedRoles(ctx context.Context, t *toolkit.StackTarget, m esapi.RoleMapping, rules map[string]any, out *PutRoleMappingOutput) (reasons []string, err error) {
+	if len(m.Roles) == 0 {
+		return nil, nil
+	}
+	roles, err := t.ES.GetRoles(ctx, m.Roles...)
+	if err != nil {
+		return nil, stackFail(t, err)
+	}
+	var missing, powerful []string
+	for _, r := range m.Roles {
+		d, ok := roles[r]
+		if !ok {
+			missing = append(missing, r)
+			continue
 		}
-		c.Target("role_mapping:" + in.Name)
-		if err := t.requireStack(ctx, "Role mappings"); err != nil {
-			return out, err
+		if esc := esEscalations(d); len(esc) > 0 {
+			powerful = append(powerful, r+" ("+strings.Join(esc, ", ")+")")
 		}
-		existing, err := t.ES.GetRoleMappings(ctx, in.Name)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		old, exists := existing[in.Name]
-		if exists {
-			if ro, _ := old.Metadata["_read_only"].(bool); ro {
-				return out, Refused("change it in the cluster's configuration, or create a mapping with another name",
-					"Role mapping %s is read-only (defined in the cluster's configuration).", in.Name)
-			}
-			out.Changes = esMappingDiff(old, m)
-		}
-		var reasons []string
-		if len(m.Roles) > 0 {
-			roles, err := t.ES.GetRoles(ctx, m.Roles...)
-			if err != nil {
-				return out, t.fail(err)
-			}
-			var missing, powerful []string
-			for _, r := range m.Roles {
-				d, ok := roles[r]
-				if !ok {
-					missing = append(missing, r)
-					continue
-				}
-				if esc := esEscalations(d); len(esc) > 0 {
-					powerful = append(powerful, r+" ("+strings.Join(esc, ", ")+")")
-				}
-			}
-			if len(missing) > 0 {
-				out.Warn("role(s) %s do not exist yet; the mapping grants nothing for them until they are created (put_role)", strings.Join(missing, ", "))
-			}
-			if len(powerful) > 0 {
-				reasons = append(reasons, "map users to superuser-like role(s) "+strings.Join(powerful, "; ")+" by rules "+compactJSON(in.Rules))
-				out.Warn("this mapping grants superuser-like power: %s", strings.Join(powerful, "; "))
-			}
-		}
-		if exists {
-			if len(out.Changes) == 0 {
-				out.Warn("the mapping already has exactly this definition; nothing was changed")
-				out.RoleMapping = roleMappingView(in.Name, m)
-				return out, nil
-			}
-			reasons = append([]string{"replace the existing mapping " + in.Name + " (" + strings.Join(out.Changes, "; ") + ")"}, reasons...)
-		}
-		if len(reasons) > 0 {
-			if err := c.Confirm(ctx, Confirmation{Target: "role_mapping:" + in.Name,
-				Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
-				return out, err
-			}
-		}
-		if !in.Enabled && !exists {
-			out.Warn("the mapping is stored disabled; check it with get_role_mappings, then call put_role_mapping again with enabled: true")
-		}
-		if _, err := t.ES.PutRoleMapping(ctx, in.Name, m); err != nil {
-			return out, t.fail(err)
-		}
-		out.Created = !exists
-		out.RoleMapping = roleMappingView(in.Name, m)
-		return out, nil
-	})
+	}
+	if len(missing) > 0 {
+		out.Warn("role(s) %s do not exist yet; the mapping grants nothing for them until they are created (put_role)", strings.Join(missing, ", "))
+	}
+	if len(powerful) > 0 {
+		reasons = append(reasons, "map users to superuser-like role(s) "+strings.Join(powerful, "; ")+" by rules "+compactJSON(rules))
+		out.Warn("this mapping grants superuser-like power: %s", strings.Join(powerful, "; "))
+	}
+	return reasons, nil
 }
 
 // esCheckRule validates the role-mapping rule DSL the way Elasticsearch's
@@ -368,61 +389,65 @@ func esNormalizeRules(v any) any {
 
 // DeleteRoleMappingsInput names mappings to delete.
 type DeleteRoleMappingsInput struct {
-	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	Names   []string `json:"names" validate:"required,min=1,max=50,dive,esname"`
+	ProjectArg
+	Names []string `json:"names" validate:"required,min=1,max=50,dive,esname"`
 }
 
 // DeleteRoleMappingsOutput reports the deletion.
 type DeleteRoleMappingsOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Deleted  []string `json:"deleted"`
 	NotFound []string `json:"not_found,omitempty"`
 }
 
-func deleteRoleMappingsTool() Tool {
-	return Define(Spec{
-		Name:    "delete_role_mappings",
-		Title:   "Delete role mappings",
-		Toolset: ToolsetRoleMappings,
-		Tier:    Destructive,
-		Description: "Delete role mappings, after the person approves: users of external realms matched only by them lose those roles at " +
-			"their next login. To pause a mapping instead, put_role_mapping it with enabled: false. Not available on Serverless.",
-	}, func(ctx context.Context, c *Call, in DeleteRoleMappingsInput) (DeleteRoleMappingsOutput, error) {
-		out := DeleteRoleMappingsOutput{Deleted: []string{}}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+func deleteRoleMappingsTool() toolkit.Tool {
+	return toolkit.Define(deleteRoleMappingsSpec, deleteRoleMappings)
+}
+
+var deleteRoleMappingsSpec = toolkit.Spec{
+	Name:    "delete_role_mappings",
+	Title:   "Delete role mappings",
+	Toolset: toolkit.ToolsetRoleMappings,
+	Tier:    toolkit.Destructive,
+	Description: "Delete role mappings, after the person approves: users of external realms matched only by them lose those roles at " +
+		"their next login. To pause a mapping instead, put_role_mapping it with enabled: false. Not available on Serverless.",
+}
+
+func deleteRoleMappings(ctx context.Context, c *toolkit.Call, in DeleteRoleMappingsInput) (DeleteRoleMappingsOutput, error) {
+	out := DeleteRoleMappingsOutput{Deleted: []string{}}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	if err := requireStack(ctx, t, "Role mappings"); err != nil {
+		return out, err
+	}
+	names := sortedUnique(in.Names)
+	maps, err := t.ES.GetRoleMappings(ctx, names...)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	var todo, desc []string
+	for _, n := range names {
+		m, ok := maps[n]
+		if !ok {
+			out.NotFound = append(out.NotFound, n)
+			continue
 		}
-		if err := t.requireStack(ctx, "Role mappings"); err != nil {
-			return out, err
+		if ro, _ := m.Metadata["_read_only"].(bool); ro {
+			return out, toolkit.Refused("change it in the cluster's configuration", "Role mapping %s is read-only (defined in the cluster's configuration).", n)
 		}
-		names := sortedUnique(in.Names)
-		maps, err := t.ES.GetRoleMappings(ctx, names...)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		var todo, desc []string
-		for _, n := range names {
-			m, ok := maps[n]
-			if !ok {
-				out.NotFound = append(out.NotFound, n)
-				continue
-			}
-			if ro, _ := m.Metadata["_read_only"].(bool); ro {
-				return out, Refused("change it in the cluster's configuration", "Role mapping %s is read-only (defined in the cluster's configuration).", n)
-			}
-			todo = append(todo, n)
-			desc = append(desc, fmt.Sprintf("%s (grants %s)", n, orNone(strings.Join(append(append([]string{}, m.Roles...), roleMappingView(n, m).RoleTemplates...), ", "))))
-		}
-		if len(todo) == 0 {
-			return out, nil
-		}
-		msg := fmt.Sprintf("Delete role mapping(s) %s on %s? Users matched by them lose those roles at their next login.", strings.Join(desc, "; "), t.Label())
-		deleted, notFound, err := t.deleteNames(ctx, c, "role_mapping", todo, msg, t.ES.DeleteRoleMapping)
-		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
-		if err != nil {
-			return out, err
-		}
+		todo = append(todo, n)
+		desc = append(desc, fmt.Sprintf("%s (grants %s)", n, orNone(strings.Join(append(append([]string{}, m.Roles...), roleMappingView(n, m).RoleTemplates...), ", "))))
+	}
+	if len(todo) == 0 {
 		return out, nil
-	})
+	}
+	msg := fmt.Sprintf("Delete role mapping(s) %s on %s? Users matched by them lose those roles at their next login.", strings.Join(desc, "; "), t.Label())
+	deleted, notFound, err := deleteNames(ctx, c, t, "role_mapping", todo, msg, t.ES.DeleteRoleMapping)
+	out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
+	if err != nil {
+		return out, err
+	}
+	return out, nil
 }

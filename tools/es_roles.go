@@ -3,20 +3,18 @@ package tools
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // roleTools returns the Elasticsearch and Kibana role tools.
-func roleTools() []Tool {
-	return []Tool{getRolesTool(), putRoleTool(), deleteRolesTool()}
-}
-
 // GetRolesInput selects roles.
 type GetRolesInput struct {
-	Project        string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Names          []string `json:"names,omitempty" jsonschema:"role names; empty = every role" validate:"omitempty,max=100,dive,esname"`
 	Full           bool     `json:"full,omitempty" jsonschema:"return each role's complete definition (DLS queries, metadata, remote privileges) instead of the compact summary"`
 	IncludeBuiltIn bool     `json:"include_built_in,omitempty" jsonschema:"also list Elasticsearch's built-in roles (superuser, viewer, editor...); named roles are always returned"`
@@ -85,56 +83,58 @@ func roleView(name string, d esapi.RoleDescriptor, full bool) RoleView {
 	return v
 }
 
-func getRolesTool() Tool {
-	return Define(Spec{
-		Name:    "get_roles",
-		Title:   "Get Elasticsearch roles",
-		Toolset: ToolsetRoles,
-		Tier:    Read,
-		Description: "List or read Elasticsearch roles (which also carry Kibana privileges): cluster privileges, index patterns with " +
-			"privileges, document- and field-level security markers, Kibana features. Compact by default; full: true returns complete " +
-			"definitions. Built-in roles are hidden unless include_built_in is set or they are named. Call this before put_role to reuse a " +
-			"role that already fits. It does not show who has a role: see get_users and get_role_mappings.",
-	}, func(ctx context.Context, c *Call, in GetRolesInput) (GetRolesOutput, error) {
-		var out GetRolesOutput
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+func getRolesTool() toolkit.Tool { return toolkit.Define(getRolesSpec, getRoles) }
+
+var getRolesSpec = toolkit.Spec{
+	Name:    "get_roles",
+	Title:   "Get Elasticsearch roles",
+	Toolset: toolkit.ToolsetRoles,
+	Tier:    toolkit.Read,
+	Description: "List or read Elasticsearch roles (which also carry Kibana privileges): cluster privileges, index patterns with " +
+		"privileges, document- and field-level security markers, Kibana features. Compact by default; full: true returns complete " +
+		"definitions. Built-in roles are hidden unless include_built_in is set or they are named. Call this before put_role to reuse a " +
+		"role that already fits. It does not show who has a role: see get_users and get_role_mappings.",
+}
+
+func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesOutput, error) {
+	var out GetRolesOutput
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	roles, err := t.ES.GetRoles(ctx, in.Names...)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	var names []string
+	for n, d := range roles {
+		if len(in.Names) == 0 && !in.IncludeBuiltIn && esapi.IsReserved(d.Metadata) {
+			continue
 		}
-		roles, err := t.ES.GetRoles(ctx, in.Names...)
-		if err != nil {
-			return out, t.fail(err)
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range in.Names {
+		if _, ok := roles[n]; !ok {
+			out.Missing = append(out.Missing, n)
 		}
-		var names []string
-		for n, d := range roles {
-			if len(in.Names) == 0 && !in.IncludeBuiltIn && esapi.IsReserved(d.Metadata) {
-				continue
-			}
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range in.Names {
-			if _, ok := roles[n]; !ok {
-				out.Missing = append(out.Missing, n)
-			}
-		}
-		out.Total = len(names)
-		page, next, err := esPage(names, "roles", in.Cursor, in.Limit, 100)
-		if err != nil {
-			return out, err
-		}
-		out.NextCursor = next
-		out.Roles = make([]RoleView, 0, len(page))
-		for _, n := range page {
-			out.Roles = append(out.Roles, roleView(n, roles[n], in.Full))
-		}
-		return out, nil
-	})
+	}
+	out.Total = len(names)
+	page, next, err := pageOf(names, "roles", in.Cursor, in.Limit, 100)
+	if err != nil {
+		return out, err
+	}
+	out.NextCursor = next
+	out.Roles = make([]RoleView, 0, len(page))
+	for _, n := range page {
+		out.Roles = append(out.Roles, roleView(n, roles[n], in.Full))
+	}
+	return out, nil
 }
 
 // PutRoleInput is a complete role definition.
 type PutRoleInput struct {
-	Project      string                 `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Name         string                 `json:"name" jsonschema:"role name: short, lower-case, hyphenated, e.g. logs-reader" validate:"required,esname"`
 	Description  string                 `json:"description,omitempty" jsonschema:"short display name shown in Kibana, e.g. Logs Reader" validate:"max=2048"`
 	Cluster      []string               `json:"cluster,omitempty" jsonschema:"cluster privileges, e.g. monitor; leave empty for read-only data access" validate:"dive,required"`
@@ -147,7 +147,7 @@ type PutRoleInput struct {
 
 // PutRoleOutput reports the role written.
 type PutRoleOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Name    string   `json:"name"`
 	Created bool     `json:"created" jsonschema:"true for a new role, false when an existing one was replaced"`
 	Via     string   `json:"via" jsonschema:"kibana (Kibana role API) or elasticsearch (security API)"`
@@ -155,231 +155,270 @@ type PutRoleOutput struct {
 	Role    RoleView `json:"role" jsonschema:"the role as written"`
 }
 
-func putRoleTool() Tool {
-	return Define(Spec{
-		Name:       "put_role",
-		Title:      "Create or replace a role",
-		Toolset:    ToolsetRoles,
-		Tier:       Write,
-		Idempotent: true,
-		Description: "Create a role, or replace an existing one (after showing the difference and asking the person), with cluster and index " +
-			"privileges, document-level security (query, also templated by user attributes such as {{_user.metadata.department}}), " +
-			"field-level security, Kibana feature and space privileges, and metadata. Read-only data access is read plus " +
-			"view_index_metadata with no cluster privileges. Privilege and role names are checked against the cluster before anything is " +
-			"sent. Kibana privileges go through the Kibana role API when Kibana is known, otherwise through the equivalent Elasticsearch " +
-			"application privileges. Superuser-like grants (cluster all or manage_security, all on *, run_as *) need the person's approval. " +
-			"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
-			"put_role_mapping, or assign_project_custom_role on Serverless.",
-	}, func(ctx context.Context, c *Call, in PutRoleInput) (PutRoleOutput, error) {
-		out := PutRoleOutput{Name: in.Name}
-		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
-			return out, err
-		}
-		kib, err := esCheckKibana(in.Kibana)
-		if err != nil {
-			return out, err
-		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
-		}
-		c.Target("role:" + in.Name)
-		serverless := t.flavor(ctx) == esapi.FlavorServerless
-		if serverless && !serverlessRoleName.MatchString(in.Name) {
-			return out, InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
-		}
-		if serverless && len(in.RunAs) > 0 {
-			return out, InvalidArgs("run_as is not available on Serverless")
-		}
-		pc := newPrivilegeCheck(ctx, t)
-		role := esapi.RoleDescriptor{
-			Description: in.Description,
-			Cluster:     pc.cluster("cluster", in.Cluster),
-			RunAs:       nonNil(in.RunAs),
-			Metadata:    in.Metadata,
-		}
-		idx, warnings, err := esIndexEntries(pc, in.Name, in.Indices)
-		if err != nil {
-			return out, err
-		}
-		role.Indices = idx
-		for _, a := range in.Applications {
-			role.Applications = append(role.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
-		}
-		if err := pc.err(); err != nil {
-			return out, err
-		}
-		out.Warnings = append(out.Warnings, pc.warnings...)
-		out.Warnings = append(out.Warnings, warnings...)
+func putRoleTool() toolkit.Tool { return toolkit.Define(putRoleSpec, putRole) }
 
-		existing, err := t.ES.GetRoles(ctx, in.Name)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		old, exists := existing[in.Name]
-		if exists && esapi.IsReserved(old.Metadata) {
-			return out, Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
-				"%s is a built-in role; built-in roles are never modified.", in.Name)
-		}
+var putRoleSpec = toolkit.Spec{
+	Name:       "put_role",
+	Title:      "Create or replace a role",
+	Toolset:    toolkit.ToolsetRoles,
+	Tier:       toolkit.Write,
+	Idempotent: true,
+	Description: "Create a role, or replace an existing one (after showing the difference and asking the person), with cluster and index " +
+		"privileges, document-level security (query, also templated by user attributes such as {{_user.metadata.department}}), " +
+		"field-level security, Kibana feature and space privileges, and metadata. Read-only data access is read plus " +
+		"view_index_metadata with no cluster privileges. Privilege and role names are checked against the cluster before anything is " +
+		"sent. Kibana privileges go through the Kibana role API when Kibana is known, otherwise through the equivalent Elasticsearch " +
+		"application privileges. Superuser-like grants (cluster all or manage_security, all on *, run_as *) need the person's approval. " +
+		"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
+		"put_role_mapping, or assign_project_custom_role on Serverless.",
+}
 
-		// Kibana privileges: through Kibana when it is known (it validates
-		// feature names), else in their Elasticsearch form.
-		useKibana := len(kib) > 0 && t.Kibana != nil && len(in.Applications) == 0
-		if len(kib) > 0 && !useKibana {
-			role.Applications = append(role.Applications, esKibanaApplications(kib)...)
-			if t.Kibana == nil {
-				out.Warn("Kibana is not configured (KIBANA_URL), so the Kibana privileges were written in their Elasticsearch form (application kibana-.kibana); feature names were not checked by Kibana")
-			} else {
-				out.Warn("raw applications were given too, so the Kibana privileges were written in their Elasticsearch form through the security API")
-			}
-		}
-		if exists && useKibana {
-			// Kibana keeps the role's privileges for other applications.
-			for _, a := range old.Applications {
-				if a.Application != kibanaApp {
-					role.Applications = append(role.Applications, a)
-				}
-			}
-		}
-		final := role
-		if useKibana {
-			final.Applications = append(append([]esapi.ApplicationPrivileges{}, role.Applications...), esKibanaApplications(kib)...)
-		}
-		if exists {
-			out.Changes = esRoleDiff(old, final)
-		}
-
-		var reasons []string
-		if exists {
-			if len(out.Changes) == 0 {
-				out.Warn("the role already has exactly this definition; nothing was changed")
-				out.Role = roleView(in.Name, final, false)
-				out.Via = "none"
-				return out, nil
-			}
-			reasons = append(reasons, fmt.Sprintf("replace the existing role %s (%s)", in.Name, strings.Join(out.Changes, "; ")))
-		}
-		if esc := esEscalations(final); len(esc) > 0 {
-			reasons = append(reasons, "grant superuser-like power: "+strings.Join(esc, ", "))
-			out.Warnings = append(out.Warnings, "this role grants superuser-like power: "+strings.Join(esc, ", "))
-		}
-		if len(reasons) > 0 {
-			if err := c.Confirm(ctx, Confirmation{Target: "role:" + in.Name,
-				Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
-				return out, err
-			}
-		}
-
-		if useKibana {
-			out.Via = "kibana"
-			kr := esapi.KibanaRole{
-				Description: in.Description,
-				Metadata:    in.Metadata,
-				Elasticsearch: esapi.KibanaESPart{
-					Cluster: nonNil(role.Cluster), Indices: role.Indices, RunAs: nonNil(role.RunAs),
-				},
-				Kibana: kib,
-			}
-			if kr.Elasticsearch.Indices == nil {
-				kr.Elasticsearch.Indices = []esapi.IndexPrivileges{}
-			}
-			if err := t.Kibana.PutRole(ctx, in.Name, kr); err != nil {
-				return out, t.fail(err)
-			}
-			out.Created = !exists
-		} else {
-			out.Via = "elasticsearch"
-			if role.Cluster == nil {
-				role.Cluster = []string{}
-			}
-			if role.Indices == nil {
-				role.Indices = []esapi.IndexPrivileges{}
-			}
-			if role.Applications == nil {
-				role.Applications = []esapi.ApplicationPrivileges{}
-			}
-			if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
-				return out, t.fail(err)
-			}
-			out.Created = !exists
-		}
-		out.Role = roleView(in.Name, final, false)
+func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutput, error) {
+	out := PutRoleOutput{Name: in.Name}
+	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		return out, err
+	}
+	kib, err := esCheckKibana(in.Kibana)
+	if err != nil {
+		return out, err
+	}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	c.Target("role:" + in.Name)
+	role, warnings, err := buildRoleDescriptor(ctx, t, in)
+	if err != nil {
+		return out, err
+	}
+	out.Warnings = append(out.Warnings, warnings...)
+	existing, err := t.ES.GetRoles(ctx, in.Name)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	old, exists := existing[in.Name]
+	if exists && esapi.IsReserved(old.Metadata) {
+		return out, toolkit.Refused("choose another name, or create a custom role based on it (get_roles with full: true shows its definition)",
+			"%s is a built-in role; built-in roles are never modified.", in.Name)
+	}
+	plan := planRole(t, in, role, kib, old, exists, &out)
+	if exists && len(out.Changes) == 0 {
+		out.Warn("the role already has exactly this definition; nothing was changed")
+		out.Role = roleView(in.Name, plan.final, false)
+		out.Via = "none"
 		return out, nil
-	})
+	}
+	if err := confirmRole(ctx, c, t, in.Name, plan, &out); err != nil {
+		return out, err
+	}
+	if out.Via, err = writeRole(ctx, t, in, plan); err != nil {
+		return out, err
+	}
+	out.Created = !exists
+	out.Role = roleView(in.Name, plan.final, false)
+	return out, nil
+}
+
+// buildRoleDescriptor checks the requested privileges against the target
+// (names the cluster does not know are refused before anything is sent)
+// and builds the role's Elasticsearch form, without the Kibana grants.
+func buildRoleDescriptor(ctx context.Context, t *toolkit.StackTarget, in PutRoleInput) (esapi.RoleDescriptor, []string, error) {
+	serverless := t.Flavor(ctx) == esapi.FlavorServerless
+	if serverless && !serverlessRoleName.MatchString(in.Name) {
+		return esapi.RoleDescriptor{}, nil, toolkit.InvalidArgs("on Serverless a role name starts with a letter or digit and has only letters, digits, _, - and .; %q does not", in.Name)
+	}
+	if serverless && len(in.RunAs) > 0 {
+		return esapi.RoleDescriptor{}, nil, toolkit.InvalidArgs("run_as is not available on Serverless")
+	}
+	pc := newPrivilegeCheck(ctx, t)
+	role := esapi.RoleDescriptor{
+		Description: in.Description,
+		Cluster:     pc.cluster("cluster", in.Cluster),
+		RunAs:       nonNil(in.RunAs),
+		Metadata:    in.Metadata,
+	}
+	idx, warnings, err := esIndexEntries(pc, in.Name, in.Indices)
+	if err != nil {
+		return role, nil, err
+	}
+	role.Indices = idx
+	for _, a := range in.Applications {
+		role.Applications = append(role.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
+	}
+	if err := pc.err(); err != nil {
+		return role, nil, err
+	}
+	return role, append(append([]string{}, pc.warnings...), warnings...), nil
+}
+
+// rolePlan is how put_role writes a role: role is what is sent, final is
+// the role as it will read afterwards (with the Kibana grants in their
+// Elasticsearch form).
+type rolePlan struct {
+	role, final esapi.RoleDescriptor
+	kib         []esapi.KibanaPrivileges
+	useKibana   bool
+	exists      bool
+}
+
+// planRole decides the API (Kibana privileges go through Kibana when it is
+// known, since it validates feature names; else in their Elasticsearch
+// form) and, for an existing role, records what changes.
+func planRole(t *toolkit.StackTarget, in PutRoleInput, role esapi.RoleDescriptor, kib []esapi.KibanaPrivileges, old esapi.RoleDescriptor, exists bool, out *PutRoleOutput) rolePlan {
+	useKibana := len(kib) > 0 && t.Kibana != nil && len(in.Applications) == 0
+	if len(kib) > 0 && !useKibana {
+		role.Applications = append(role.Applications, esKibanaApplications(kib)...)
+		if t.Kibana == nil {
+			out.Warn("Kibana is not configured (KIBANA_URL), so the Kibana privileges were written in their Elasticsearch form (application kibana-.kibana); feature names were not checked by Kibana")
+		} else {
+			out.Warn("raw applications were given too, so the Kibana privileges were written in their Elasticsearch form through the security API")
+		}
+	}
+	if exists && useKibana {
+		// Kibana keeps the role's privileges for other applications.
+		for _, a := range old.Applications {
+			if a.Application != kibanaApp {
+				role.Applications = append(role.Applications, a)
+			}
+		}
+	}
+	final := role
+	if useKibana {
+		final.Applications = append(append([]esapi.ApplicationPrivileges{}, role.Applications...), esKibanaApplications(kib)...)
+	}
+	if exists {
+		out.Changes = esRoleDiff(old, final)
+	}
+	return rolePlan{role: role, final: final, kib: kib, useKibana: useKibana, exists: exists}
+}
+
+// confirmRole asks the person to approve replacing a role or granting
+// superuser-like power.
+func confirmRole(ctx context.Context, c *toolkit.Call, t *toolkit.StackTarget, name string, plan rolePlan, out *PutRoleOutput) error {
+	var reasons []string
+	if plan.exists {
+		reasons = append(reasons, fmt.Sprintf("replace the existing role %s (%s)", name, strings.Join(out.Changes, "; ")))
+	}
+	if esc := esEscalations(plan.final); len(esc) > 0 {
+		reasons = append(reasons, "grant superuser-like power: "+strings.Join(esc, ", "))
+		out.Warnings = append(out.Warnings, "this role grants superuser-like power: "+strings.Join(esc, ", "))
+	}
+	if len(reasons) == 0 {
+		return nil
+	}
+	return c.Confirm(ctx, toolkit.Confirmation{Target: "role:" + name,
+		Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))})
+}
+
+// writeRole sends the role through the API the plan chose and says which.
+func writeRole(ctx context.Context, t *toolkit.StackTarget, in PutRoleInput, plan rolePlan) (via string, err error) {
+	role := plan.role
+	if plan.useKibana {
+		kr := esapi.KibanaRole{
+			Description: in.Description,
+			Metadata:    in.Metadata,
+			Elasticsearch: esapi.KibanaESPart{
+				Cluster: nonNil(role.Cluster), Indices: role.Indices, RunAs: nonNil(role.RunAs),
+			},
+			Kibana: plan.kib,
+		}
+		if kr.Elasticsearch.Indices == nil {
+			kr.Elasticsearch.Indices = []esapi.IndexPrivileges{}
+		}
+		if err := t.Kibana.PutRole(ctx, in.Name, kr); err != nil {
+			return "kibana", stackFail(t, err)
+		}
+		return "kibana", nil
+	}
+	if role.Cluster == nil {
+		role.Cluster = []string{}
+	}
+	if role.Indices == nil {
+		role.Indices = []esapi.IndexPrivileges{}
+	}
+	if role.Applications == nil {
+		role.Applications = []esapi.ApplicationPrivileges{}
+	}
+	if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
+		return "elasticsearch", stackFail(t, err)
+	}
+	return "elasticsearch", nil
 }
 
 // DeleteRolesInput names roles to delete.
 type DeleteRolesInput struct {
-	Project string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
-	Names   []string `json:"names" jsonschema:"role names to delete" validate:"required,min=1,max=50,dive,esname"`
+	ProjectArg
+	Names []string `json:"names" jsonschema:"role names to delete" validate:"required,min=1,max=50,dive,esname"`
 }
 
 // DeleteRolesOutput reports the deletion.
 type DeleteRolesOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Deleted  []string `json:"deleted"`
 	NotFound []string `json:"not_found,omitempty"`
 	// StillAssigned lists users that still name a deleted role.
 	StillAssigned []string `json:"users_still_naming_them,omitempty" jsonschema:"users whose role list still names a deleted role (the name is kept and grants nothing)"`
 }
 
-func deleteRolesTool() Tool {
-	return Define(Spec{
-		Name:    "delete_roles",
-		Title:   "Delete roles",
-		Toolset: ToolsetRoles,
-		Tier:    Destructive,
-		Description: "Delete custom roles, after the person approves. Users and role-mapped users holding a deleted role lose the access it gave; API keys keep the privileges they were created with. Built-in roles are refused. Check who uses a role " +
-			"first with get_users and get_role_mappings.",
-	}, func(ctx context.Context, c *Call, in DeleteRolesInput) (DeleteRolesOutput, error) {
-		out := DeleteRolesOutput{Deleted: []string{}}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+func deleteRolesTool() toolkit.Tool { return toolkit.Define(deleteRolesSpec, deleteRoles) }
+
+var deleteRolesSpec = toolkit.Spec{
+	Name:    "delete_roles",
+	Title:   "Delete roles",
+	Toolset: toolkit.ToolsetRoles,
+	Tier:    toolkit.Destructive,
+	Description: "Delete custom roles, after the person approves. Users and role-mapped users holding a deleted role lose the access it gave; API keys keep the privileges they were created with. Built-in roles are refused. Check who uses a role " +
+		"first with get_users and get_role_mappings.",
+}
+
+func deleteRoles(ctx context.Context, c *toolkit.Call, in DeleteRolesInput) (DeleteRolesOutput, error) {
+	out := DeleteRolesOutput{Deleted: []string{}}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	names := sortedUnique(in.Names)
+	roles, err := t.ES.GetRoles(ctx, names...)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	var todo []string
+	for _, n := range names {
+		d, ok := roles[n]
+		switch {
+		case !ok:
+			out.NotFound = append(out.NotFound, n)
+		case esapi.IsReserved(d.Metadata):
+			return out, toolkit.Refused("leave built-in roles in place; remove them from users instead (update_user remove_roles)", "%s is a built-in role and cannot be deleted.", n)
+		default:
+			todo = append(todo, n)
 		}
-		names := sortedUnique(in.Names)
-		roles, err := t.ES.GetRoles(ctx, names...)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		var todo []string
-		for _, n := range names {
-			d, ok := roles[n]
-			switch {
-			case !ok:
-				out.NotFound = append(out.NotFound, n)
-			case esapi.IsReserved(d.Metadata):
-				return out, Refused("leave built-in roles in place; remove them from users instead (update_user remove_roles)", "%s is a built-in role and cannot be deleted.", n)
-			default:
-				todo = append(todo, n)
-			}
-		}
-		if len(todo) == 0 {
-			return out, nil
-		}
-		if t.flavor(ctx) != esapi.FlavorServerless {
-			if users, err := t.ES.GetUsers(ctx); err == nil {
-				for _, un := range esapi.SortedKeys(users) {
-					for _, r := range users[un].Roles {
-						if contains(todo, r) {
-							out.StillAssigned = append(out.StillAssigned, un+" ("+r+")")
-						}
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+	if t.Flavor(ctx) != esapi.FlavorServerless {
+		if users, err := t.ES.GetUsers(ctx); err == nil {
+			for _, un := range esapi.SortedKeys(users) {
+				for _, r := range users[un].Roles {
+					if slices.Contains(todo, r) {
+						out.StillAssigned = append(out.StillAssigned, un+" ("+r+")")
 					}
 				}
 			}
 		}
-		msg := fmt.Sprintf("Delete role(s) %s on %s", strings.Join(todo, ", "), t.Label())
-		if len(out.StillAssigned) > 0 {
-			msg += "; still used by " + strings.Join(out.StillAssigned, ", ")
-		}
-		deleted, notFound, err := t.deleteNames(ctx, c, "role", todo, msg+". This cannot be undone.", t.ES.DeleteRole)
-		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
-		if err != nil {
-			return out, err
-		}
-		if len(out.StillAssigned) > 0 {
-			out.Warn("users still name the deleted roles; the names grant nothing now. Remove them with update_user remove_roles if they will not be recreated")
-		}
-		return out, nil
-	})
+	}
+	msg := fmt.Sprintf("Delete role(s) %s on %s", strings.Join(todo, ", "), t.Label())
+	if len(out.StillAssigned) > 0 {
+		msg += "; still used by " + strings.Join(out.StillAssigned, ", ")
+	}
+	deleted, notFound, err := deleteNames(ctx, c, t, "role", todo, msg+". This cannot be undone.", t.ES.DeleteRole)
+	out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
+	if err != nil {
+		return out, err
+	}
+	if len(out.StillAssigned) > 0 {
+		out.Warn("users still name the deleted roles; the names grant nothing now. Remove them with update_user remove_roles if they will not be recreated")
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,10 +46,10 @@ func TestScenarioJoeReadOnlyOnLogs(t *testing.T) {
 	}
 	// Decompose: check existing roles first and reuse a match.
 	roles := h.CallOK(t, "get_roles", map[string]any{"names": []any{"logs-reader"}})
-	r := esMap(esList(roles["roles"])[0])
-	idx := esMap(esList(r["indices"])[0])
-	if esDump(idx["names"]) != `["logs-*"]` || esDump(idx["privileges"]) != `["read","view_index_metadata"]` || r["cluster"] != nil {
-		t.Fatalf("logs-reader is not the read-only role: %s", esDump(r))
+	r := asMap(asList(roles["roles"])[0])
+	idx := asMap(asList(r["indices"])[0])
+	if dump(idx["names"]) != `["logs-*"]` || dump(idx["privileges"]) != `["read","view_index_metadata"]` || r["cluster"] != nil {
+		t.Fatalf("logs-reader is not the read-only role: %s", dump(r))
 	}
 	out := h.CallOK(t, "create_user", map[string]any{"username": "joe", "roles": []any{"logs-reader"}})
 	joe := esUserClient(t, h, "joe", out)
@@ -69,7 +70,7 @@ func TestScenarioAnalystLogsMetricsDashboards(t *testing.T) {
 		"indices": []any{map[string]any{"names": []any{"logs-*", "metrics-*"}, "privileges": []any{"read", "view_index_metadata"}}},
 		"kibana":  []any{map[string]any{"features": map[string]any{"dashboard": []any{"read"}}, "spaces": []any{"*"}}}})
 	if out["via"] != "kibana" {
-		t.Fatalf("Kibana privileges must go through the Kibana role API: %s", esDump(out))
+		t.Fatalf("Kibana privileges must go through the Kibana role API: %s", dump(out))
 	}
 	out = h.CallOK(t, "create_user", map[string]any{"username": "analyst", "roles": []any{"logs-metrics-dashboard-viewer"}})
 	analyst := esUserClient(t, h, "analyst", out)
@@ -89,19 +90,19 @@ func TestScenarioAnalystLogsMetricsDashboards(t *testing.T) {
 // "Give Alice access to apm-* in addition to her current roles."
 func TestScenarioAliceGetsAPMWithoutLosingRoles(t *testing.T) {
 	h := esHarness(t, "stack")
-	before := esStrings(esMap(esList(h.CallOK(t, "get_users", map[string]any{"usernames": []any{"alice"}})["users"])[0])["roles"])
-	if !esHas(before, "viewer") {
+	before := asStrings(asMap(asList(h.CallOK(t, "get_users", map[string]any{"usernames": []any{"alice"}})["users"])[0])["roles"])
+	if !slices.Contains(before, "viewer") {
 		t.Fatalf("alice's roles = %v", before)
 	}
 	h.CallOK(t, "put_role", map[string]any{"name": "apm-reader", "description": "APM Reader",
 		"indices": []any{map[string]any{"names": []any{"apm-*"}, "privileges": []any{"read", "view_index_metadata"}}}})
 	out := h.CallOK(t, "update_user", map[string]any{"username": "alice", "add_roles": []any{"apm-reader"}})
-	if esDump(out["roles_added"]) != `["apm-reader"]` || out["roles_removed"] != nil {
-		t.Fatalf("update = %s", esDump(out))
+	if dump(out["roles_added"]) != `["apm-reader"]` || out["roles_removed"] != nil {
+		t.Fatalf("update = %s", dump(out))
 	}
 	u, _ := esReadUser(t, h, "alice")
 	for _, r := range append(before, "apm-reader") {
-		if !esHas(u.Roles, r) {
+		if !slices.Contains(u.Roles, r) {
 			t.Fatalf("alice lost %s: %v", r, u.Roles)
 		}
 	}
@@ -122,7 +123,7 @@ func TestScenarioPIIRedactedReader(t *testing.T) {
 		"indices": []any{map[string]any{"names": []any{"customers-*"}, "privileges": []any{"read", "view_index_metadata"},
 			"field_security": map[string]any{"grant": []any{"*"}, "except": []any{"ssn", "credit_card"}}}}})
 	r, _ := esReadRole(t, h, "customers-reader-no-pii")
-	if fs := r.Indices[0].FieldSecurity; fs == nil || esDump(fs.Except) != `["ssn","credit_card"]` || esDump(fs.Grant) != `["*"]` {
+	if fs := r.Indices[0].FieldSecurity; fs == nil || dump(fs.Except) != `["ssn","credit_card"]` || dump(fs.Grant) != `["*"]` {
 		t.Fatalf("FLS = %+v", r.Indices[0])
 	}
 	out := h.CallOK(t, "create_user", map[string]any{"username": "support", "roles": []any{"customers-reader-no-pii"}})
@@ -131,7 +132,7 @@ func TestScenarioPIIRedactedReader(t *testing.T) {
 		t.Fatalf("support's access = %+v", res.Index)
 	}
 	view := h.CallOK(t, "get_roles", map[string]any{"names": []any{"customers-reader-no-pii"}})
-	esContains(t, esDump(view), `"fls":"grant * except ssn,credit_card"`)
+	mustContain(t, dump(view), `"fls":"grant * except ssn,credit_card"`)
 }
 
 // DLS: an EMEA-only reader.
@@ -148,7 +149,7 @@ func TestScenarioEMEALogsReaderWithDLS(t *testing.T) {
 	if res := esCheck(t, esUserClient(t, h, "emea-analyst", out), esRead("logs-app")); !res.Index["logs-app"]["read"] {
 		t.Fatalf("emea-analyst cannot read logs: %+v", res.Index)
 	}
-	esContains(t, esDump(h.CallOK(t, "get_roles", map[string]any{"names": []any{"emea-logs-reader"}})), `"dls":"static"`)
+	mustContain(t, dump(h.CallOK(t, "get_roles", map[string]any{"names": []any{"emea-logs-reader"}})), `"dls":"static"`)
 }
 
 // "Each manager should only see HR records from their own department, and
@@ -164,7 +165,7 @@ func TestScenarioHRDepartmentViewer(t *testing.T) {
 			"field_security": map[string]any{"grant": []any{"*"}, "except": []any{"ssn", "salary", "date_of_birth"}}}}})
 	r, _ := esReadRole(t, h, "hr-department-viewer")
 	var q map[string]any
-	if err := json.Unmarshal([]byte(r.Indices[0].Query), &q); err != nil || !strings.Contains(esDump(q), "{{_user.metadata.department}}") {
+	if err := json.Unmarshal([]byte(r.Indices[0].Query), &q); err != nil || !strings.Contains(dump(q), "{{_user.metadata.department}}") {
 		t.Fatalf("templated query = %s", r.Indices[0].Query)
 	}
 	out := h.CallOK(t, "create_user", map[string]any{"username": "finance-manager", "roles": []any{"hr-department-viewer"}, "metadata": map[string]any{"department": "finance"}})
@@ -175,8 +176,8 @@ func TestScenarioHRDepartmentViewer(t *testing.T) {
 	if res := esCheck(t, esUserClient(t, h, "finance-manager", out), esRead("hr-records-2026")); !res.Index["hr-records-2026"]["read"] {
 		t.Fatalf("manager cannot read HR records: %+v", res.Index)
 	}
-	view := esMap(esList(h.CallOK(t, "get_roles", map[string]any{"names": []any{"hr-department-viewer"}})["roles"])[0])
-	esContains(t, esDump(view), `"dls":"templated"`, "except ssn,salary,date_of_birth")
+	view := asMap(asList(h.CallOK(t, "get_roles", map[string]any{"names": []any{"hr-department-viewer"}})["roles"])[0])
+	mustContain(t, dump(view), `"dls":"templated"`, "except ssn,salary,date_of_birth")
 }
 
 // SAML and LDAP role mappings: static roles with a compound rule (created
@@ -192,26 +193,26 @@ func TestScenarioSAMLAndLDAPRoleMappings(t *testing.T) {
 		"metadata": map[string]any{"owner": "platform-team"}}
 	out := h.CallOK(t, "put_role_mapping", saml)
 	if out["created"] != true {
-		t.Fatalf("create = %s", esDump(out))
+		t.Fatalf("create = %s", dump(out))
 	}
 	if m, _ := esReadMapping(t, h, "saml-log-readers"); m.Enabled {
 		t.Fatal("a first mapping must be stored disabled")
 	}
 	saml["enabled"] = true
 	out = h.CallOK(t, "put_role_mapping", saml)
-	esContains(t, esDump(out["changes"]), "enabled: false -> true")
-	if esList(out["changes"]) == nil || len(esList(out["changes"])) != 1 {
-		t.Fatalf("only enabled should change: %s", esDump(out["changes"]))
+	mustContain(t, dump(out["changes"]), "enabled: false -> true")
+	if asList(out["changes"]) == nil || len(asList(out["changes"])) != 1 {
+		t.Fatalf("only enabled should change: %s", dump(out["changes"]))
 	}
 	m, _ := esReadMapping(t, h, "saml-log-readers")
-	if !m.Enabled || m.Roles[0] != "logs-reader" || !strings.Contains(esDump(m.Rules), `"except"`) {
+	if !m.Enabled || m.Roles[0] != "logs-reader" || !strings.Contains(dump(m.Rules), `"except"`) {
 		t.Fatalf("stored = %+v", m)
 	}
 	h.CallOK(t, "put_role_mapping", map[string]any{"name": "ldap-groups-as-roles", "enabled": true,
 		"role_templates": []any{map[string]any{"template": map[string]any{"source": "{{#tojson}}groups{{/tojson}}"}, "format": "json"}},
 		"rules":          map[string]any{"field": map[string]any{"realm.name": "ldap1"}}})
 	got := h.CallOK(t, "get_role_mappings", map[string]any{"names": []any{"ldap-groups-as-roles"}})
-	esContains(t, esDump(got), `json:{{#tojson}}groups{{/tojson}}`)
+	mustContain(t, dump(got), `json:{{#tojson}}groups{{/tojson}}`)
 }
 
 // "Create an API key that can only read from metrics-*."
@@ -221,8 +222,8 @@ func TestScenarioMetricsReaderAPIKey(t *testing.T) {
 		"role_descriptors": map[string]any{"metrics-reader": map[string]any{"indices": []any{map[string]any{"names": []any{"metrics-*"}, "privileges": []any{"read", "view_index_metadata"}}}}}})
 	loc := servertest.SecretLocation(t, out, "api_key_location")
 	doc := servertest.ReadSecret(t, loc)
-	if strings.Contains(esDump(out), doc.Secret) || doc.Fields["id"] != out["id"] {
-		t.Fatalf("key output = %s", esDump(out))
+	if strings.Contains(dump(out), doc.Secret) || doc.Fields["id"] != out["id"] {
+		t.Fatalf("key output = %s", dump(out))
 	}
 	key := esAs(t, h, esapi.Config{APIKey: doc.Secret})
 	me, err := key.Authenticate(context.Background())
@@ -234,8 +235,8 @@ func TestScenarioMetricsReaderAPIKey(t *testing.T) {
 		t.Fatalf("key's access = %+v", res.Index)
 	}
 	listed := h.CallOK(t, "list_es_api_keys", map[string]any{"name": "metrics-*", "status": "active"})
-	if int(listed["total"].(float64)) != 1 || esDump(esMap(esList(listed["keys"])[0])["role_descriptors"]) != `["metrics-reader"]` {
-		t.Fatalf("listed = %s", esDump(listed))
+	if int(listed["total"].(float64)) != 1 || dump(asMap(asList(listed["keys"])[0])["role_descriptors"]) != `["metrics-reader"]` {
+		t.Fatalf("listed = %s", dump(listed))
 	}
 }
 
@@ -266,16 +267,16 @@ func TestScenario403Troubleshooting(t *testing.T) {
 		_ = json.Unmarshal(b, &m)
 		return m
 	}
-	who := esMap(call("whoami", nil)["elasticsearch"])
-	if who["username"] != "carol" || esDump(who["roles"]) != `["dashboard-reader"]` || who["realm_type"] != "native" {
-		t.Fatalf("whoami = %s", esDump(who))
+	who := asMap(call("whoami", nil)["elasticsearch"])
+	if who["username"] != "carol" || dump(who["roles"]) != `["dashboard-reader"]` || who["realm_type"] != "native" {
+		t.Fatalf("whoami = %s", dump(who))
 	}
 	check := map[string]any{"indices": []any{map[string]any{"names": []any{"logs-*"}, "privileges": []any{"read"}}}}
 	out := call("check_privileges", check)
-	if out["has_all_requested"] != false || esDump(out["missing"]) != `["index logs-*: read"]` {
-		t.Fatalf("check = %s", esDump(out))
+	if out["has_all_requested"] != false || dump(out["missing"]) != `["index logs-*: read"]` {
+		t.Fatalf("check = %s", dump(out))
 	}
-	esContains(t, esDump(out["explanation"]), "put_role", "update_user add_roles")
+	mustContain(t, dump(out["explanation"]), "put_role", "update_user add_roles")
 	// Carol cannot change her own roles: a 403 with the next step.
 	res := servertest.CallTool(t, carol, "get_users", map[string]any{})
 	if !res.IsError || !strings.Contains(servertest.Text(res), "403") {
@@ -286,6 +287,6 @@ func TestScenario403Troubleshooting(t *testing.T) {
 	admin.CallOK(t, "update_user", map[string]any{"username": "carol", "add_roles": []any{"logs-reader"}})
 	out = call("check_privileges", check)
 	if out["has_all_requested"] != true {
-		t.Fatalf("after the fix = %s", esDump(out))
+		t.Fatalf("after the fix = %s", dump(out))
 	}
 }

@@ -9,13 +9,10 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
 // userTools returns the native user tools.
-func userTools() []Tool {
-	return []Tool{getUsersTool(), createUserTool(), updateUserTool(), setUserEnabledTool(), resetUserPasswordTool(), deleteUsersTool()}
-}
-
 // esReservedUsers are Elasticsearch's reserved users: only their password
 // may be changed through the API, and this server changes nothing of them.
 var esReservedUsers = []string{"elastic", "kibana", "kibana_system", "logstash_system", "beats_system", "apm_system", "remote_monitoring_user"}
@@ -28,7 +25,7 @@ func esIsReservedUser(name string, u *esapi.User) bool {
 }
 
 func esRefuseReserved(name string) error {
-	return Refused("create a personal native user for the person instead (create_user), with only the roles they need",
+	return toolkit.Refused("create a personal native user for the person instead (create_user), with only the roles they need",
 		"%s is a reserved (built-in) user; this server does not modify reserved users.", name)
 }
 
@@ -59,7 +56,7 @@ func userView(u esapi.User) UserView {
 
 // GetUsersInput selects users.
 type GetUsersInput struct {
-	Project         string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Usernames       []string `json:"usernames,omitempty" jsonschema:"usernames; empty = every user" validate:"omitempty,max=100,dive,esname"`
 	Role            string   `json:"role,omitempty" jsonschema:"only users holding this role"`
 	IncludeReserved bool     `json:"include_reserved,omitempty" jsonschema:"also list the reserved users (elastic, kibana_system...)"`
@@ -75,65 +72,67 @@ type GetUsersOutput struct {
 	NextCursor string     `json:"next_cursor,omitempty"`
 }
 
-func getUsersTool() Tool {
-	return Define(Spec{
-		Name:    "get_users",
-		Title:   "Get native users",
-		Toolset: ToolsetUsers,
-		Tier:    Read,
-		Description: "List or read native Elasticsearch users (self-managed and Elastic Cloud Hosted): roles, enabled state, full name, " +
-			"email, metadata. Filter by role. Call this before update_user to see a user's current roles. Users of SAML, LDAP and other " +
-			"realms are not stored here (see get_role_mappings); on Serverless, people are organization members (list_org_members).",
-	}, func(ctx context.Context, c *Call, in GetUsersInput) (GetUsersOutput, error) {
-		var out GetUsersOutput
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+func getUsersTool() toolkit.Tool { return toolkit.Define(getUsersSpec, getUsers) }
+
+var getUsersSpec = toolkit.Spec{
+	Name:    "get_users",
+	Title:   "Get native users",
+	Toolset: toolkit.ToolsetUsers,
+	Tier:    toolkit.Read,
+	Description: "List or read native Elasticsearch users (self-managed and Elastic Cloud Hosted): roles, enabled state, full name, " +
+		"email, metadata. Filter by role. Call this before update_user to see a user's current roles. Users of SAML, LDAP and other " +
+		"realms are not stored here (see get_role_mappings); on Serverless, people are organization members (list_org_members).",
+}
+
+func getUsers(ctx context.Context, c *toolkit.Call, in GetUsersInput) (GetUsersOutput, error) {
+	var out GetUsersOutput
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	if err := requireStack(ctx, t, "Native users"); err != nil {
+		return out, err
+	}
+	users, err := t.ES.GetUsers(ctx, in.Usernames...)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	var names []string
+	for n, u := range users {
+		if len(in.Usernames) == 0 && !in.IncludeReserved && esapi.IsReserved(u.Metadata) {
+			continue
 		}
-		if err := t.requireStack(ctx, "Native users"); err != nil {
-			return out, err
+		if in.Role != "" && !slices.Contains(u.Roles, in.Role) {
+			continue
 		}
-		users, err := t.ES.GetUsers(ctx, in.Usernames...)
-		if err != nil {
-			return out, t.fail(err)
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range in.Usernames {
+		if _, ok := users[n]; !ok {
+			out.Missing = append(out.Missing, n)
 		}
-		var names []string
-		for n, u := range users {
-			if len(in.Usernames) == 0 && !in.IncludeReserved && esapi.IsReserved(u.Metadata) {
-				continue
-			}
-			if in.Role != "" && !slices.Contains(u.Roles, in.Role) {
-				continue
-			}
-			names = append(names, n)
+	}
+	out.Total = len(names)
+	page, next, err := pageOf(names, "users", in.Cursor, in.Limit, 100)
+	if err != nil {
+		return out, err
+	}
+	out.NextCursor = next
+	out.Users = make([]UserView, 0, len(page))
+	for _, n := range page {
+		u := users[n]
+		if u.Username == "" {
+			u.Username = n
 		}
-		sort.Strings(names)
-		for _, n := range in.Usernames {
-			if _, ok := users[n]; !ok {
-				out.Missing = append(out.Missing, n)
-			}
-		}
-		out.Total = len(names)
-		page, next, err := esPage(names, "users", in.Cursor, in.Limit, 100)
-		if err != nil {
-			return out, err
-		}
-		out.NextCursor = next
-		out.Users = make([]UserView, 0, len(page))
-		for _, n := range page {
-			u := users[n]
-			if u.Username == "" {
-				u.Username = n
-			}
-			out.Users = append(out.Users, userView(u))
-		}
-		return out, nil
-	})
+		out.Users = append(out.Users, userView(u))
+	}
+	return out, nil
 }
 
 // CreateUserInput describes a new native user.
 type CreateUserInput struct {
-	Project  string         `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Username string         `json:"username" jsonschema:"the new user's login name" validate:"required,esname"`
 	Roles    []string       `json:"roles" jsonschema:"roles to give; they must exist (get_roles, put_role)" validate:"required,min=1,max=100,dive,esname"`
 	FullName string         `json:"full_name,omitempty" validate:"max=512"`
@@ -144,96 +143,98 @@ type CreateUserInput struct {
 
 // CreateUserOutput reports the new user. The password never appears here.
 type CreateUserOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	User             UserView    `json:"user"`
 	PasswordLocation *redact.Ref `json:"password_location,omitempty" jsonschema:"where the person finds the generated password; tell them, never ask for it"`
 }
 
-func createUserTool() Tool {
-	return Define(Spec{
-		Name:    "create_user",
-		Title:   "Create a native user",
-		Toolset: ToolsetUsers,
-		Tier:    Write,
-		Description: "Create a native Elasticsearch user with roles, full name, email and metadata (attributes for templated document-level " +
-			"security). A strong password is generated by the server and handed to the person out of band (the result says where); it is " +
-			"never shown to you, so do not ask for one. Refuses existing users (use update_user) and reserved users. Create missing roles " +
-			"first with put_role. Self-managed and Elastic Cloud Hosted only: on Serverless invite an organization member (invite_org_members).",
-	}, func(ctx context.Context, c *Call, in CreateUserInput) (CreateUserOutput, error) {
-		var out CreateUserOutput
-		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
-			return out, err
-		}
-		if esIsReservedUser(in.Username, nil) {
+func createUserTool() toolkit.Tool { return toolkit.Define(createUserSpec, createUser) }
+
+var createUserSpec = toolkit.Spec{
+	Name:    "create_user",
+	Title:   "Create a native user",
+	Toolset: toolkit.ToolsetUsers,
+	Tier:    toolkit.Write,
+	Description: "Create a native Elasticsearch user with roles, full name, email and metadata (attributes for templated document-level " +
+		"security). A strong password is generated by the server and handed to the person out of band (the result says where); it is " +
+		"never shown to you, so do not ask for one. Refuses existing users (use update_user) and reserved users. Create missing roles " +
+		"first with put_role. Self-managed and Elastic Cloud Hosted only: on Serverless invite an organization member (invite_org_members).",
+}
+
+func createUser(ctx context.Context, c *toolkit.Call, in CreateUserInput) (CreateUserOutput, error) {
+	var out CreateUserOutput
+	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		return out, err
+	}
+	if esIsReservedUser(in.Username, nil) {
+		return out, esRefuseReserved(in.Username)
+	}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	c.Target("user:" + in.Username)
+	if err := requireStack(ctx, t, "Native users"); err != nil {
+		return out, err
+	}
+	existing, err := t.ES.GetUsers(ctx, in.Username)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	if u, ok := existing[in.Username]; ok {
+		if esIsReservedUser(in.Username, &u) {
 			return out, esRefuseReserved(in.Username)
 		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
-		}
-		c.Target("user:" + in.Username)
-		if err := t.requireStack(ctx, "Native users"); err != nil {
-			return out, err
-		}
-		existing, err := t.ES.GetUsers(ctx, in.Username)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		if u, ok := existing[in.Username]; ok {
-			if esIsReservedUser(in.Username, &u) {
-				return out, esRefuseReserved(in.Username)
-			}
-			return out, Refused("use update_user to change roles or details, or reset_user_password for a new password",
-				"User %s already exists.", in.Username)
-		}
-		roles := sortedUnique(in.Roles)
-		if err := esRequireRoles(ctx, t, roles); err != nil {
-			return out, err
-		}
-		pw, err := redact.GeneratePassword(esGeneratedPasswordLength)
-		if err != nil {
-			return out, err
-		}
-		redact.Default().Remember(pw)
-		body := esapi.PutUserBody{Password: pw, Roles: roles, Metadata: in.Metadata, Enabled: !in.Disabled}
-		if c.DryRun() {
-			// No password exists in a dry run: the planned request shows
-			// none rather than one the person might mistake for real.
-			body.Password = ""
-		}
-		if in.FullName != "" {
-			body.FullName = &in.FullName
-		}
-		if in.Email != "" {
-			body.Email = &in.Email
-		}
-		if _, err := t.ES.PutUser(ctx, in.Username, body); err != nil {
-			return out, t.fail(err)
-		}
-		out.User = UserView{Username: in.Username, Roles: roles, Enabled: !in.Disabled, FullName: in.FullName, Email: in.Email, Metadata: in.Metadata}
-		if c.DryRun() {
-			out.Warn("the real request also carries a password generated by the server and handed to the person; none was created")
-			return out, nil
-		}
-		ref, err := c.Withhold(ctx, redact.Secret{Label: "password for Elasticsearch user " + in.Username, Value: pw,
-			Fields: map[string]string{"username": in.Username, "elasticsearch": t.ES.URL()}})
-		if err != nil {
-			return out, PartialFailure(err, []string{"created user " + in.Username + " (its password could not be handed over: call reset_user_password)"})
-		}
-		out.PasswordLocation = ref
+		return out, toolkit.Refused("use update_user to change roles or details, or reset_user_password for a new password",
+			"User %s already exists.", in.Username)
+	}
+	roles := sortedUnique(in.Roles)
+	if err := esRequireRoles(ctx, t, roles); err != nil {
+		return out, err
+	}
+	pw, err := redact.GeneratePassword(esGeneratedPasswordLength)
+	if err != nil {
+		return out, err
+	}
+	redact.Default().Remember(pw)
+	body := esapi.PutUserBody{Password: pw, Roles: roles, Metadata: in.Metadata, Enabled: !in.Disabled}
+	if c.DryRun() {
+		// No password exists in a dry run: the planned request shows
+		// none rather than one the person might mistake for real.
+		body.Password = ""
+	}
+	if in.FullName != "" {
+		body.FullName = &in.FullName
+	}
+	if in.Email != "" {
+		body.Email = &in.Email
+	}
+	if _, err := t.ES.PutUser(ctx, in.Username, body); err != nil {
+		return out, stackFail(t, err)
+	}
+	out.User = UserView{Username: in.Username, Roles: roles, Enabled: !in.Disabled, FullName: in.FullName, Email: in.Email, Metadata: in.Metadata}
+	if c.DryRun() {
+		out.Warn("the real request also carries a password generated by the server and handed to the person; none was created")
 		return out, nil
-	})
+	}
+	ref, err := c.Withhold(ctx, redact.Secret{Label: "password for Elasticsearch user " + in.Username, Value: pw,
+		Fields: map[string]string{"username": in.Username, "elasticsearch": t.ES.URL()}})
+	if err != nil {
+		return out, toolkit.PartialFailure(err, []string{"created user " + in.Username + " (its password could not be handed over: call reset_user_password)"})
+	}
+	out.PasswordLocation = ref
+	return out, nil
 }
 
 // esRequireRoles refuses role names that do not exist: Elasticsearch accepts
 // them silently, and a typo would leave the user without access.
-func esRequireRoles(ctx context.Context, t *StackTarget, roles []string) error {
+func esRequireRoles(ctx context.Context, t *toolkit.StackTarget, roles []string) error {
 	if len(roles) == 0 {
 		return nil
 	}
 	found, err := t.ES.GetRoles(ctx, roles...)
 	if err != nil {
-		return t.fail(err)
+		return stackFail(t, err)
 	}
 	var missing []string
 	for _, r := range roles {
@@ -242,7 +243,7 @@ func esRequireRoles(ctx context.Context, t *StackTarget, roles []string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: role(s) %s do not exist.", strings.Join(missing, ", ")),
+		return &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: role(s) %s do not exist.", strings.Join(missing, ", ")),
 			Next: "create them with put_role first, or check the names with get_roles"}
 	}
 	return nil
@@ -250,7 +251,7 @@ func esRequireRoles(ctx context.Context, t *StackTarget, roles []string) error {
 
 // UpdateUserInput changes a user's roles or details.
 type UpdateUserInput struct {
-	Project     string         `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Username    string         `json:"username" validate:"required,esname"`
 	AddRoles    []string       `json:"add_roles,omitempty" jsonschema:"roles to add; the user's other roles are kept" validate:"omitempty,max=100,dive,esname"`
 	RemoveRoles []string       `json:"remove_roles,omitempty" jsonschema:"roles to take away; the others are kept" validate:"omitempty,max=100,dive,esname"`
@@ -262,121 +263,136 @@ type UpdateUserInput struct {
 
 // UpdateUserOutput reports the change.
 type UpdateUserOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	User         UserView `json:"user" jsonschema:"the user after the change"`
 	RolesAdded   []string `json:"roles_added,omitempty"`
 	RolesRemoved []string `json:"roles_removed,omitempty"`
 	Changes      []string `json:"changes,omitempty"`
 }
 
-func updateUserTool() Tool {
-	return Define(Spec{
-		Name:    "update_user",
-		Title:   "Update a native user",
-		Toolset: ToolsetUsers,
-		// Write, so that adding a role (the common job) works without
-		// --allow-destructive; taking roles away is gated at run time on the
-		// destructive allowance and the person's approval instead.
-		Tier:       Write,
-		Idempotent: true,
-		Description: "Change a native user's roles (add_roles or remove_roles keep every other role; set_roles replaces the list), full " +
-			"name, email or metadata. The server reads the user first and writes the complete record, so no role or detail is lost and " +
-			"a disabled user stays disabled. Removing roles takes access away: it needs the server to allow destructive tools and the person's approval. It does not change " +
-			"passwords (reset_user_password) or the enabled state (set_user_enabled). Self-managed and Elastic Cloud Hosted only.",
-	}, func(ctx context.Context, c *Call, in UpdateUserInput) (UpdateUserOutput, error) {
-		var out UpdateUserOutput
-		if len(in.SetRoles) > 0 && (len(in.AddRoles) > 0 || len(in.RemoveRoles) > 0) {
-			return out, InvalidArgs("set_roles replaces the whole list; do not combine it with add_roles or remove_roles")
-		}
-		if len(in.SetRoles) == 0 && len(in.AddRoles) == 0 && len(in.RemoveRoles) == 0 && in.FullName == "" && in.Email == "" && in.Metadata == nil {
-			return out, InvalidArgs("nothing to change: give add_roles, remove_roles, set_roles, full_name, email or metadata")
-		}
-		if err := esCheckMetadata("metadata", in.Metadata); err != nil {
-			return out, err
-		}
-		t, ctx, cur, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users, or create the user with create_user")
-		if err != nil {
-			return out, err
-		}
-		roles := slices.Clone(cur.Roles)
-		if len(in.SetRoles) > 0 {
-			roles = sortedUnique(in.SetRoles)
-		}
-		for _, r := range in.AddRoles {
-			if !slices.Contains(roles, r) {
-				roles = append(roles, r)
-			}
-		}
-		var notHeld []string
-		for _, r := range in.RemoveRoles {
-			if !slices.Contains(roles, r) {
-				notHeld = append(notHeld, r)
-			}
-			roles = slices.DeleteFunc(roles, func(x string) bool { return x == r })
-		}
-		if len(notHeld) > 0 {
-			out.Warn("user %s did not hold %s", in.Username, strings.Join(notHeld, ", "))
-		}
-		for _, r := range roles {
-			if !slices.Contains(cur.Roles, r) {
-				out.RolesAdded = append(out.RolesAdded, r)
-			}
-		}
-		for _, r := range cur.Roles {
-			if !slices.Contains(roles, r) {
-				out.RolesRemoved = append(out.RolesRemoved, r)
-			}
-		}
-		if err := esRequireRoles(ctx, t, out.RolesAdded); err != nil {
-			return out, err
-		}
-		body := esapi.PutUserBody{Roles: roles, FullName: cur.FullName, Email: cur.Email, Metadata: cur.Metadata, Enabled: cur.Enabled}
-		if len(out.RolesAdded) > 0 || len(out.RolesRemoved) > 0 {
-			out.Changes = append(out.Changes, fmt.Sprintf("roles: %v -> %v", nonNil(cur.Roles), roles))
-		}
-		if in.FullName != "" && (cur.FullName == nil || *cur.FullName != in.FullName) {
-			body.FullName = &in.FullName
-			out.Changes = append(out.Changes, "full_name: "+derefOr(cur.FullName, "(none)")+" -> "+in.FullName)
-		}
-		if in.Email != "" && (cur.Email == nil || *cur.Email != in.Email) {
-			body.Email = &in.Email
-			out.Changes = append(out.Changes, "email: "+derefOr(cur.Email, "(none)")+" -> "+in.Email)
-		}
-		if in.Metadata != nil {
-			keep := map[string]any{}
-			for k, v := range cur.Metadata {
-				if strings.HasPrefix(k, "_") {
-					keep[k] = v // Elasticsearch-owned keys are not ours to drop
-				}
-			}
-			for k, v := range in.Metadata {
-				keep[k] = v
-			}
-			if d := esRoleDiff(esapi.RoleDescriptor{Metadata: cur.Metadata}, esapi.RoleDescriptor{Metadata: keep}); len(d) > 0 {
-				out.Changes = append(out.Changes, d...)
-			}
-			body.Metadata = keep
-		}
-		out.User = userView(esapi.User{Username: in.Username, Roles: roles, FullName: body.FullName, Email: body.Email, Metadata: body.Metadata, Enabled: cur.Enabled})
-		if len(out.Changes) == 0 {
-			out.Warn("the user already looks like this; nothing was changed")
-			return out, nil
-		}
-		if len(out.RolesRemoved) > 0 {
-			if c.Env.Selection.Tier != "read-write-destructive" {
-				return out, Refused("ask the operator to start the server with --allow-destructive, or only add roles",
-					"Removing role(s) %s from %s takes access away, which this server is not allowed to do.", strings.Join(out.RolesRemoved, ", "), in.Username)
-			}
-			if err := c.Confirm(ctx, Confirmation{Target: "user:" + in.Username,
-				Message: fmt.Sprintf("Remove role(s) %s from user %s on %s (remaining roles: %s)?", strings.Join(out.RolesRemoved, ", "), in.Username, t.Label(), orNone(strings.Join(roles, ", ")))}); err != nil {
-				return out, err
-			}
-		}
-		if _, err := t.ES.PutUser(ctx, in.Username, body); err != nil {
-			return out, t.fail(err)
-		}
+func updateUserTool() toolkit.Tool { return toolkit.Define(updateUserSpec, updateUser) }
+
+var updateUserSpec = toolkit.Spec{
+	Name:    "update_user",
+	Title:   "Update a native user",
+	Toolset: toolkit.ToolsetUsers,
+	// Write, so that adding a role (the common job) works without
+	// --allow-destructive; taking roles away is gated at run time on the
+	// destructive allowance and the person's approval instead.
+	Tier:       toolkit.Write,
+	Idempotent: true,
+	Description: "Change a native user's roles (add_roles or remove_roles keep every other role; set_roles replaces the list), full " +
+		"name, email or metadata. The server reads the user first and writes the complete record, so no role or detail is lost and " +
+		"a disabled user stays disabled. Removing roles takes access away: it needs the server to allow destructive tools and the person's approval. It does not change " +
+		"passwords (reset_user_password) or the enabled state (set_user_enabled). Self-managed and Elastic Cloud Hosted only.",
+}
+
+func updateUser(ctx context.Context, c *toolkit.Call, in UpdateUserInput) (UpdateUserOutput, error) {
+	var out UpdateUserOutput
+	if len(in.SetRoles) > 0 && (len(in.AddRoles) > 0 || len(in.RemoveRoles) > 0) {
+		return out, toolkit.InvalidArgs("set_roles replaces the whole list; do not combine it with add_roles or remove_roles")
+	}
+	if len(in.SetRoles) == 0 && len(in.AddRoles) == 0 && len(in.RemoveRoles) == 0 && in.FullName == "" && in.Email == "" && in.Metadata == nil {
+		return out, toolkit.InvalidArgs("nothing to change: give add_roles, remove_roles, set_roles, full_name, email or metadata")
+	}
+	if err := esCheckMetadata("metadata", in.Metadata); err != nil {
+		return out, err
+	}
+	t, ctx, cur, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users, or create the user with create_user")
+	if err != nil {
+		return out, err
+	}
+	roles := newUserRoles(cur.Roles, in, &out)
+	if err := esRequireRoles(ctx, t, out.RolesAdded); err != nil {
+		return out, err
+	}
+	body := esapi.PutUserBody{Roles: roles, FullName: cur.FullName, Email: cur.Email, Metadata: cur.Metadata, Enabled: cur.Enabled}
+	if len(out.RolesAdded) > 0 || len(out.RolesRemoved) > 0 {
+		out.Changes = append(out.Changes, fmt.Sprintf("roles: %v -> %v", nonNil(cur.Roles), roles))
+	}
+	if in.FullName != "" && (cur.FullName == nil || *cur.FullName != in.FullName) {
+		body.FullName = &in.FullName
+		out.Changes = append(out.Changes, "full_name: "+derefOr(cur.FullName, "(none)")+" -> "+in.FullName)
+	}
+	if in.Email != "" && (cur.Email == nil || *cur.Email != in.Email) {
+		body.Email = &in.Email
+		out.Changes = append(out.Changes, "email: "+derefOr(cur.Email, "(none)")+" -> "+in.Email)
+	}
+	if in.Metadata != nil {
+		body.Metadata = mergeUserMetadata(cur.Metadata, in.Metadata, &out)
+	}
+	out.User = userView(esapi.User{Username: in.Username, Roles: roles, FullName: body.FullName, Email: body.Email, Metadata: body.Metadata, Enabled: cur.Enabled})
+	if len(out.Changes) == 0 {
+		out.Warn("the user already looks like this; nothing was changed")
 		return out, nil
-	})
+	}
+	if len(out.RolesRemoved) > 0 {
+		if c.Env.Selection.Tier != "read-write-destructive" {
+			return out, toolkit.Refused("ask the operator to start the server with --allow-destructive, or only add roles",
+				"Removing role(s) %s from %s takes access away, which this server is not allowed to do.", strings.Join(out.RolesRemoved, ", "), in.Username)
+		}
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "user:" + in.Username,
+			Message: fmt.Sprintf("Remove role(s) %s from user %s on %s (remaining roles: %s)?", strings.Join(out.RolesRemoved, ", "), in.Username, t.Label(), orNone(strings.Join(roles, ", ")))}); err != nil {
+			return out, err
+		}
+	}
+	if _, err := t.ES.PutUser(ctx, in.Username, body); err != nil {
+		return out, stackFail(t, err)
+	}
+	return out, nil
+}
+
+// newUserRoles applies set_roles, add_roles and remove_roles to the user's
+// current roles, and records in out what is added and removed.
+func newUserRoles(current []string, in UpdateUserInput, out *UpdateUserOutput) []string {
+	roles := slices.Clone(current)
+	if len(in.SetRoles) > 0 {
+		roles = sortedUnique(in.SetRoles)
+	}
+	for _, r := range in.AddRoles {
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	var notHeld []string
+	for _, r := range in.RemoveRoles {
+		if !slices.Contains(roles, r) {
+			notHeld = append(notHeld, r)
+		}
+		roles = slices.DeleteFunc(roles, func(x string) bool { return x == r })
+	}
+	if len(notHeld) > 0 {
+		out.Warn("user %s did not hold %s", in.Username, strings.Join(notHeld, ", "))
+	}
+	for _, r := range roles {
+		if !slices.Contains(current, r) {
+			out.RolesAdded = append(out.RolesAdded, r)
+		}
+	}
+	for _, r := range current {
+		if !slices.Contains(roles, r) {
+			out.RolesRemoved = append(out.RolesRemoved, r)
+		}
+	}
+	return roles
+}
+
+// mergeUserMetadata replaces the user's metadata, keeping the keys
+// Elasticsearch owns, and records the difference in out.
+func mergeUserMetadata(current, given map[string]any, out *UpdateUserOutput) map[string]any {
+	keep := map[string]any{}
+	for k, v := range current {
+		if strings.HasPrefix(k, "_") {
+			keep[k] = v // Elasticsearch-owned keys are not ours to drop
+		}
+	}
+	for k, v := range given {
+		keep[k] = v
+	}
+	if d := esRoleDiff(esapi.RoleDescriptor{Metadata: current}, esapi.RoleDescriptor{Metadata: keep}); len(d) > 0 {
+		out.Changes = append(out.Changes, d...)
+	}
+	return keep
 }
 
 func derefOr(p *string, def string) string {
@@ -388,193 +404,202 @@ func derefOr(p *string, def string) string {
 
 // SetUserEnabledInput enables or disables a user.
 type SetUserEnabledInput struct {
-	Project  string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Username string `json:"username" validate:"required,esname"`
 	Enabled  bool   `json:"enabled" jsonschema:"true to enable, false to disable (the user can no longer log in; their record and audit trail stay)"`
 }
 
 // SetUserEnabledOutput reports the new state.
 type SetUserEnabledOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Username string `json:"username"`
 	Enabled  bool   `json:"enabled"`
 	Changed  bool   `json:"changed" jsonschema:"false when the user was already in that state"`
 }
 
-func setUserEnabledTool() Tool {
-	return Define(Spec{
-		Name:       "set_user_enabled",
-		Title:      "Enable or disable a native user",
-		Toolset:    ToolsetUsers,
-		Tier:       Destructive,
-		Idempotent: true,
-		Description: "Disable a native user (they can no longer authenticate, effective at once; prefer this to delete_users because it keeps " +
-			"the audit trail and is reversible) or enable them again. Disabling needs the person's approval. The server never disables " +
-			"the user it runs as. Self-managed and Elastic Cloud Hosted only.",
-	}, func(ctx context.Context, c *Call, in SetUserEnabledInput) (SetUserEnabledOutput, error) {
-		out := SetUserEnabledOutput{Username: in.Username, Enabled: in.Enabled}
-		t, ctx, cur, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users")
-		if err != nil {
+func setUserEnabledTool() toolkit.Tool { return toolkit.Define(setUserEnabledSpec, setUserEnabled) }
+
+var setUserEnabledSpec = toolkit.Spec{
+	Name:       "set_user_enabled",
+	Title:      "Enable or disable a native user",
+	Toolset:    toolkit.ToolsetUsers,
+	Tier:       toolkit.Destructive,
+	Idempotent: true,
+	Description: "Disable a native user (they can no longer authenticate, effective at once; prefer this to delete_users because it keeps " +
+		"the audit trail and is reversible) or enable them again. Disabling needs the person's approval. The server never disables " +
+		"the user it runs as. Self-managed and Elastic Cloud Hosted only.",
+}
+
+func setUserEnabled(ctx context.Context, c *toolkit.Call, in SetUserEnabledInput) (SetUserEnabledOutput, error) {
+	out := SetUserEnabledOutput{Username: in.Username, Enabled: in.Enabled}
+	t, ctx, cur, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users")
+	if err != nil {
+		return out, err
+	}
+	if cur.Enabled == in.Enabled {
+		return out, nil
+	}
+	if !in.Enabled {
+		if me, err := t.ES.Authenticate(ctx); err == nil && me.Username == in.Username && me.AuthenticationType != "api_key" {
+			return out, toolkit.Refused("ask another administrator to do it", "%s is the user this server runs as; disabling it would lock the server out.", in.Username)
+		}
+		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "user:" + in.Username,
+			Message: fmt.Sprintf("Disable user %s on %s? They will not be able to log in until enabled again.", in.Username, t.Label())}); err != nil {
 			return out, err
 		}
-		if cur.Enabled == in.Enabled {
-			return out, nil
-		}
-		if !in.Enabled {
-			if me, err := t.ES.Authenticate(ctx); err == nil && me.Username == in.Username && me.AuthenticationType != "api_key" {
-				return out, Refused("ask another administrator to do it", "%s is the user this server runs as; disabling it would lock the server out.", in.Username)
-			}
-			if err := c.Confirm(ctx, Confirmation{Target: "user:" + in.Username,
-				Message: fmt.Sprintf("Disable user %s on %s? They will not be able to log in until enabled again.", in.Username, t.Label())}); err != nil {
-				return out, err
-			}
-		}
-		if err := t.ES.SetUserEnabled(ctx, in.Username, in.Enabled); err != nil {
-			return out, t.fail(err)
-		}
-		out.Changed = true
-		return out, nil
-	})
+	}
+	if err := t.ES.SetUserEnabled(ctx, in.Username, in.Enabled); err != nil {
+		return out, stackFail(t, err)
+	}
+	out.Changed = true
+	return out, nil
 }
 
 // ResetUserPasswordInput names the user.
 type ResetUserPasswordInput struct {
-	Project  string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Username string `json:"username" validate:"required,esname"`
 }
 
 // ResetUserPasswordOutput says where the new password went.
 type ResetUserPasswordOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Username         string      `json:"username"`
 	PasswordLocation *redact.Ref `json:"password_location,omitempty" jsonschema:"where the person finds the new password"`
 }
 
-func resetUserPasswordTool() Tool {
-	return Define(Spec{
-		Name:    "reset_user_password",
-		Title:   "Reset a native user's password",
-		Toolset: ToolsetUsers,
-		Tier:    Destructive,
-		Description: "Give a native user a new generated password, handed to the person out of band (the result says where; you never " +
-			"see it). The old password stops working at once, so this needs the person's approval. Refuses reserved users and the user " +
-			"the server runs as. Self-managed and Elastic Cloud Hosted only.",
-	}, func(ctx context.Context, c *Call, in ResetUserPasswordInput) (ResetUserPasswordOutput, error) {
-		out := ResetUserPasswordOutput{Username: in.Username}
-		t, ctx, _, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users")
-		if err != nil {
-			return out, err
-		}
-		if me, err := t.ES.Authenticate(ctx); err == nil && me.Username == in.Username && me.AuthenticationType != "api_key" {
-			return out, Refused("change the server's own password outside this server, then update its configuration", "%s is the user this server runs as.", in.Username)
-		}
-		if err := c.Confirm(ctx, Confirmation{Target: "user:" + in.Username,
-			Message: fmt.Sprintf("Reset the password of user %s on %s? Their current password stops working.", in.Username, t.Label())}); err != nil {
-			return out, err
-		}
-		pw, err := redact.GeneratePassword(esGeneratedPasswordLength)
-		if err != nil {
-			return out, err
-		}
-		redact.Default().Remember(pw)
-		if c.DryRun() {
-			pw = "" // see create_user: no password exists in a dry run
-		}
-		if err := t.ES.ChangePassword(ctx, in.Username, pw); err != nil {
-			if esapi.MaybeApplied(err) { // the new password may be in force: hand it over anyway
-				if ref, werr := c.Withhold(ctx, redact.Secret{Label: "password for Elasticsearch user " + in.Username + " (only if the reset was applied)", Value: pw, Fields: map[string]string{"username": in.Username}}); werr == nil {
-					return out, &Error{Kind: "upstream", err: err, Message: "The password reset may have been applied, but its answer was lost (" + err.Error() + "). If it was applied, the new password is at " + ref.Location + ".", Next: "have the person try that password; if it does not work, reset the password again"}
-				}
+func resetUserPasswordTool() toolkit.Tool {
+	return toolkit.Define(resetUserPasswordSpec, resetUserPassword)
+}
+
+var resetUserPasswordSpec = toolkit.Spec{
+	Name:    "reset_user_password",
+	Title:   "Reset a native user's password",
+	Toolset: toolkit.ToolsetUsers,
+	Tier:    toolkit.Destructive,
+	Description: "Give a native user a new generated password, handed to the person out of band (the result says where; you never " +
+		"see it). The old password stops working at once, so this needs the person's approval. Refuses reserved users and the user " +
+		"the server runs as. Self-managed and Elastic Cloud Hosted only.",
+}
+
+func resetUserPassword(ctx context.Context, c *toolkit.Call, in ResetUserPasswordInput) (ResetUserPasswordOutput, error) {
+	out := ResetUserPasswordOutput{Username: in.Username}
+	t, ctx, _, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users")
+	if err != nil {
+		return out, err
+	}
+	if me, err := t.ES.Authenticate(ctx); err == nil && me.Username == in.Username && me.AuthenticationType != "api_key" {
+		return out, toolkit.Refused("change the server's own password outside this server, then update its configuration", "%s is the user this server runs as.", in.Username)
+	}
+	if err := c.Confirm(ctx, toolkit.Confirmation{Target: "user:" + in.Username,
+		Message: fmt.Sprintf("Reset the password of user %s on %s? Their current password stops working.", in.Username, t.Label())}); err != nil {
+		return out, err
+	}
+	pw, err := redact.GeneratePassword(esGeneratedPasswordLength)
+	if err != nil {
+		return out, err
+	}
+	redact.Default().Remember(pw)
+	if c.DryRun() {
+		pw = "" // see create_user: no password exists in a dry run
+	}
+	if err := t.ES.ChangePassword(ctx, in.Username, pw); err != nil {
+		if esapi.MaybeApplied(err) { // the new password may be in force: hand it over anyway
+			if ref, werr := c.Withhold(ctx, redact.Secret{Label: "password for Elasticsearch user " + in.Username + " (only if the reset was applied)", Value: pw, Fields: map[string]string{"username": in.Username}}); werr == nil {
+				return out, toolkit.UpstreamFailure(err, "have the person try that password; if it does not work, reset the password again",
+					"The password reset may have been applied, but its answer was lost (%v). If it was applied, the new password is at %s.", err, ref.Location)
 			}
-			return out, t.fail(err)
 		}
-		if c.DryRun() {
-			out.Warn("the real request carries a password generated by the server and handed to the person; nothing was changed")
-			return out, nil
-		}
-		ref, err := c.Withhold(ctx, redact.Secret{Label: "password for Elasticsearch user " + in.Username, Value: pw,
-			Fields: map[string]string{"username": in.Username, "elasticsearch": t.ES.URL()}})
-		if err != nil {
-			return out, PartialFailure(err, []string{"changed the password of " + in.Username + " (the new one could not be handed over: call reset_user_password again)"})
-		}
-		out.PasswordLocation = ref
+		return out, stackFail(t, err)
+	}
+	if c.DryRun() {
+		out.Warn("the real request carries a password generated by the server and handed to the person; nothing was changed")
 		return out, nil
-	})
+	}
+	ref, err := c.Withhold(ctx, redact.Secret{Label: "password for Elasticsearch user " + in.Username, Value: pw,
+		Fields: map[string]string{"username": in.Username, "elasticsearch": t.ES.URL()}})
+	if err != nil {
+		return out, toolkit.PartialFailure(err, []string{"changed the password of " + in.Username + " (the new one could not be handed over: call reset_user_password again)"})
+	}
+	out.PasswordLocation = ref
+	return out, nil
 }
 
 // DeleteUsersInput names users to delete.
 type DeleteUsersInput struct {
-	Project   string   `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	ProjectArg
 	Usernames []string `json:"usernames" validate:"required,min=1,max=50,dive,esname"`
 }
 
 // DeleteUsersOutput reports the deletion.
 type DeleteUsersOutput struct {
-	WriteReport
+	toolkit.WriteReport
 	Deleted  []string `json:"deleted"`
 	NotFound []string `json:"not_found,omitempty"`
 }
 
-func deleteUsersTool() Tool {
-	return Define(Spec{
-		Name:    "delete_users",
-		Title:   "Delete native users",
-		Toolset: ToolsetUsers,
-		Tier:    Destructive,
-		Description: "Delete native users, after the person approves. Prefer set_user_enabled with enabled: false, which keeps the user " +
-			"record for the audit trail and can be undone. Refuses reserved users and the user the server runs as. Self-managed and " +
-			"Elastic Cloud Hosted only.",
-	}, func(ctx context.Context, c *Call, in DeleteUsersInput) (DeleteUsersOutput, error) {
-		out := DeleteUsersOutput{Deleted: []string{}}
-		for _, n := range in.Usernames {
-			if esIsReservedUser(n, nil) {
-				return out, esRefuseReserved(n)
-			}
+func deleteUsersTool() toolkit.Tool { return toolkit.Define(deleteUsersSpec, deleteUsers) }
+
+var deleteUsersSpec = toolkit.Spec{
+	Name:    "delete_users",
+	Title:   "Delete native users",
+	Toolset: toolkit.ToolsetUsers,
+	Tier:    toolkit.Destructive,
+	Description: "Delete native users, after the person approves. Prefer set_user_enabled with enabled: false, which keeps the user " +
+		"record for the audit trail and can be undone. Refuses reserved users and the user the server runs as. Self-managed and " +
+		"Elastic Cloud Hosted only.",
+}
+
+func deleteUsers(ctx context.Context, c *toolkit.Call, in DeleteUsersInput) (DeleteUsersOutput, error) {
+	out := DeleteUsersOutput{Deleted: []string{}}
+	for _, n := range in.Usernames {
+		if esIsReservedUser(n, nil) {
+			return out, esRefuseReserved(n)
 		}
-		t, ctx, err := esTarget(ctx, c, in.Project)
-		if err != nil {
-			return out, err
+	}
+	t, ctx, err := esTarget(ctx, c, in.Project)
+	if err != nil {
+		return out, err
+	}
+	if err := requireStack(ctx, t, "Native users"); err != nil {
+		return out, err
+	}
+	names := sortedUnique(in.Usernames)
+	users, err := t.ES.GetUsers(ctx, names...)
+	if err != nil {
+		return out, stackFail(t, err)
+	}
+	me, _ := t.ES.Authenticate(ctx)
+	var todo []string
+	for _, n := range names {
+		u, ok := users[n]
+		switch {
+		case !ok:
+			out.NotFound = append(out.NotFound, n)
+		case esIsReservedUser(n, &u):
+			return out, esRefuseReserved(n)
+		case me != nil && me.Username == n && me.AuthenticationType != "api_key":
+			return out, toolkit.Refused("ask another administrator to do it", "%s is the user this server runs as.", n)
+		default:
+			todo = append(todo, n)
 		}
-		if err := t.requireStack(ctx, "Native users"); err != nil {
-			return out, err
-		}
-		names := sortedUnique(in.Usernames)
-		users, err := t.ES.GetUsers(ctx, names...)
-		if err != nil {
-			return out, t.fail(err)
-		}
-		me, _ := t.ES.Authenticate(ctx)
-		var todo []string
-		for _, n := range names {
-			u, ok := users[n]
-			switch {
-			case !ok:
-				out.NotFound = append(out.NotFound, n)
-			case esIsReservedUser(n, &u):
-				return out, esRefuseReserved(n)
-			case me != nil && me.Username == n && me.AuthenticationType != "api_key":
-				return out, Refused("ask another administrator to do it", "%s is the user this server runs as.", n)
-			default:
-				todo = append(todo, n)
-			}
-		}
-		if len(todo) == 0 {
-			return out, nil
-		}
-		msg := fmt.Sprintf("Delete user(s) %s on %s? This cannot be undone; disabling (set_user_enabled) would keep the audit trail.", strings.Join(todo, ", "), t.Label())
-		deleted, notFound, err := t.deleteNames(ctx, c, "user", todo, msg, t.ES.DeleteUser)
-		out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
-		if err != nil {
-			return out, err
-		}
+	}
+	if len(todo) == 0 {
 		return out, nil
-	})
+	}
+	msg := fmt.Sprintf("Delete user(s) %s on %s? This cannot be undone; disabling (set_user_enabled) would keep the audit trail.", strings.Join(todo, ", "), t.Label())
+	deleted, notFound, err := deleteNames(ctx, c, t, "user", todo, msg, t.ES.DeleteUser)
+	out.Deleted, out.NotFound = deleted, append(out.NotFound, notFound...)
+	if err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
 // esExistingUser starts every tool that changes one native user: it refuses
 // reserved users, resolves the target (which must have native users), and
 // reads the user, which must exist. next is the advice when it does not.
-func esExistingUser(ctx context.Context, c *Call, project, username, next string) (*StackTarget, context.Context, esapi.User, error) {
+func esExistingUser(ctx context.Context, c *toolkit.Call, project, username, next string) (*toolkit.StackTarget, context.Context, esapi.User, error) {
 	if esIsReservedUser(username, nil) {
 		return nil, ctx, esapi.User{}, esRefuseReserved(username)
 	}
@@ -583,16 +608,16 @@ func esExistingUser(ctx context.Context, c *Call, project, username, next string
 		return nil, ctx, esapi.User{}, err
 	}
 	c.Target("user:" + username)
-	if err := t.requireStack(ctx, "Native users"); err != nil {
+	if err := requireStack(ctx, t, "Native users"); err != nil {
 		return nil, ctx, esapi.User{}, err
 	}
 	users, err := t.ES.GetUsers(ctx, username)
 	if err != nil {
-		return nil, ctx, esapi.User{}, t.fail(err)
+		return nil, ctx, esapi.User{}, stackFail(t, err)
 	}
 	cur, ok := users[username]
 	if !ok {
-		return nil, ctx, esapi.User{}, &Error{Kind: "invalid_arguments", Message: fmt.Sprintf("Invalid arguments: user %s does not exist.", username), Next: next}
+		return nil, ctx, esapi.User{}, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: user %s does not exist.", username), Next: next}
 	}
 	if esIsReservedUser(username, &cur) {
 		return nil, ctx, esapi.User{}, esRefuseReserved(username)

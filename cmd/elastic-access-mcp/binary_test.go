@@ -6,9 +6,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/internal/testbin"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -16,41 +17,13 @@ import (
 
 // releaseVersion is what the release build stamps into the binary under
 // test; the tests check it comes back from `version` and from initialize.
-const releaseVersion = "v0.0.0-releasetest"
+const releaseVersion = testbin.Version
 
-var (
-	releaseOnce sync.Once
-	releasePath string
-	releaseErr  error
-	releaseOut  []byte
-)
+// releaseBinary is the binary built with scripts/build.sh, the same command
+// the Dockerfile runs, so these tests exercise the artifact people install.
+func releaseBinary(t *testing.T) string { return testbin.Path(t) }
 
-// releaseBinary builds the binary once per test run with scripts/build.sh,
-// the same command the Dockerfile runs, so these tests exercise the
-// artifact people install.
-func releaseBinary(t *testing.T) string {
-	t.Helper()
-	releaseOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "eam-release")
-		if err != nil {
-			releaseErr = err
-			return
-		}
-		releasePath = filepath.Join(dir, "elastic-access-mcp")
-		cmd := exec.Command("bash", filepath.Join(repoRoot(), "scripts", "build.sh"))
-		cmd.Env = append(os.Environ(), "VERSION="+releaseVersion, "OUT="+releasePath)
-		releaseOut, releaseErr = cmd.CombinedOutput()
-	})
-	if releaseErr != nil {
-		t.Fatalf("scripts/build.sh: %v\n%s", releaseErr, releaseOut)
-	}
-	return releasePath
-}
-
-func repoRoot() string {
-	wd, _ := os.Getwd()
-	return filepath.Clean(filepath.Join(wd, "..", ".."))
-}
+func repoRoot() string { return testbin.RepoRoot() }
 
 // TestBinaryOverStdioWithMCPGoClient runs the built binary as a subprocess,
 // as an MCP client launches it, and talks to it with mcp-go's stdio client.

@@ -16,7 +16,7 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/joho/godotenv"
 )
 
@@ -45,7 +45,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.seed, "seed", "demo", "with --sandbox: demo (demo organization, users, roles, keys) or none (only the operator)")
 	fs.BoolVar(&c.allowWrites, "allow-writes", false, "register tools that create or add (invite, assign, create keys, put roles)")
 	fs.BoolVar(&c.allowDestructive, "allow-destructive", false, "also register tools that delete, revoke or remove access (implies --allow-writes)")
-	fs.StringVar(&c.toolsets, "toolsets", "", "comma-separated toolsets to enable (default all): "+strings.Join(tools.Toolsets, ", "))
+	fs.StringVar(&c.toolsets, "toolsets", "", "comma-separated toolsets to enable (default all): "+strings.Join(toolkit.ToolsetNames(), ", "))
 	fs.StringVar(&c.tools, "tools", "", "comma-separated tool names: only these are registered")
 	fs.StringVar(&c.excludeTools, "exclude-tools", "", "comma-separated tool names never registered (wins over everything)")
 	fs.StringVar(&c.confirm, "confirm", "elicit", "how destructive and privilege-escalating calls are approved: elicit (ask the person through the client), param (require confirm: true), none")
@@ -106,11 +106,11 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	confirm, err := tools.ParseConfirmMode(c.confirm)
+	confirm, err := toolkit.ParseConfirmMode(c.confirm)
 	if err != nil {
 		return nil, err
 	}
-	maxExp, err := tools.ParseDuration(c.maxKeyExpiration)
+	maxExp, err := toolkit.ParseDuration(c.maxKeyExpiration)
 	if err != nil {
 		return nil, fmt.Errorf("--max-key-expiration: %w", err)
 	}
@@ -123,7 +123,7 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 	b.cfg = server.Config{
 		Name:    "elastic-access-mcp",
 		Version: version(),
-		Selection: tools.Selection{
+		Selection: toolkit.Selection{
 			AllowWrites:      c.allowWrites,
 			AllowDestructive: c.allowDestructive,
 			Toolsets:         splitList(c.toolsets),
@@ -131,7 +131,7 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 			ExcludeTools:     splitList(c.excludeTools),
 		},
 		Confirm:     confirm,
-		Limits:      tools.Limits{MaxCloudKeyExpiration: maxExp, MaxESKeyExpiration: maxExp},
+		Limits:      toolkit.Limits{MaxCloudKeyExpiration: maxExp, MaxESKeyExpiration: maxExp},
 		SecretsDir:  c.secretsDir,
 		Logger:      logger,
 		CallTimeout: callTimeout,

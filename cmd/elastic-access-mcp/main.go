@@ -26,7 +26,7 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -223,7 +223,7 @@ func startServer(c *commonFlags, stderr io.Writer, adjust ...func(*server.Config
 	for _, f := range adjust {
 		f(&b.cfg)
 	}
-	if b.cfg.Confirm == tools.ConfirmNone && c.allowDestructive {
+	if b.cfg.Confirm == toolkit.ConfirmNone && c.allowDestructive {
 		b.cfg.Logger.Warn("DANGER: --confirm none with --allow-destructive: deletions, revocations and privilege escalations run WITHOUT asking anyone; the agent alone decides. Use --confirm elicit (or param) unless a person reviews every call some other way")
 	}
 	s, err = server.New(b.cfg)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,32 +27,6 @@ import (
 // play (the sandbox's credentials, the invitation tokens the Cloud emulator
 // issued, and the secrets the tools created) and proves that none of them
 // appears in anything the server printed, logged or returned.
-
-var (
-	secretsBinOnce sync.Once
-	secretsBinPath string
-	secretsBinErr  error
-)
-
-func secretsBinary(t *testing.T) string {
-	t.Helper()
-	secretsBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "eam-secrets-e2e")
-		if err != nil {
-			secretsBinErr = err
-			return
-		}
-		secretsBinPath = filepath.Join(dir, "elastic-access-mcp")
-		out, err := exec.Command("go", "build", "-o", secretsBinPath, ".").CombinedOutput()
-		if err != nil {
-			secretsBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if secretsBinErr != nil {
-		t.Fatal(secretsBinErr)
-	}
-	return secretsBinPath
-}
 
 // startSandboxProcess runs `elastic-access-mcp sandbox` and returns its
 // KEY=VALUE settings.
@@ -227,7 +199,7 @@ func assertNoSecrets(t *testing.T, where, text string, secrets []string) {
 }
 
 func TestSecretsNeverReachTheModelOverStdio(t *testing.T) {
-	bin := secretsBinary(t)
+	bin := releaseBinary(t)
 	vars := startSandboxProcess(t, bin)
 	dir := t.TempDir()
 	secretsDir, auditPath := filepath.Join(dir, "secrets"), filepath.Join(dir, "audit.log")
@@ -316,7 +288,7 @@ func TestSecretsNeverReachTheModelOverStdio(t *testing.T) {
 }
 
 func TestSecretLinksOverHTTPWorkOnceAndExpire(t *testing.T) {
-	bin := secretsBinary(t)
+	bin := releaseBinary(t)
 	vars := startSandboxProcess(t, bin)
 	const token = "e2e-http-token-0123456789"
 	start := func(ttl string) (string, *servertest.SyncBuffer) {

@@ -8,7 +8,7 @@ import (
 
 // TestMain gives the whole test run one temporary directory and removes it
 // at the end: the binaries built once per run (release and secrets tests,
-// 15 MB each) and the default secrets directory of commands run without
+// 15 MB, built by internal/testbin under TMPDIR) and the default secrets directory of commands run without
 // --secrets-dir would otherwise stay behind in the system's temp dir.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "eam-cmd-test-")

@@ -20,7 +20,7 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
-	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -30,7 +30,7 @@ type Options struct {
 	Flavor           string // "stack" (default) or "serverless"
 	AllowWrites      bool
 	AllowDestructive bool
-	Confirm          tools.ConfirmMode // default elicit
+	Confirm          toolkit.ConfirmMode // default elicit
 	Toolsets         []string
 	Tools            []string
 	ExcludeTools     []string
@@ -49,7 +49,7 @@ type Options struct {
 	// CloudAPIKey overrides the Cloud key (e.g. the member key).
 	CloudAPIKey string
 	// Limits overrides the default guardrails.
-	Limits tools.Limits
+	Limits toolkit.Limits
 }
 
 // Harness is a running server, its sandbox and a connected client.
@@ -104,7 +104,7 @@ func (h *Harness) Config(opts Options) server.Config {
 	cfg := server.Config{
 		Name:    "elastic-access-mcp",
 		Version: "test",
-		Selection: tools.Selection{
+		Selection: toolkit.Selection{
 			AllowWrites: opts.AllowWrites, AllowDestructive: opts.AllowDestructive,
 			Toolsets: opts.Toolsets, Tools: opts.Tools, ExcludeTools: opts.ExcludeTools,
 		},
@@ -214,6 +214,29 @@ func (h *Harness) CallOK(t testing.TB, name string, args map[string]any) map[str
 		}
 	}
 	return m
+}
+
+// CallAs calls a tool that must succeed and decodes its structuredContent
+// into Out, the tool's output type. Decoding is strict: a field the type
+// does not know fails the test, so the published result and the Go type
+// cannot drift apart unnoticed.
+func CallAs[Out any](t testing.TB, h *Harness, name string, args map[string]any) Out {
+	t.Helper()
+	res := h.Call(t, name, args)
+	if res.IsError {
+		t.Fatalf("%s(%v) failed: %s", name, args, Text(res))
+	}
+	var out Out
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatalf("%s: structured content: %v", name, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("%s: structured content does not decode into %T: %v\n%s", name, out, err, b)
+	}
+	return out
 }
 
 // CallErr calls a tool that must fail and returns the error text.

@@ -1,0 +1,233 @@
+package toolkit
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// ConfirmMode is how the server obtains the human's approval.
+type ConfirmMode string
+
+const (
+	// ConfirmElicit asks through MCP elicitation (both protocol eras).
+	ConfirmElicit ConfirmMode = "elicit"
+	// ConfirmParam requires a `confirm: true` argument, for clients that
+	// cannot elicit. The model could set it on its own: it is the operator's
+	// choice to trust the client's own approval prompt.
+	ConfirmParam ConfirmMode = "param"
+	// ConfirmNone never asks.
+	ConfirmNone ConfirmMode = "none"
+)
+
+// ParseConfirmMode reads the --confirm flag.
+func ParseConfirmMode(s string) (ConfirmMode, error) {
+	switch m := ConfirmMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case ConfirmElicit, ConfirmParam, ConfirmNone:
+		return m, nil
+	case "":
+		return ConfirmElicit, nil
+	}
+	return "", fmt.Errorf("--confirm must be elicit, param or none, not %q", s)
+}
+
+// ConfirmTTL is how long a confirmation prompt stays valid.
+const ConfirmTTL = 5 * time.Minute
+
+const elicitID = "confirm"
+
+// Confirmation describes the change the human is asked to approve.
+type Confirmation struct {
+	// Target is the exact thing acted on ("role:logs-reader"); the approval is
+	// bound to it and to the call's arguments.
+	Target string
+	// Message is shown to the human: what will happen and why it matters.
+	Message string
+}
+
+// Confirm obtains the human's approval for the change, or returns an error
+// that stops the handler. On the first pass it returns a prompt (see
+// AsInputRequest); the client answers and the call is retried with the
+// answer and the sealed state, and Confirm then returns nil only for an
+// accepted, untampered, unexpired, unused approval of this very call.
+func (c *Call) Confirm(ctx context.Context, conf Confirmation) error {
+	if c.dryRun {
+		return nil // nothing will change
+	}
+	switch c.Env.Confirm {
+	case ConfirmNone:
+		return nil
+	case ConfirmParam:
+		if c.confirmArg {
+			return nil
+		}
+		return &Error{Kind: KindNotConfirmed,
+			Message: "This change needs the person's explicit approval: " + conf.Message,
+			Next:    "describe the change to the person; only if they approve, call again with the same arguments and confirm: true"}
+	}
+	digest := argsDigest(c.req.GetArguments())
+	if ans := server.ElicitationResponse(c.req.Params.InputResponses, elicitID); ans != nil {
+		if err := c.Env.Sealer.open(c.req.Params.RequestState, c.Tool.Name, conf.Target, digest); err != nil {
+			return &Error{Kind: KindNotConfirmed, Message: "The confirmation could not be verified (" + err.Error() + ").",
+				Next: "call the tool again to get a new confirmation prompt"}
+		}
+		switch ans.Action {
+		case mcp.ElicitationResponseActionAccept:
+			if content, ok := ans.Content.(map[string]any); ok {
+				if v, present := content["confirm"]; present && v != true {
+					return &Error{Kind: KindNotConfirmed, Message: "The person did not approve the change.", Next: "do not retry unless the person asks for it"}
+				}
+			}
+			return nil
+		case mcp.ElicitationResponseActionDecline:
+			return &Error{Kind: KindNotConfirmed, Message: "The person declined the change.", Next: "do not retry unless the person asks for it"}
+		default:
+			return &Error{Kind: KindNotConfirmed, Message: "The person cancelled the confirmation.", Next: "ask the person whether to proceed"}
+		}
+	}
+	if !c.canElicit {
+		return Refused("use a client that supports MCP elicitation, or ask the operator to start the server with --confirm=param",
+			"This change needs the person's approval, and this client cannot show a confirmation prompt. (%s)", conf.Message)
+	}
+	state, err := c.Env.Sealer.seal(c.Tool.Name, conf.Target, digest)
+	if err != nil {
+		return err
+	}
+	result := server.NewInputRequestBuilder(state).Elicit(elicitID, mcp.ElicitationParams{
+		Mode:    mcp.ElicitationModeForm,
+		Message: conf.Message,
+		RequestedSchema: map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"confirm": map[string]any{"type": "boolean", "title": "Approve this change", "default": false},
+			},
+			"required": []string{"confirm"},
+		},
+	}).ToolResult()
+	return &inputRequired{result: result}
+}
+
+// inputRequired carries a confirmation prompt out of a handler. It is an
+// error only so that it stops the handler where Confirm was called.
+type inputRequired struct{ result *mcp.CallToolResult }
+
+func (e *inputRequired) Error() string { return "confirmation required" }
+
+// AsInputRequest returns the prompt when err asks the client for input.
+func AsInputRequest(err error) (*mcp.CallToolResult, bool) {
+	var ir *inputRequired
+	if errors.As(err, &ir) {
+		return ir.result, true
+	}
+	return nil, false
+}
+
+// Sealer authenticates confirmation state. The state travels through the
+// client (and so the model), so it is HMAC-signed with a per-process key,
+// bound to the tool, the target and the exact arguments, expires after
+// ConfirmTTL, and can be used once.
+type Sealer struct {
+	key []byte
+	now func() time.Time
+	mu  sync.Mutex
+	// used holds nonces already redeemed, until they expire.
+	used map[string]time.Time
+}
+
+// NewSealer returns a Sealer with a fresh random key.
+func NewSealer(now func() time.Time) *Sealer {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		panic(err) // the system has no randomness; nothing is safe to do
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Sealer{key: key, now: now, used: map[string]time.Time{}}
+}
+
+type sealedState struct {
+	Tool    string `json:"t"`
+	Target  string `json:"g"`
+	Args    string `json:"a"`
+	Expires int64  `json:"e"`
+	Nonce   string `json:"n"`
+}
+
+func (s *Sealer) seal(tool, target, digest string) (string, error) {
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	payload, _ := json.Marshal(sealedState{Tool: tool, Target: target, Args: digest,
+		Expires: s.now().Add(ConfirmTTL).Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce)})
+	body := base64.RawURLEncoding.EncodeToString(payload)
+	return body + "." + s.mac(body), nil
+}
+
+func (s *Sealer) mac(body string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(body))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// open verifies a state and redeems its nonce.
+func (s *Sealer) open(state, tool, target, digest string) error {
+	body, sig, ok := strings.Cut(state, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.mac(body))) {
+		return errors.New("the confirmation state was altered or was not issued by this server")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return errors.New("the confirmation state is malformed")
+	}
+	var st sealedState
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return errors.New("the confirmation state is malformed")
+	}
+	if st.Tool != tool || st.Target != target || st.Args != digest {
+		return errors.New("the confirmation was given for a different change")
+	}
+	now := s.now()
+	if now.Unix() > st.Expires {
+		return errors.New("the confirmation expired")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for n, exp := range s.used {
+		if now.After(exp) {
+			delete(s.used, n)
+		}
+	}
+	if _, seen := s.used[st.Nonce]; seen {
+		return errors.New("the confirmation was already used")
+	}
+	s.used[st.Nonce] = time.Unix(st.Expires, 0)
+	return nil
+}
+
+// argsDigest fingerprints the arguments of a call so an approval cannot be
+// reused for different arguments. encoding/json sorts map keys, so the same
+// arguments always give the same digest.
+func argsDigest(args map[string]any) string {
+	clean := make(map[string]any, len(args))
+	for k, v := range args {
+		if k != argDryRun && k != argConfirm {
+			clean[k] = v
+		}
+	}
+	b, _ := json.Marshal(clean)
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}

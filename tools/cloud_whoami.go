@@ -1,0 +1,99 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
+)
+
+// CloudIdentity is what whoami reports about the Cloud API credential.
+type CloudIdentity struct {
+	Configured       bool       `json:"configured"`
+	BaseURL          string     `json:"base_url,omitempty"`
+	OrganizationID   string     `json:"organization_id,omitempty"`
+	OrganizationName string     `json:"organization_name,omitempty"`
+	Role             string     `json:"role,omitempty" jsonschema:"the key's organization role when it can be derived: organization-admin (Organization owner) or a note on what it cannot do"`
+	KeyID            string     `json:"key_id,omitempty" jsonschema:"the id of the Cloud API key the server runs with, when it can be identified"`
+	KeyScope         []string   `json:"key_scope,omitempty" jsonschema:"the role assignments of the server's key"`
+	KeyExpires       *time.Time `json:"key_expires,omitempty" jsonschema:"when the server's Cloud API key expires (from X-Elastic-Api-Key-Expiration)"`
+	KeyDaysLeft      *int       `json:"key_days_left,omitempty"`
+	Error            string     `json:"error,omitempty" jsonschema:"why the identity could not be read"`
+}
+
+// describeCloud fills whoami's Cloud section: the organization, the key's
+// expiry from the response header, and the key's role when the key can be
+// found in the key listing (which itself needs an Organization owner).
+func describeCloud(ctx context.Context, c *toolkit.Call) *CloudIdentity {
+	id := &CloudIdentity{Configured: c.Env.Cloud != nil}
+	cc := c.Env.Cloud
+	if cc == nil {
+		return id
+	}
+	id.BaseURL = cc.BaseURL()
+	org, err := cc.GetOrganization(ctx)
+	if err != nil {
+		id.Error = toolkit.Describe(cloudErr(err, "read the organization")).Error()
+		return id
+	}
+	id.OrganizationID, id.OrganizationName = org.ID, org.Name
+	if raw := cc.KeyExpiration(); raw != "" {
+		if t, ok := parseKeyExpiration(raw); ok {
+			t = t.UTC()
+			id.KeyExpires = &t
+			d := int(math.Floor(time.Until(t).Hours() / 24))
+			id.KeyDaysLeft = &d
+		}
+	}
+	principal := "cloud:" + org.Name
+	keys, err := cc.ListAPIKeys(ctx)
+	var ce *cloudapi.Error
+	switch {
+	case errors.As(err, &ce) && ce.Status == http.StatusForbidden:
+		id.Role = "not an Organization owner: the key may not manage API keys, members or roles (read-only tools still work)"
+	case err != nil:
+		id.Error = "could not list Cloud API keys to identify this key: " + toolkit.Describe(cloudErr(err, "list API keys")).Error()
+	default:
+		self := identifySelfKey(cc, keys)
+		if self.certain() {
+			i := slices.IndexFunc(keys, func(k cloudapi.APIKey) bool { return k.ID == self.ids[0] })
+			if i >= 0 {
+				k := keys[i]
+				id.KeyID = k.ID
+				id.KeyScope = summarizeAssignments(k.RoleAssignments)
+				principal = "cloud-key:" + k.ID
+				if m := ownerEmail(ctx, cc, k.UserID); m != "" {
+					principal += " (" + m + ")"
+				}
+			}
+		}
+		// Listing keys succeeded, which only Organization owners may do.
+		id.Role = "organization-admin"
+		if len(id.KeyScope) > 0 && !slices.ContainsFunc(id.KeyScope, func(s string) bool { return strings.HasPrefix(s, "organization-admin ") }) {
+			id.Role = "organization owner privileges for keys; key scope: " + strings.Join(id.KeyScope, "; ")
+		}
+	}
+	c.Env.SetPrincipal(principal)
+	return id
+}
+
+// ownerEmail finds the email of the key's creator, best effort.
+func ownerEmail(ctx context.Context, cc *cloudapi.Client, userID string) string {
+	if userID == "" {
+		return ""
+	}
+	ms, err := cc.ListMembers(ctx)
+	if err != nil {
+		return ""
+	}
+	if m, ok := (memberIndex{ms}).find(userID); ok {
+		return m.Email
+	}
+	return ""
+}

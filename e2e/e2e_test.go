@@ -119,7 +119,7 @@ func TestNodeVersionAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{fmt.Sprintf("MIN_NODE_MAJOR=%d", minNodeMajor), `"gcc gcc"`, `"node nodejs"`, `"npm npm"`} {
+	for _, want := range []string{fmt.Sprintf("MIN_NODE_MAJOR=%d", minNodeMajor), `"gcc gcc"`, `"node nodejs"`, `"npm npm"`, `"redis-server redis-server"`} {
 		if !bytes.Contains(ci, []byte(want)) {
 			t.Errorf(".ci/run does not install or check %s", want)
 		}

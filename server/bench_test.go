@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
@@ -152,6 +154,62 @@ func benchTool(b *testing.B, opts servertest.Options, tc toolCase) {
 			replay(b, hc, reqs)
 		}
 	})
+	b.Run(tc.name+"/own", func(b *testing.B) { benchOwn(b, opts, tc) })
+}
+
+// benchOwn reports the server's own cost per call directly: time, bytes and
+// allocations of b.N whole calls minus those of b.N replays of the upstream
+// requests one call sent. Calls and replays alternate in blocks, so that a
+// change of machine load while it runs hits both sides alike. ns/op is the
+// whole call; the own-* metrics are the difference.
+func benchOwn(b *testing.B, opts servertest.Options, tc toolCase) {
+	s := newBenchServer(b, opts)
+	s.call(b, tc.tool, tc.args(-1))
+	reqs := s.rec.record(func() { s.call(b, tc.tool, tc.args(-2)) })
+	if len(reqs) == 0 {
+		b.Fatalf("%s sent no upstream request to replay", tc.tool)
+	}
+	hc := &http.Client{Transport: http.DefaultTransport}
+	replay(b, hc, reqs) // open the connections the replays reuse
+	var whole, upstream cost
+	b.ResetTimer()
+	const block = 25
+	for done := 0; done < b.N; done += block {
+		n := min(block, b.N-done)
+		whole.add(measure(func() {
+			for i := done; i < done+n; i++ {
+				s.call(b, tc.tool, tc.args(i))
+			}
+		}))
+		upstream.add(measure(func() {
+			for range n {
+				replay(b, hc, reqs)
+			}
+		}))
+	}
+	b.StopTimer()
+	per := func(v float64) float64 { return v / float64(b.N) }
+	b.ReportMetric(float64(len(reqs)), "upstream-req/op")
+	b.ReportMetric(per(float64(whole.ns-upstream.ns)), "own-ns/op")
+	b.ReportMetric(per(float64(whole.bytes)-float64(upstream.bytes)), "own-B/op")
+	b.ReportMetric(per(float64(whole.allocs)-float64(upstream.allocs)), "own-allocs/op")
+}
+
+type cost struct{ ns, bytes, allocs int64 }
+
+func (c *cost) add(d cost) { c.ns += d.ns; c.bytes += d.bytes; c.allocs += d.allocs }
+
+// measure runs fn and returns its wall time and what the whole process
+// allocated meanwhile (the emulators' allocations included, on both sides).
+func measure(fn func()) cost {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	fn()
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return cost{ns: elapsed.Nanoseconds(), bytes: int64(after.TotalAlloc - before.TotalAlloc),
+		allocs: int64(after.Mallocs - before.Mallocs)}
 }
 
 func BenchmarkReadTool(b *testing.B) {
@@ -170,6 +228,10 @@ func BenchmarkWriteTool(b *testing.B) {
 		{"create_cloud_api_key-dry_run", "create_cloud_api_key", func(int) map[string]any {
 			return map[string]any{"description": "bench", "expiration": "1d", "dry_run": true,
 				"roles": []any{map[string]any{"scope": "project", "role": "viewer", "project_type": "elasticsearch", "all": true}}}
+		}},
+		{"put_role-dry_run", "put_role", func(i int) map[string]any {
+			return map[string]any{"name": fmt.Sprintf("bench-dry-%d", i+2), "dry_run": true,
+				"indices": []any{map[string]any{"names": []any{"logs-*"}, "privileges": []any{"read"}}}}
 		}},
 		{"put_role", "put_role", func(i int) map[string]any {
 			return map[string]any{"name": fmt.Sprintf("bench-put-%d", i+2),

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -126,19 +127,27 @@ func externalThroughput(o options) error {
 		return err
 	}
 	fmt.Printf("## Calls per second over streamable HTTP, emulators in another process (%s per run, %d cores shared by server, emulators and load generator)\n\n", o.duration, runtime.NumCPU())
-	fmt.Println("| tool | sessions | calls | errors | calls/s | p50 | p99 |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| tool | sessions | calls | errors | calls/s | p50 | p99 | server CPU per call | emulators' CPU per call |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	for _, tool := range []struct {
 		name string
 		args map[string]any
 	}{{"whoami", map[string]any{}}, {"list_org_members", map[string]any{"limit": 20}}} {
 		for _, n := range o.concurrency {
+			srv0, emu0 := procCPU(hs.cmd.Process.Pid), procCPU(sb.cmd.Process.Pid)
 			r, err := throughput(hs, n, o.duration, tool.name, tool.args)
 			if err != nil {
 				return fmt.Errorf("throughput %s x%d: %w", tool.name, n, err)
 			}
-			fmt.Printf("| %s | %d | %d | %d | %.0f | %s | %s |\n", tool.name, n, r.calls, r.errors,
-				float64(r.calls)/r.elapsed.Seconds(), ms(r.median), ms(r.p99))
+			per := func(d time.Duration) string {
+				if r.calls == 0 {
+					return "-"
+				}
+				return fmt.Sprintf("%.0f µs", float64(d)/float64(r.calls)/float64(time.Microsecond))
+			}
+			fmt.Printf("| %s | %d | %d | %d | %.0f | %s | %s | %s | %s |\n", tool.name, n, r.calls, r.errors,
+				float64(r.calls)/r.elapsed.Seconds(), ms(r.median), ms(r.p99),
+				per(procCPU(hs.cmd.Process.Pid)-srv0), per(procCPU(sb.cmd.Process.Pid)-emu0))
 		}
 	}
 	fmt.Println()
@@ -189,51 +198,57 @@ func versusPython(o options) error {
 		return err
 	}
 	env := append(cleanEnv(), sb.vars...)
-	runProc := func(name string, args ...string) (time.Duration, error) {
+	// runProc returns the wall time of a whole process and the CPU time
+	// (user + system) it used: the CPU time hardly moves with the load of
+	// a shared machine, the wall time does.
+	runProc := func(name string, args ...string) (wall, cpu time.Duration, err error) {
 		cmd := exec.Command(name, args...)
 		cmd.Env = env
 		var stderr strings.Builder
 		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 		t := time.Now()
-		err := cmd.Run()
-		if err != nil {
-			return 0, fmt.Errorf("%s: %v: %.300s", filepath.Base(name), err, stderr.String())
+		if err := cmd.Run(); err != nil {
+			return 0, 0, fmt.Errorf("%s: %v: %.300s", filepath.Base(name), err, stderr.String())
 		}
-		return time.Since(t), nil
+		return time.Since(t), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 	}
-	var call, pyRuns []time.Duration
+	var call, pyRuns, callCPU, pyCPU []time.Duration
 	// Interleaved, so that a change of machine load hits both alike.
 	for i := 0; i < o.pythonRuns+2; i++ {
-		d, err := runProc(o.bin, "call", "list_org_members", "--args", `{"limit":20}`, "--env-file", filepath.Join(work, "none.env"),
+		d, dc, err := runProc(o.bin, "call", "list_org_members", "--args", `{"limit":20}`, "--env-file", filepath.Join(work, "none.env"),
 			"--secrets-dir", filepath.Join(work, "secrets"), "--log-level", "error")
 		if err != nil {
 			return err
 		}
-		p, err := runProc(py, script)
+		p, pc, err := runProc(py, script)
 		if err != nil {
 			return err
 		}
 		if i >= 2 { // the first runs fill the page cache
 			call, pyRuns = append(call, d), append(pyRuns, p)
+			callCPU, pyCPU = append(callCPU, dc), append(pyCPU, pc)
 		}
 	}
 	stdio, err := startStdio(o.bin, []string{"stdio"}, sb.vars)
 	if err != nil {
 		return err
 	}
+	cpu0 := procCPU(stdio.cmd.Process.Pid)
 	warm, err := latency(o.calls, func() error { return stdio.callTool("list_org_members", map[string]any{"limit": 20}) })
+	warmCPU := (procCPU(stdio.cmd.Process.Pid) - cpu0) / time.Duration(o.calls+5)
 	stdio.stop()
 	if err != nil {
 		return err
 	}
 	c, p, w := summarize(call), summarize(pyRuns), summarize(warm)
+	cc, pc := summarize(callCPU), summarize(pyCPU)
 	fmt.Println("## list_org_members: whole process and warm call against a Python urllib script (same emulator process)")
 	fmt.Println()
-	fmt.Println("| what | runs | median | p90 | min | Python median ÷ this median |")
-	fmt.Println("|---|---|---|---|---|---|")
-	fmt.Printf("| python3 script (urllib, same requests) | %d | %s | %s | %s | 1.0× |\n", len(pyRuns), ms(p.median), ms(p.p90), ms(p.min))
-	fmt.Printf("| `elastic-access-mcp call list_org_members` (whole process) | %d | %s | %s | %s | %.1f× |\n", len(call), ms(c.median), ms(c.p90), ms(c.min), ratio(p.median, c.median))
-	fmt.Printf("| warm call over stdio (one running server) | %d | %s | %s | %s | %.0f× |\n", len(warm), ms(w.median), ms(w.p90), ms(w.min), ratio(p.median, w.median))
+	fmt.Println("| what | runs | wall median | wall p90 | wall min | Python ÷ this (wall medians) | CPU median (user+sys) | Python ÷ this (CPU) |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Printf("| python3 script (urllib, same requests) | %d | %s | %s | %s | 1.0× | %s | 1.0× |\n", len(pyRuns), ms(p.median), ms(p.p90), ms(p.min), ms(pc.median))
+	fmt.Printf("| `elastic-access-mcp call list_org_members` (whole process) | %d | %s | %s | %s | %.1f× | %s | %.1f× |\n", len(call), ms(c.median), ms(c.p90), ms(c.min), ratio(p.median, c.median), ms(cc.median), ratio(pc.median, cc.median))
+	fmt.Printf("| warm call over stdio (one running server) | %d | %s | %s | %s | %.0f× | %s (server process, per call) | %.0f× |\n", len(warm), ms(w.median), ms(w.p90), ms(w.min), ratio(p.median, w.median), ms(warmCPU), ratio(pc.median, warmCPU))
 	fmt.Println()
 	return nil
 }
@@ -253,6 +268,27 @@ func pythonInterpreter() (string, error) {
 		return real, nil
 	}
 	return py, nil
+}
+
+// procCPU is the CPU time (user + system) a process has used so far, from
+// /proc/PID/stat, in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; the fields after it do not.
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func ratio(a, b time.Duration) float64 {

@@ -47,6 +47,8 @@ type options struct {
 	skipMemory   bool
 	skipThroughp bool
 
+	skipCold, skipInProcess bool
+
 	pythonRuns        int
 	skipPython        bool
 	reviewProjects    int
@@ -75,6 +77,8 @@ func main() {
 	flag.IntVar(&o.pageRoles, "page-roles", 500, "get_roles page size in the memory run")
 	flag.BoolVar(&o.skipMemory, "skip-memory", false, "leave out the memory run")
 	flag.BoolVar(&o.skipThroughp, "skip-throughput", false, "leave out the throughput runs")
+	flag.BoolVar(&o.skipCold, "skip-cold", false, "leave out the cold-start run")
+	flag.BoolVar(&o.skipInProcess, "skip-sandbox-runs", false, "leave out the latency and throughput runs against --sandbox (emulators inside the server)")
 	flag.IntVar(&o.pythonRuns, "python-runs", 30, "whole-process runs of `call` and of the Python script each")
 	flag.BoolVar(&o.skipPython, "skip-python", false, "leave out the side-by-side run against a Python script")
 	flag.IntVar(&o.reviewProjects, "review-projects", 100, "Serverless projects in the access_review run")
@@ -126,6 +130,45 @@ func run(o options) error {
 	}
 	fmt.Println()
 
+	if !o.skipCold {
+		if err := coldStarts(o); err != nil {
+			return err
+		}
+	}
+	if !o.skipInProcess {
+		if err := sandboxRuns(o); err != nil {
+			return err
+		}
+	}
+
+	if !o.skipThroughp {
+		if err := externalThroughput(o); err != nil {
+			return fmt.Errorf("throughput, emulators in another process: %w", err)
+		}
+	}
+	if !o.skipPython {
+		if err := versusPython(o); err != nil {
+			return fmt.Errorf("against Python: %w", err)
+		}
+	}
+	if !o.skipReview {
+		if err := accessReviewScale(o); err != nil {
+			return fmt.Errorf("access_review at scale: %w", err)
+		}
+	}
+
+	if !o.skipMemory {
+		fmt.Printf("## Peak memory (VmHWM of the server process) paging through %d members and %d roles\n\n", o.members, o.roles)
+		if err := memory(o); err != nil {
+			return fmt.Errorf("memory: %w", err)
+		}
+	}
+	return nil
+}
+
+// coldStarts times process start to the initialize answer, without and with
+// --sandbox.
+func coldStarts(o options) error {
 	fmt.Println("## Cold start: process start to the initialize answer over stdio")
 	fmt.Println()
 	fmt.Println("| configuration | runs | median | p90 | min |")
@@ -146,6 +189,12 @@ func run(o options) error {
 	}
 	fmt.Println()
 
+	return nil
+}
+
+// sandboxRuns are the latency and throughput runs against --sandbox: the
+// emulators run inside the server process.
+func sandboxRuns(o options) error {
 	fmt.Println("## Per-call latency against the in-process emulators (--sandbox), sequential")
 	fmt.Println()
 	fmt.Println("| transport | tool | calls | median | p90 | p99 |")
@@ -213,29 +262,6 @@ func run(o options) error {
 		fmt.Println()
 	}
 	hs.stop()
-
-	if !o.skipThroughp {
-		if err := externalThroughput(o); err != nil {
-			return fmt.Errorf("throughput, emulators in another process: %w", err)
-		}
-	}
-	if !o.skipPython {
-		if err := versusPython(o); err != nil {
-			return fmt.Errorf("against Python: %w", err)
-		}
-	}
-	if !o.skipReview {
-		if err := accessReviewScale(o); err != nil {
-			return fmt.Errorf("access_review at scale: %w", err)
-		}
-	}
-
-	if !o.skipMemory {
-		fmt.Printf("## Peak memory (VmHWM of the server process) paging through %d members and %d roles\n\n", o.members, o.roles)
-		if err := memory(o); err != nil {
-			return fmt.Errorf("memory: %w", err)
-		}
-	}
 	return nil
 }
 

@@ -46,11 +46,25 @@ type options struct {
 	pageRoles    int
 	skipMemory   bool
 	skipThroughp bool
+
+	skipCold, skipInProcess bool
+
+	pythonRuns        int
+	skipPython        bool
+	reviewProjects    int
+	reviewRoles       int
+	reviewLatency     time.Duration
+	reviewConcurrency []int
+	skipReview        bool
 }
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == serveSandboxFlag {
+		serveSandbox()
+		return
+	}
 	var o options
-	var conc string
+	var conc, reviewConc string
 	quick := flag.Bool("quick", false, "fewer runs and shorter loops (a smoke test of the benchmark itself)")
 	flag.StringVar(&o.bin, "bin", "", "binary to measure (default: build it with scripts/build.sh flags into a temp dir)")
 	flag.IntVar(&o.coldRuns, "cold-runs", 30, "process starts per cold-start figure")
@@ -63,20 +77,36 @@ func main() {
 	flag.IntVar(&o.pageRoles, "page-roles", 500, "get_roles page size in the memory run")
 	flag.BoolVar(&o.skipMemory, "skip-memory", false, "leave out the memory run")
 	flag.BoolVar(&o.skipThroughp, "skip-throughput", false, "leave out the throughput runs")
+	flag.BoolVar(&o.skipCold, "skip-cold", false, "leave out the cold-start run")
+	flag.BoolVar(&o.skipInProcess, "skip-sandbox-runs", false, "leave out the latency and throughput runs against --sandbox (emulators inside the server)")
+	flag.IntVar(&o.pythonRuns, "python-runs", 30, "whole-process runs of `call` and of the Python script each")
+	flag.BoolVar(&o.skipPython, "skip-python", false, "leave out the side-by-side run against a Python script")
+	flag.IntVar(&o.reviewProjects, "review-projects", 100, "Serverless projects in the access_review run")
+	flag.IntVar(&o.reviewRoles, "review-roles", 50, "extra roles per project in the access_review run")
+	flag.DurationVar(&o.reviewLatency, "review-latency", 20*time.Millisecond, "latency injected into every upstream request of the access_review run")
+	flag.StringVar(&reviewConc, "review-concurrency", "1,8,32", "access_review calls in flight")
+	flag.BoolVar(&o.skipReview, "skip-review", false, "leave out the access_review run")
 	flag.Parse()
 	if *quick {
-		o.coldRuns, o.calls, o.duration = 5, 50, time.Second
+		o.coldRuns, o.calls, o.duration, o.pythonRuns, o.reviewProjects = 5, 50, time.Second, 5, 10
 	}
-	for _, s := range strings.Split(conc, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 || n > 256 {
-			fatalf("-concurrency: %q is not a number between 1 and 256", s)
-		}
-		o.concurrency = append(o.concurrency, n)
-	}
+	o.concurrency = counts("-concurrency", conc)
+	o.reviewConcurrency = counts("-review-concurrency", reviewConc)
 	if err := run(o); err != nil {
 		fatalf("%v", err)
 	}
+}
+
+func counts(name, list string) []int {
+	var out []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 256 {
+			fatalf("%s: %q is not a number between 1 and 256", name, s)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func fatalf(format string, args ...any) {
@@ -100,6 +130,45 @@ func run(o options) error {
 	}
 	fmt.Println()
 
+	if !o.skipCold {
+		if err := coldStarts(o); err != nil {
+			return err
+		}
+	}
+	if !o.skipInProcess {
+		if err := sandboxRuns(o); err != nil {
+			return err
+		}
+	}
+
+	if !o.skipThroughp {
+		if err := externalThroughput(o); err != nil {
+			return fmt.Errorf("throughput, emulators in another process: %w", err)
+		}
+	}
+	if !o.skipPython {
+		if err := versusPython(o); err != nil {
+			return fmt.Errorf("against Python: %w", err)
+		}
+	}
+	if !o.skipReview {
+		if err := accessReviewScale(o); err != nil {
+			return fmt.Errorf("access_review at scale: %w", err)
+		}
+	}
+
+	if !o.skipMemory {
+		fmt.Printf("## Peak memory (VmHWM of the server process) paging through %d members and %d roles\n\n", o.members, o.roles)
+		if err := memory(o); err != nil {
+			return fmt.Errorf("memory: %w", err)
+		}
+	}
+	return nil
+}
+
+// coldStarts times process start to the initialize answer, without and with
+// --sandbox.
+func coldStarts(o options) error {
 	fmt.Println("## Cold start: process start to the initialize answer over stdio")
 	fmt.Println()
 	fmt.Println("| configuration | runs | median | p90 | min |")
@@ -120,6 +189,12 @@ func run(o options) error {
 	}
 	fmt.Println()
 
+	return nil
+}
+
+// sandboxRuns are the latency and throughput runs against --sandbox: the
+// emulators run inside the server process.
+func sandboxRuns(o options) error {
 	fmt.Println("## Per-call latency against the in-process emulators (--sandbox), sequential")
 	fmt.Println()
 	fmt.Println("| transport | tool | calls | median | p90 | p99 |")
@@ -187,13 +262,6 @@ func run(o options) error {
 		fmt.Println()
 	}
 	hs.stop()
-
-	if !o.skipMemory {
-		fmt.Printf("## Peak memory (VmHWM of the server process) paging through %d members and %d roles\n\n", o.members, o.roles)
-		if err := memory(o); err != nil {
-			return fmt.Errorf("memory: %w", err)
-		}
-	}
 	return nil
 }
 
@@ -557,7 +625,7 @@ func (s *httpSession) callTool(name string, args map[string]any) error {
 type tpResult struct {
 	calls, errors int64
 	elapsed       time.Duration
-	median        time.Duration
+	median, p99   time.Duration
 }
 
 // throughput runs n sessions calling a tool back to back for d.
@@ -611,7 +679,8 @@ func throughput(p *httpProc, n int, d time.Duration, tool string, args map[strin
 	if firstErr != nil && calls.Load() == 0 {
 		return tpResult{}, firstErr
 	}
-	return tpResult{calls: calls.Load(), errors: errs.Load(), elapsed: elapsed, median: summarize(lat).median}, nil
+	st := summarize(lat)
+	return tpResult{calls: calls.Load(), errors: errs.Load(), elapsed: elapsed, median: st.median, p99: st.p99}, nil
 }
 
 // ---- memory ---------------------------------------------------------------

@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,9 +90,11 @@ func (r *Redactor) placeholderFor(path string) string {
 
 // Value returns a redacted copy of v, which should be a value as produced by encoding/json (map[string]any,
 // []any, string, float64, json.Number, bool, nil); json.RawMessage and []byte holding JSON are redacted as JSON
-// and keep their type. Any other Go value is converted through encoding/json first. v is never modified.
+// and keep their type. Any other Go value is converted through encoding/json first. v is never modified. The copy
+// is made on write: objects and arrays holding no secret are shared with v rather than copied (when nothing is
+// found, the result is v itself), so treat the result as read-only, as v is.
 func (r *Redactor) Value(v any) (any, []Found) {
-	w := r.walker(false)
+	w := r.walker(false, true)
 	out := w.walk(v)
 	return out, w.result()
 }
@@ -104,7 +108,7 @@ func (r *Redactor) JSON(b []byte) ([]byte, []Found) {
 		return []byte(s), found
 	}
 	// The decoded tree is ours alone, so it is rewritten in place instead of copied.
-	w := r.walker(true)
+	w := r.walker(true, true)
 	v = w.walk(v)
 	found := w.result()
 	if len(found) == 0 {
@@ -116,7 +120,7 @@ func (r *Redactor) JSON(b []byte) ([]byte, []Found) {
 // Text redacts secrets found by shape, as written fields (`"password":"…"`, `token=…`) and by remembered
 // value in free text such as an error message or a log line.
 func (r *Redactor) Text(s string) (string, []Found) {
-	w := r.walker(false)
+	w := r.walker(false, false)
 	out := w.text(s)
 	return out, w.result()
 }
@@ -159,10 +163,19 @@ type walker struct {
 	inPlace bool
 	path    []pathSeg
 	found   []Found
+	// changes counts the values the walker replaced; a container compares it before and after visiting a child
+	// to learn whether the child changed, and copies itself only then.
+	changes int
 }
 
-func (r *Redactor) walker(inPlace bool) *walker {
-	return &walker{r: r, inPlace: inPlace, path: make([]pathSeg, 0, 16)}
+// walker returns a walker for one call. A walk of values needs a path; a walk of text never goes below "$", so
+// it gets none and allocates nothing when the text is clean.
+func (r *Redactor) walker(inPlace, values bool) *walker {
+	w := &walker{r: r, inPlace: inPlace}
+	if values {
+		w.path = make([]pathSeg, 0, 16)
+	}
+	return w
 }
 
 func (w *walker) result() []Found {
@@ -206,6 +219,7 @@ func isPlainKey(k string) bool {
 
 // withhold records a secret at the current path and returns its placeholder.
 func (w *walker) withhold(value string) string {
+	w.changes++
 	p := w.pathString()
 	w.found = append(w.found, Found{Path: p, Value: value})
 	return w.r.placeholderFor(p)
@@ -223,9 +237,10 @@ func (w *walker) walk(v any) any {
 		}
 		return out
 	case []any:
+		before := w.changes
 		out := w.array(t, modeNormal)
-		if w.inPlace {
-			return v
+		if w.inPlace || w.changes == before {
+			return v // the same slice: boxing it again would allocate a slice header
 		}
 		return out
 	case string:
@@ -308,9 +323,10 @@ func (w *walker) childMode(m mode, norm []byte, siblings map[string]any) mode {
 }
 
 func (w *walker) object(obj map[string]any, m mode) map[string]any {
-	out := obj
-	if !w.inPlace {
-		out = make(map[string]any, len(obj))
+	// Rewritten in place, or copied on the first change (an object without secrets is returned as it is).
+	var out map[string]any
+	if w.inPlace {
+		out = obj
 	}
 	var renamed map[string]string
 	for k, c := range obj {
@@ -324,8 +340,21 @@ func (w *walker) object(obj map[string]any, m mode) map[string]any {
 		}
 		w.path = append(w.path, pathSeg{key: key, isKey: true})
 		var buf [64]byte
-		out[k] = w.visit(c, w.childMode(m, appendNormalized(buf[:0], k), obj))
+		before := w.changes
+		red := w.visit(c, w.childMode(m, appendNormalized(buf[:0], k), obj))
+		if out == nil && w.changes != before {
+			out = maps.Clone(obj)
+		}
+		if out != nil {
+			out[k] = red
+		}
 		w.path = w.path[:len(w.path)-1]
+	}
+	if out == nil {
+		if renamed == nil {
+			return obj
+		}
+		out = maps.Clone(obj)
 	}
 	// Keys are renamed after the loop, so that ranging over obj stays sound when it is rewritten in place. Keys
 	// that redact to the same text get a number; the counter carries over so that many collisions stay linear.
@@ -352,14 +381,25 @@ func (w *walker) key(k string) (string, bool) {
 }
 
 func (w *walker) array(a []any, m mode) []any {
-	out := a
-	if !w.inPlace {
-		out = make([]any, len(a))
+	// Rewritten in place, or copied on the first change (an array without secrets is returned as it is).
+	var out []any
+	if w.inPlace {
+		out = a
 	}
 	for i, e := range a {
 		w.path = append(w.path, pathSeg{index: i})
-		out[i] = w.visit(e, m)
+		before := w.changes
+		red := w.visit(e, m)
+		if out == nil && w.changes != before {
+			out = slices.Clone(a)
+		}
+		if out != nil {
+			out[i] = red
+		}
 		w.path = w.path[:len(w.path)-1]
+	}
+	if out == nil {
+		return a
 	}
 	return out
 }
@@ -367,6 +407,8 @@ func (w *walker) array(a []any, m mode) []any {
 // other handles values that are not in encoding/json's generic form. JSON bytes are decoded, redacted and
 // returned as the same type; any other Go value goes through encoding/json and comes back in generic form.
 func (w *walker) other(v any, m mode) any {
+	// The value comes back converted (generic form, or new bytes), so the container holding it must take it.
+	w.changes++
 	var raw []byte
 	switch t := v.(type) {
 	case json.RawMessage:

@@ -277,10 +277,33 @@ func TestValueDoesNotMutateInput(t *testing.T) {
 	if len(found) != 2 || mustJSON(t, out) == before {
 		t.Fatalf("nothing redacted: %s %+v", mustJSON(t, out), found)
 	}
-	// The result shares no containers with the input.
+	// Containers on the way to a secret are copies, not the input's.
 	out.(map[string]any)["keys"].([]any)[0].(map[string]any)["id"] = "changed"
 	if mustJSON(t, in) != before {
 		t.Fatal("output aliases input")
+	}
+}
+
+// Value copies on write: what holds no secret is handed back as it came in, so that redacting a large clean result
+// costs no copy of it, while the branch that held the secret is a fresh copy.
+func TestValueSharesCleanBranches(t *testing.T) {
+	in := decode(t, `{"clean":{"members":[{"email":"a@example.com"}]},"dirty":{"password":"hunter2-secret","id":"1"}}`)
+	before := mustJSON(t, in)
+	r := New(Options{})
+	same, found := r.Value(in.(map[string]any)["clean"])
+	if len(found) != 0 || reflect.ValueOf(same).UnsafePointer() != reflect.ValueOf(in.(map[string]any)["clean"]).UnsafePointer() {
+		t.Fatalf("a clean value was copied or changed: %s %+v", mustJSON(t, same), found)
+	}
+	out, found := r.Value(in)
+	if len(found) != 1 || mustJSON(t, in) != before {
+		t.Fatalf("found %+v; input now %s", found, mustJSON(t, in))
+	}
+	o := out.(map[string]any)
+	if reflect.ValueOf(o["clean"]).UnsafePointer() != reflect.ValueOf(in.(map[string]any)["clean"]).UnsafePointer() {
+		t.Error("the clean branch was copied")
+	}
+	if o["dirty"].(map[string]any)["password"] != DefaultPlaceholder || o["dirty"].(map[string]any)["id"] != "1" {
+		t.Errorf("dirty branch: %s", mustJSON(t, o["dirty"]))
 	}
 }
 

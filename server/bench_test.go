@@ -8,13 +8,16 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
 // In-process figures (DESIGN.md §12). Each tool benchmark has an
@@ -68,6 +71,7 @@ func (r *recorder) record(fn func()) []recorded {
 // through a recorder, with audit and logs discarded so that b.N calls do
 // not grow a buffer.
 type benchServer struct {
+	srv    *server.Server
 	client *client.Client
 	rec    *recorder
 }
@@ -86,7 +90,7 @@ func newBenchServer(b *testing.B, opts servertest.Options) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchServer{client: servertest.Connect(b, srv, opts), rec: rec}
+	return &benchServer{srv: srv, client: servertest.Connect(b, srv, opts), rec: rec}
 }
 
 func (s *benchServer) call(b *testing.B, name string, args map[string]any) {
@@ -125,6 +129,9 @@ type toolCase struct {
 	// args returns the arguments of iteration i (unique names for writes
 	// that create something).
 	args func(i int) map[string]any
+	// needsConfirmation: the call asks the person (elicitation), which the
+	// transport-level own-cost benchmark does not answer.
+	needsConfirmation bool
 }
 
 func benchTool(b *testing.B, opts servertest.Options, tc toolCase) {
@@ -152,13 +159,125 @@ func benchTool(b *testing.B, opts servertest.Options, tc toolCase) {
 			replay(b, hc, reqs)
 		}
 	})
+	if !tc.needsConfirmation {
+		b.Run(tc.name+"/own", func(b *testing.B) { benchOwn(b, opts, tc) })
+	}
+}
+
+// benchOwn reports the server's own cost per call directly: time, bytes and
+// allocations of b.N calls minus those of b.N replays of the upstream
+// requests one call sent. A call here is what a transport does with one
+// request: hand its bytes to the MCP server and encode the answer, without
+// any client's work (the in-process client of the server benchmark also
+// encodes the request and decodes the answer twice). Calls and replays
+// alternate in blocks, so that a change of machine load while it runs hits
+// both sides alike. ns/op covers both sides; the own-* metrics are the
+// difference.
+func benchOwn(b *testing.B, opts servertest.Options, tc toolCase) {
+	s := newBenchServer(b, opts)
+	raw := newRawSession(b, s.srv)
+	raw.call(b, tc.tool, rawRequest(b, 0, tc.tool, tc.args(-1)))
+	reqs := s.rec.record(func() { raw.call(b, tc.tool, rawRequest(b, 0, tc.tool, tc.args(-2))) })
+	if len(reqs) == 0 {
+		b.Fatalf("%s sent no upstream request to replay", tc.tool)
+	}
+	hc := &http.Client{Transport: http.DefaultTransport}
+	replay(b, hc, reqs) // open the connections the replays reuse
+	// The requests are encoded beforehand: that is the client's work.
+	msgs := make([][]byte, b.N)
+	for i := range msgs {
+		msgs[i] = rawRequest(b, i+1, tc.tool, tc.args(i))
+	}
+	var whole, upstream cost
+	b.ResetTimer()
+	const block = 25
+	for done := 0; done < b.N; done += block {
+		n := min(block, b.N-done)
+		whole.add(measure(func() {
+			for i := done; i < done+n; i++ {
+				raw.call(b, tc.tool, msgs[i])
+			}
+		}))
+		upstream.add(measure(func() {
+			for range n {
+				replay(b, hc, reqs)
+			}
+		}))
+	}
+	b.StopTimer()
+	per := func(v float64) float64 { return v / float64(b.N) }
+	b.ReportMetric(float64(len(reqs)), "upstream-req/op")
+	b.ReportMetric(per(float64(whole.ns-upstream.ns)), "own-ns/op")
+	b.ReportMetric(per(float64(whole.bytes)-float64(upstream.bytes)), "own-B/op")
+	b.ReportMetric(per(float64(whole.allocs)-float64(upstream.allocs)), "own-allocs/op")
+}
+
+// rawSession talks to the MCP server the way a transport does: request
+// bytes in, answer encoded to bytes.
+type rawSession struct {
+	mcp *mcpserver.MCPServer
+	ctx context.Context
+}
+
+func newRawSession(b *testing.B, srv *server.Server) *rawSession {
+	sess := mcpserver.NewInProcessSession("bench-raw", nil)
+	ctx := context.Background()
+	if err := srv.MCP.RegisterSession(ctx, sess); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.MCP.UnregisterSession(ctx, sess.SessionID()) })
+	r := &rawSession{mcp: srv.MCP, ctx: srv.MCP.WithContext(ctx, sess)}
+	init := []byte(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}`)
+	if out, err := json.Marshal(r.mcp.HandleMessage(r.ctx, init)); err != nil || !bytes.Contains(out, []byte(`"result"`)) {
+		b.Fatalf("initialize: %s %v", out, err)
+	}
+	r.mcp.HandleMessage(r.ctx, []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`))
+	return r
+}
+
+func rawRequest(b *testing.B, id int, tool string, args map[string]any) []byte {
+	msg, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": "tools/call",
+		"params": map[string]any{"name": tool, "arguments": args}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return msg
+}
+
+func (r *rawSession) call(b *testing.B, tool string, msg []byte) {
+	out, err := json.Marshal(r.mcp.HandleMessage(r.ctx, msg))
+	if err != nil {
+		b.Fatalf("%s: encode the answer: %v", tool, err)
+	}
+	// A tool error is the first field of the result when it is one; a
+	// protocol error has no result.
+	if bytes.Contains(out, []byte(`"isError":true`)) || !bytes.Contains(out, []byte(`"result":`)) {
+		b.Fatalf("%s failed: %.400s", tool, out)
+	}
+}
+
+type cost struct{ ns, bytes, allocs int64 }
+
+func (c *cost) add(d cost) { c.ns += d.ns; c.bytes += d.bytes; c.allocs += d.allocs }
+
+// measure runs fn and returns its wall time and what the whole process
+// allocated meanwhile (the emulators' allocations included, on both sides).
+func measure(fn func()) cost {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	fn()
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return cost{ns: elapsed.Nanoseconds(), bytes: int64(after.TotalAlloc - before.TotalAlloc),
+		allocs: int64(after.Mallocs - before.Mallocs)}
 }
 
 func BenchmarkReadTool(b *testing.B) {
 	for _, tc := range []toolCase{
-		{"whoami", "whoami", func(int) map[string]any { return map[string]any{} }},
-		{"list_org_members", "list_org_members", func(int) map[string]any { return map[string]any{"limit": 50} }},
-		{"get_roles", "get_roles", func(int) map[string]any { return map[string]any{"limit": 50} }},
+		{"whoami", "whoami", func(int) map[string]any { return map[string]any{} }, false},
+		{"list_org_members", "list_org_members", func(int) map[string]any { return map[string]any{"limit": 50} }, false},
+		{"get_roles", "get_roles", func(int) map[string]any { return map[string]any{"limit": 50} }, false},
 	} {
 		benchTool(b, servertest.Options{}, tc)
 	}
@@ -170,11 +289,15 @@ func BenchmarkWriteTool(b *testing.B) {
 		{"create_cloud_api_key-dry_run", "create_cloud_api_key", func(int) map[string]any {
 			return map[string]any{"description": "bench", "expiration": "1d", "dry_run": true,
 				"roles": []any{map[string]any{"scope": "project", "role": "viewer", "project_type": "elasticsearch", "all": true}}}
-		}},
+		}, false},
+		{"put_role-dry_run", "put_role", func(i int) map[string]any {
+			return map[string]any{"name": fmt.Sprintf("bench-dry-%d", i+2), "dry_run": true,
+				"indices": []any{map[string]any{"names": []any{"logs-*"}, "privileges": []any{"read"}}}}
+		}, false},
 		{"put_role", "put_role", func(i int) map[string]any {
 			return map[string]any{"name": fmt.Sprintf("bench-put-%d", i+2),
 				"indices": []any{map[string]any{"names": []any{"logs-*"}, "privileges": []any{"read"}}}}
-		}},
+		}, true},
 	} {
 		benchTool(b, opts, tc)
 	}

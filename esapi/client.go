@@ -171,12 +171,20 @@ func (c *Client) URL() string { return c.cfg.URL }
 // UsesAPIKey reports whether the client authenticates with an API key.
 func (c *Client) UsesAPIKey() bool { return c.cfg.APIKey != "" }
 
+// MaxIdleConnsPerHost is how many idle connections to one upstream host are
+// kept for reuse.
+const MaxIdleConnsPerHost = 64
+
 // BaseTransport builds an HTTP transport that trusts caCert (a PEM bundle or
 // a file path) in addition to the system roots, or skips verification when
 // insecure is set. Callers that wrap the transport (the dry-run recorder)
 // build the base with this first, so the TLS settings still apply.
 func BaseTransport(caCert string, insecure bool) (http.RoundTripper, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
+	// Many calls in flight reach the same host; Go keeps only 2 idle
+	// connections per host by default, so the rest were opened and closed
+	// on every request (about 13% of the server's CPU at 64 sessions).
+	base.MaxIdleConnsPerHost = MaxIdleConnsPerHost
 	if caCert == "" && !insecure {
 		return base, nil
 	}

@@ -45,6 +45,13 @@ type Config struct {
 
 	// HTTP transport settings.
 	HTTP HTTPConfig
+
+	// ValidateOutput checks every result against its tool's output schema
+	// before it is sent. The test harness turns it on, so every tool call
+	// the suite makes proves its result matches the published schema; a
+	// running server skips the check, which cost about a third of the
+	// server's own time per call (re-encoding plus schema evaluation).
+	ValidateOutput bool
 }
 
 // HTTPConfig configures the HTTP transports.

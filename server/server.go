@@ -81,21 +81,24 @@ func New(cfg Config) (*Server, error) {
 		auditOut = os.Stderr
 	}
 	s := &Server{Env: env, Tools: selected, Report: report, cfg: cfg, logger: cfg.Logger, audit: newAuditLog(auditOut)}
-	s.MCP = mcpserver.NewMCPServer(cfg.Name, cfg.Version,
+	var validate []mcpserver.ServerOption
+	if cfg.ValidateOutput {
+		validate = append(validate, mcpserver.WithOutputSchemaValidation())
+	}
+	s.MCP = mcpserver.NewMCPServer(cfg.Name, cfg.Version, append(validate,
 		mcpserver.WithTitle("Elastic Access"),
 		mcpserver.WithDescription("Manage access in Elastic Cloud, Elasticsearch and Kibana safely: members, invitations, roles, role mappings, users and API keys."),
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithLogging(),
 		mcpserver.WithElicitation(),
-		mcpserver.WithOutputSchemaValidation(),
 		// Outermost first: nothing below may turn into a JSON-RPC error.
 		mcpserver.WithToolHandlerMiddleware(s.recoverMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.auditMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.deadlineMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.sinkPreflightMiddleware),
-	)
+	)...)
 	s.Tools = nil
 	for _, t := range selected {
 		s.Register(t)

@@ -113,6 +113,9 @@ func (h *Harness) Config(opts Options) server.Config {
 		SecretsDir: h.SecretsDir,
 		Audit:      h.audit,
 		Logger:     server.NewLogger(h.logs, slog.LevelDebug),
+		// Every call the suite makes checks its result against the tool's
+		// published output schema (the running server skips this).
+		ValidateOutput: true,
 	}
 	if !opts.NoCloud {
 		key := vars["EC_API_KEY"]

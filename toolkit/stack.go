@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
@@ -40,7 +41,18 @@ type StackTargets struct {
 
 	mu    sync.Mutex
 	cache map[string]*StackTarget // by project id
+
+	// listed is the organization's project list, reused for
+	// projectListTTL: a call fanning out to every project resolved each
+	// one by listing all of them again (requests grew with the square of
+	// the number of projects). A name not in the list refreshes it once.
+	listed   []cloudapi.Project
+	listedAt time.Time
 }
+
+// projectListTTL is how long a listing of the organization's projects is
+// reused to resolve project names.
+const projectListTTL = 30 * time.Second
 
 // StackTarget is one Elasticsearch (and maybe Kibana) a call acts on.
 type StackTarget struct {
@@ -156,11 +168,7 @@ func (s *StackTargets) Resolve(ctx context.Context, project string) (*StackTarge
 		return t, nil
 	}
 	s.mu.Unlock()
-	all, err := s.projects.ListAllProjects(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list Serverless projects to find %q: %w", project, err)
-	}
-	p, err := pickProject(all, project)
+	p, err := s.findProject(ctx, project)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +184,28 @@ func (s *StackTargets) Resolve(ctx context.Context, project string) (*StackTarge
 	s.cache[p.ID] = t
 	s.cache[project] = t
 	return t, nil
+}
+
+// findProject looks project up in a recent listing, and lists the projects
+// again when there is none or it does not name the project (a project made
+// a moment ago).
+func (s *StackTargets) findProject(ctx context.Context, project string) (*cloudapi.Project, error) {
+	s.mu.Lock()
+	all, fresh := s.listed, time.Since(s.listedAt) < projectListTTL
+	s.mu.Unlock()
+	if fresh {
+		if p, err := pickProject(all, project); err == nil {
+			return p, nil
+		}
+	}
+	all, err := s.projects.ListAllProjects(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list Serverless projects to find %q: %w", project, err)
+	}
+	s.mu.Lock()
+	s.listed, s.listedAt = all, time.Now()
+	s.mu.Unlock()
+	return pickProject(all, project)
 }
 
 func pickProject(all []cloudapi.Project, want string) (*cloudapi.Project, error) {

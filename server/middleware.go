@@ -277,12 +277,12 @@ func (s *Server) principal(ctx context.Context) string {
 }
 
 type auditRecord struct {
-	Time       string   `json:"time"`
-	Principal  string   `json:"principal,omitempty"`
+	Time      string `json:"time"`
+	Principal string `json:"principal,omitempty"`
 	// CallerID is the digest of the caller's own credentials (passthrough):
 	// the same caller always has the same one, and it reveals nothing.
-	CallerID string `json:"caller_id,omitempty"`
-	Caller   string `json:"caller,omitempty"`
+	CallerID   string   `json:"caller_id,omitempty"`
+	Caller     string   `json:"caller,omitempty"`
 	Tool       string   `json:"tool"`
 	Targets    []string `json:"targets,omitempty"`
 	Outcome    string   `json:"outcome"`

@@ -18,8 +18,8 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/metrics"
-	"github.com/elastic-access-mcp/elastic-access-mcp/state"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/state"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )

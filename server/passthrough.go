@@ -201,36 +201,28 @@ func (s *Server) callerConfig(c credentials) (Config, error) {
 	return cfg, nil
 }
 
-// missingCredentials names the header a tool needs that the caller did not send (passthrough), or "".
-func (s *Server) missingCredentials(ctx context.Context, t toolkit.Tool) string {
+// missingCredentials names the header a tool needs that the caller did not send (passthrough), or "". A stack
+// tool needs the stack header, unless the call names a Serverless project, which the Cloud key can reach.
+func (s *Server) missingCredentials(ctx context.Context, t toolkit.Tool, args map[string]any) string {
 	if s.cfg.Credentials != CredentialsPassthrough || len(t.Toolset.Planes) == 0 {
 		return ""
 	}
 	creds, _ := credentialsFrom(ctx)
-	var missing []string
+	needCloud, needStack := false, false
 	for _, p := range t.Toolset.Planes {
 		switch p {
 		case toolkit.PlaneCloud:
-			if creds.cloudKey != "" {
-				return ""
-			}
-			missing = append(missing, HeaderCloudAPIKey)
+			needCloud = true
 		case toolkit.PlaneElasticsearch, toolkit.PlaneKibana:
-			if creds.esAuth != "" {
-				return ""
-			}
-			missing = append(missing, HeaderESAuthorization)
+			needStack = true
 		}
 	}
-	return strings.Join(dedupe(missing), " or ")
-}
-
-func dedupe(in []string) []string {
-	var out []string
-	for _, s := range in {
-		if len(out) == 0 || out[len(out)-1] != s {
-			out = append(out, s)
-		}
+	project, _ := args["project"].(string)
+	if needStack && creds.esAuth == "" && (creds.cloudKey == "" || project == "") {
+		return HeaderESAuthorization
 	}
-	return out
+	if needCloud && !needStack && creds.cloudKey == "" {
+		return HeaderCloudAPIKey
+	}
+	return ""
 }

@@ -225,7 +225,7 @@ func buildEnv(cfg Config, sealer *toolkit.Sealer, m *metrics.Metrics) (*toolkit.
 // knows about the request, and turns the outcome into a result.
 func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		if missing := s.missingCredentials(ctx, t); missing != "" {
+		if missing := s.missingCredentials(ctx, t, req.GetArguments()); missing != "" {
 			return errorResult(toolkit.Refused("send "+missing+" with your requests to this server",
 				"%s needs your credentials for it, and the request did not carry %s.", t.Name, missing)), nil
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,7 +49,7 @@ type probeIn struct {
 
 type probeOut struct {
 	toolkit.WriteReport
-	Done   string      `json:"done"`
+	Done     string      `json:"done"`
 	Handover *redact.Ref `json:"handover,omitempty"`
 }
 
@@ -162,6 +163,8 @@ type capturedRequest struct {
 type roundRobin struct {
 	hosts []string
 	next  atomic.Uint64
+	// hold keeps approved retries from being sent (the client sees a transport error), for a test to send later.
+	hold atomic.Bool
 
 	mu        sync.Mutex
 	approvals []capturedRequest
@@ -177,6 +180,9 @@ func (rr *roundRobin) RoundTrip(r *http.Request) (*http.Response, error) {
 		rr.mu.Lock()
 		rr.approvals = append(rr.approvals, capturedRequest{header: r.Header.Clone(), body: body})
 		rr.mu.Unlock()
+		if rr.hold.Load() {
+			return nil, errors.New("held by the test")
+		}
 	}
 	out := r.Clone(r.Context())
 	host := rr.hosts[(rr.next.Add(1)-1)%uint64(len(rr.hosts))]

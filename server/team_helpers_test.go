@@ -311,3 +311,16 @@ func wantToolError(t *testing.T, res *mcp.CallToolResult, want string) {
 }
 
 func fmtName(prefix string, i int) string { return fmt.Sprintf("%s-%02d", prefix, i) }
+
+// replayNoFatal is replayTo for goroutines: failures come back as the answer text.
+func replayNoFatal(host string, rec capturedRequest) string {
+	req, _ := http.NewRequest(http.MethodPost, "http://"+host+"/mcp", bytes.NewReader(rec.body))
+	req.Header = rec.header.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "transport error: " + err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fmt.Sprintf("HTTP %d %s", resp.StatusCode, b)
+}

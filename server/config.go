@@ -56,6 +56,9 @@ type Config struct {
 	// StateKeys seal approvals (and, in State, secret links) so that every replica accepts them; nil = a random
 	// key of this process.
 	StateKeys *state.Keyring
+	// RateLimit is the most tool calls one caller may make per minute, counted in State across replicas;
+	// 0 = no limit.
+	RateLimit int
 	// Metrics records calls for /metrics; nil = off.
 	Metrics *metrics.Metrics
 }

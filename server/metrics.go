@@ -23,6 +23,10 @@ func (s *Server) metricsMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.Too
 		info := toolkit.InfoFromContext(ctx)
 		start := time.Now()
 		res, err := next(ctx, req)
+		if err == nil && res != nil && res.NeedsInput() {
+			// A confirmation prompt: counted as an approval asked; the call is counted when it comes back.
+			return res, err
+		}
 		outcome := metrics.OutcomeOK
 		switch {
 		case err != nil:

@@ -120,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 		mcpserver.WithToolHandlerMiddleware(s.recoverMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.auditMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.metricsMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.rateLimitMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.deadlineMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.sinkPreflightMiddleware),

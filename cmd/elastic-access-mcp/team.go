@@ -20,6 +20,7 @@ type teamFlags struct {
 	stateStore    string
 	metricsListen string
 	noMetrics     bool
+	rateLimit     int
 }
 
 func (t *teamFlags) register(fs *flag.FlagSet, c *commonFlags) {
@@ -27,6 +28,7 @@ func (t *teamFlags) register(fs *flag.FlagSet, c *commonFlags) {
 	fs.StringVar(&t.stateStore, "state-store", "", "where replicas share used approvals, secret links and rate counters: memory (one replica) or redis://HOST:PORT/DB (Redis 6.2+ or Valkey; needs MCP_STATE_KEY) (default: $MCP_STATE_STORE or memory)")
 	fs.StringVar(&t.metricsListen, "metrics-listen", "", "also serve /metrics without the token on this address, e.g. 127.0.0.1:9090 (it is always served on the main listener behind the token)")
 	fs.BoolVar(&t.noMetrics, "no-metrics", false, "do not serve /metrics")
+	fs.IntVar(&t.rateLimit, "rate-limit", 0, "most tool calls one caller may make per minute, counted in the state store across replicas (0 = no limit)")
 }
 
 // apply opens the state store and the metrics registry into cfg. It refuses a shared store without the state
@@ -59,6 +61,10 @@ func (t *teamFlags) apply(ctx context.Context, cfg *server.Config, b *built) err
 		cfg.Metrics = metrics.New()
 	}
 	cfg.HTTP.MetricsListen = t.metricsListen
+	if t.rateLimit < 0 {
+		return errors.New("--rate-limit must be 0 (no limit) or more")
+	}
+	cfg.RateLimit = t.rateLimit
 	cfg.Logger.Info("state store", "store", state.Redact(spec), "kind", store.Kind(), "shared_key", keys != nil,
 		"credentials", string(cfg.Credentials))
 	return nil

@@ -289,11 +289,8 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, c := newCommand("http", stdout, stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (0.0.0.0:8080 in a container); off loopback MCP_HTTP_TOKEN is required")
-	linkTTL := fs.Duration("secret-link-ttl", 10*time.Minute, "how long a one-time link to a withheld secret stays valid")
-	team := &teamFlags{}
-	team.register(fs.FlagSet, c)
+	fs, c, team := newHTTPCommand(stdout, stderr)
+	listen, linkTTL := &team.listen, &team.linkTTL
 	if code, ok := parseCommand(fs, c, args); !ok {
 		return code
 	}

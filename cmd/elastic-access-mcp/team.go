@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -16,11 +17,23 @@ import (
 // teamFlags are the http command's settings for running as a team service: whose credentials calls use, where
 // replicas share their state, and where metrics are served.
 type teamFlags struct {
+	listen        string
+	linkTTL       time.Duration
 	credentials   string
 	stateStore    string
 	metricsListen string
 	noMetrics     bool
 	rateLimit     int
+}
+
+// newHTTPCommand is the http command's flag set: the shared flags, the listener's and the team's.
+func newHTTPCommand(stdout, stderr io.Writer) (*flagSet, *commonFlags, *teamFlags) {
+	fs, c := newCommand("http", stdout, stderr)
+	t := &teamFlags{}
+	fs.StringVar(&t.listen, "listen", "127.0.0.1:8080", "address to listen on (0.0.0.0:8080 in a container); off loopback MCP_HTTP_TOKEN is required")
+	fs.DurationVar(&t.linkTTL, "secret-link-ttl", 10*time.Minute, "how long a one-time link to a withheld secret stays valid")
+	t.register(fs.FlagSet, c)
+	return fs, c, t
 }
 
 func (t *teamFlags) register(fs *flag.FlagSet, c *commonFlags) {

@@ -56,6 +56,9 @@ type Config struct {
 	// StateKeys seal approvals (and, in State, secret links) so that every replica accepts them; nil = a random
 	// key of this process.
 	StateKeys *state.Keyring
+	// FixedTarget restricts the stack tools to the Elasticsearch and Kibana the operator configured: a call
+	// naming a Serverless project is refused. No call ever supplies an endpoint URL.
+	FixedTarget bool
 	// RateLimit is the most tool calls one caller may make per minute, counted in State across replicas;
 	// 0 = no limit.
 	RateLimit int

@@ -226,3 +226,21 @@ func (s *Server) missingCredentials(ctx context.Context, t toolkit.Tool, args ma
 	}
 	return ""
 }
+
+// outsideFixedTarget refuses a stack call that names a project when the operator fixed the target.
+func (s *Server) outsideFixedTarget(t toolkit.Tool, args map[string]any) error {
+	if !s.cfg.FixedTarget {
+		return nil
+	}
+	project, _ := args["project"].(string)
+	if strings.TrimSpace(project) == "" {
+		return nil
+	}
+	for _, p := range t.Toolset.Planes {
+		if p == toolkit.PlaneElasticsearch || p == toolkit.PlaneKibana {
+			return toolkit.Refused("leave project out: this server acts only on the cluster its operator configured",
+				"Nothing was done: %s may not act on project %q here.", t.Name, project)
+		}
+	}
+	return nil
+}

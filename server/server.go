@@ -230,6 +230,9 @@ func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 			return errorResult(toolkit.Refused("send "+missing+" with your requests to this server",
 				"%s needs your credentials for it, and the request did not carry %s.", t.Name, missing)), nil
 		}
+		if err := s.outsideFixedTarget(t, req.GetArguments()); err != nil {
+			return errorResult(err), nil
+		}
 		h, err := s.envFor(ctx)
 		if err != nil {
 			return errorResult(err), nil

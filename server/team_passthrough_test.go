@@ -18,6 +18,7 @@ func passthroughReplica(t *testing.T) (*replicaSet, map[string]string) {
 	t.Helper()
 	rs := startReplicas(t, 1, "", teamOpts, func(cfg *server.Config) {
 		cfg.Credentials = server.CredentialsPassthrough
+		cfg.FixedTarget = true
 		cfg.Cloud.APIKey, cfg.Cloud.APIKeyID = "", ""
 		cfg.Elasticsearch.APIKey, cfg.Elasticsearch.Username, cfg.Elasticsearch.Password = "", "", ""
 		cfg.Kibana.APIKey, cfg.Kibana.Username, cfg.Kibana.Password = "", "", ""
@@ -130,6 +131,10 @@ func TestPassthroughCallersAreKeptApart(t *testing.T) {
 	if status, body := openLink(t, link, alice); status != http.StatusOK || !strings.Contains(body, "probe-secret-alice-link") {
 		t.Fatalf("alice could not open her link: %d %s", status, body)
 	}
+
+	// The operator fixed the target: a caller cannot point a stack tool at another project.
+	wantToolError(t, mustCall(t, ac, "get_roles", map[string]any{"names": []any{"viewer"}, "project": "elsewhere"}),
+		"acts only on the cluster its operator configured")
 
 	// Bob has no Cloud credentials: Cloud tools name the header he did not send.
 	wantToolError(t, mustCall(t, bc, "list_org_members", map[string]any{}), server.HeaderCloudAPIKey)

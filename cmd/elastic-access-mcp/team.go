@@ -24,6 +24,7 @@ type teamFlags struct {
 	metricsListen string
 	noMetrics     bool
 	rateLimit     int
+	fixedTarget   bool
 }
 
 // newHTTPCommand is the http command's flag set: the shared flags, the listener's and the team's.
@@ -41,6 +42,7 @@ func (t *teamFlags) register(fs *flag.FlagSet, c *commonFlags) {
 	fs.StringVar(&t.stateStore, "state-store", "", "where replicas share used approvals, secret links and rate counters: memory (one replica) or redis://HOST:PORT/DB (Redis 6.2+ or Valkey; needs MCP_STATE_KEY) (default: $MCP_STATE_STORE or memory)")
 	fs.StringVar(&t.metricsListen, "metrics-listen", "", "also serve /metrics without the token on this address, e.g. 127.0.0.1:9090 (it is always served on the main listener behind the token)")
 	fs.BoolVar(&t.noMetrics, "no-metrics", false, "do not serve /metrics")
+	fs.BoolVar(&t.fixedTarget, "fixed-target", false, "stack tools act only on ELASTICSEARCH_URL/KIBANA_URL: a call naming a Serverless project is refused")
 	fs.IntVar(&t.rateLimit, "rate-limit", 0, "most tool calls one caller may make per minute, counted in the state store across replicas (0 = no limit)")
 }
 
@@ -78,6 +80,7 @@ func (t *teamFlags) apply(ctx context.Context, cfg *server.Config, b *built) err
 		return errors.New("--rate-limit must be 0 (no limit) or more")
 	}
 	cfg.RateLimit = t.rateLimit
+	cfg.FixedTarget = t.fixedTarget
 	cfg.Logger.Info("state store", "store", state.Redact(spec), "kind", store.Kind(), "shared_key", keys != nil,
 		"credentials", string(cfg.Credentials))
 	return nil

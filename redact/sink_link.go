@@ -41,11 +41,12 @@ type LinkSink struct {
 	bearer string
 	store  LinkStore
 
-	mu       sync.Mutex
-	now      func() time.Time
-	announce func(NewLink)
-	ownerOf  func(*http.Request) string
-	opened   func()
+	mu        sync.Mutex
+	now       func() time.Time
+	announce  func(NewLink)
+	ownerOf   func(*http.Request) string
+	ownerHint string
+	opened    func()
 }
 
 // LinkStore holds pending links (state.Store satisfies it). TakeLink must hand a record to one caller only.
@@ -122,7 +123,11 @@ func (l *LinkSink) SetClock(now func() time.Time) {
 
 // OwnerOf tells the sink how to recognise the caller behind an HTTP request (the digest of their credentials),
 // so that the bearer token opens a caller's link only for that caller. Call it before serving.
-func (l *LinkSink) OwnerOf(f func(*http.Request) string) { l.ownerOf = f }
+// hint tells the person what to send along with the token (e.g. "the same credential headers your MCP client
+// sends").
+func (l *LinkSink) OwnerOf(f func(*http.Request) string, hint string) {
+	l.ownerOf, l.ownerHint = f, hint
+}
 
 // OnOpened registers a function called each time a secret is handed out (for metrics). Call it before serving.
 func (l *LinkSink) OnOpened(f func()) { l.opened = f }
@@ -189,13 +194,13 @@ func (l *LinkSink) Put(ctx context.Context, sec Secret) (Ref, error) {
 		Kind:         "link",
 		Location:     link,
 		PersonURL:    personURL,
-		Instructions: l.instructions(labelOr(sec.Label, "secret"), link, expires),
+		Instructions: l.instructions(labelOr(sec.Label, "secret"), link, expires, owner != ""),
 		ExpiresAt:    &expires,
 	}, nil
 }
 
 // instructions tell the person how to open a link whose code the model does not know.
-func (l *LinkSink) instructions(label, link string, expires time.Time) string {
+func (l *LinkSink) instructions(label, link string, expires time.Time, owned bool) string {
 	// The text reaches the model through the redactor, so it avoids the
 	// shape of an Authorization header, which would be withheld as a secret.
 	key := "the one-time code printed on the server's console"
@@ -203,6 +208,11 @@ func (l *LinkSink) instructions(label, link string, expires time.Time) string {
 	if l.bearer != "" {
 		key = "the server's MCP_HTTP_TOKEN or " + key
 		curl = fmt.Sprintf(`curl -sS --data-urlencode "code=$MCP_HTTP_TOKEN" %s (or code=CODE)`, link)
+		if owned {
+			// Only the caller who asked may open it with the token: with the token alone, the page refuses.
+			key = "the one-time code"
+			curl = fmt.Sprintf(`curl -sS --data-urlencode "code=$MCP_HTTP_TOKEN" %s, adding %s`, link, l.ownerHint)
+		}
 	}
 	return fmt.Sprintf("Open the link in a browser and enter %s to see the %s, then store it in your password "+
 		"manager or vault; from a shell: %s. The link works once and expires at %s.",

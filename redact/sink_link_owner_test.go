@@ -16,10 +16,13 @@ func TestLinkSinkBearerOpensOnlyTheOwnersLink(t *testing.T) {
 	const token = "a-token-of-at-least-thirty-two-characters"
 	l, _, _ := newTestLinkSink(t, time.Minute)
 	l.AcceptBearer(token)
-	l.OwnerOf(func(r *http.Request) string { return r.Header.Get("X-Test-Caller") })
+	l.OwnerOf(func(r *http.Request) string { return r.Header.Get("X-Test-Caller") }, "your X-Test-Caller header")
 	ref, err := l.Put(caller.With(context.Background(), "alice"), Secret{Value: "pw-alice-only"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(ref.Instructions, "your X-Test-Caller header") {
+		t.Fatalf("the instructions do not say what opens the link with the token: %s", ref.Instructions)
 	}
 	for _, who := range []string{"bob", ""} {
 		resp, body := do(t, http.MethodGet, ref.Location, map[string]string{"Authorization": "Bearer " + token, "X-Test-Caller": who}, "")

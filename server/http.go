@@ -82,7 +82,8 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 		sessions: newSessionRegistry(cfg.SessionIdleTTL, cfg.MaxSessions)}
 	h.links.AcceptBearer(cfg.Token)
 	if s.cfg.Credentials == CredentialsPassthrough {
-		h.links.OwnerOf(requestOwner)
+		h.links.OwnerOf(requestOwner, "the same "+HeaderESAuthorization+" and "+HeaderCloudAPIKey+
+			" headers your MCP client sends (the person who asked, and no one else, may open it)")
 	}
 	h.links.OnOpened(func() { s.cfg.Metrics.SecretHandedOut("link") })
 	h.closing, h.stopStreams = context.WithCancel(context.Background())

@@ -123,6 +123,9 @@ func TestPassthroughCallersAreKeptApart(t *testing.T) {
 		t.Fatal(servertest.Text(res))
 	}
 	link := linkIn(t, res, hosts[0])
+	if !strings.Contains(servertest.Text(res), "headers your MCP client sends") {
+		t.Fatalf("the result does not tell how alice opens her link: %s", servertest.Text(res))
+	}
 	for who, hdr := range map[string]map[string]string{"bob": bob, "the token alone": nil} {
 		if status, body := openLink(t, link, hdr); status != http.StatusForbidden || strings.Contains(body, "probe-secret") {
 			t.Fatalf("%s opened alice's link: %d %s", who, status, body)

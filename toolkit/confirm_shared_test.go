@@ -3,6 +3,7 @@ package toolkit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,33 @@ func TestSealerStoreDownRefuses(t *testing.T) {
 	}
 	if p.acted.Load() != 0 {
 		t.Fatal("acted without a recorded approval")
+	}
+}
+
+// During a key rotation replicas disagree on the current key but know both: an approval sealed by either is
+// accepted by the other. A replica that never knew the key refuses it.
+func TestSharedSealerAcrossKeyRotation(t *testing.T) {
+	a, b := make([]byte, 32), make([]byte, 32)
+	a[0], b[0] = 1, 2
+	old, _ := state.NewKeyring(a, b)     // writes with a, reads both
+	rotated, _ := state.NewKeyring(b, a) // writes with b, reads both
+	stranger, _ := state.NewKeyring(b, nil)
+	store := state.NewMemory(nil)
+	envOld := &Env{Confirm: ConfirmElicit, Sealer: NewSharedSealer(nil, old.Subkeys("approvals"), store)}
+	envNew := &Env{Confirm: ConfirmElicit, Sealer: NewSharedSealer(nil, rotated.Subkeys("approvals"), store)}
+	envStranger := &Env{Confirm: ConfirmElicit, Sealer: NewSharedSealer(nil, stranger.Subkeys("approvals"), store)}
+	ok := answer(mcp.ElicitationResponseActionAccept, map[string]any{"confirm": true})
+	p := newConfirmProbe()
+	for i, pair := range [][2]*Env{{envOld, envNew}, {envNew, envOld}} {
+		args := map[string]any{"name": fmt.Sprintf("rotated-%d", i)}
+		_, st := firstPass(t, p, pair[0], args)
+		if err := invokeAs(context.Background(), p, pair[1], args, st, ok); err != nil {
+			t.Fatalf("pair %d: an approval sealed with the other key was refused: %v", i, err)
+		}
+	}
+	args := map[string]any{"name": "stranger"}
+	_, st := firstPass(t, p, envOld, args)
+	if err := invokeAs(context.Background(), p, envStranger, args, st, ok); err == nil || !strings.Contains(err.Error(), "not issued by this server") {
+		t.Fatalf("a replica without the key accepted the approval: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,8 +17,8 @@ import (
 // redeeming approvals, making links and reading, for a few rounds. No call may fail and no write may happen twice;
 // then one approval replayed by all 64 at once across the replicas acts exactly once.
 func TestReplicasUnderConcurrentLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("load test")
+	if testing.Short() && os.Getenv("CI") != "true" {
+		t.Skip("load test (-short); CI always runs it")
 	}
 	const sessions, rounds = 64, 3
 	redis := statetest.StartRedis(t)

@@ -35,7 +35,7 @@ describe('streamable HTTP with a bearer token', () => {
     assert.match(srv.mcpURL, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     const health = await fetch(`${srv.baseURL}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(await health.json(), { status: 'ok' });
+    assert.deepEqual(await health.json(), { status: 'ok', state_store: { kind: 'memory', status: 'ok' } });
 
     const init = {
       jsonrpc: '2.0', id: 1, method: 'initialize',

@@ -6,46 +6,80 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/base64"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/caller"
+	"github.com/elastic-access-mcp/elastic-access-mcp/state"
 )
 
 const (
 	// DefaultLinkTTL is how long an unopened secret link stays valid.
 	DefaultLinkTTL = 10 * time.Minute
-	// maxPendingLinks bounds the memory held by secrets nobody has fetched.
-	maxPendingLinks = 10000
 	// maxUnlockBody bounds the form a person posts to open a link.
 	maxUnlockBody = 4096
 )
 
-// LinkSink keeps secrets in memory behind single-use, expiring links on the server's own HTTP listener. It suits
-// the HTTP transport, where the person may not share a file system with the server.
+// LinkSink keeps secrets behind single-use, expiring links on the server's own HTTP listener. It suits the HTTP
+// transport, where the person may not share a file system with the server. The pending secrets live in a LinkStore:
+// this process's memory, or a store shared by every replica (sealed there, never in clear), so that a link created
+// on one replica opens once through any of them.
 //
 // The link itself ends up in the model's context, and an agent with a web-fetch tool could open it. So the link
 // alone shows only a page that asks for a key; the secret is handed out (once) to whoever presents the link's
 // one-time code or the server's bearer token, neither of which the model has: the code travels only in the
-// person's copy of the link (PersonURL, shown through URL-mode elicitation) and on the server's console.
+// person's copy of the link (PersonURL, shown through URL-mode elicitation) and on the server's console. A link
+// created for a caller with credentials of their own (see caller.From) opens with the bearer token only together
+// with that caller's credentials.
 type LinkSink struct {
 	base   string
 	ttl    time.Duration
 	bearer string
+	store  LinkStore
 
-	mu       sync.Mutex
-	now      func() time.Time
-	announce func(NewLink)
-	pending  map[string]linkEntry
+	mu        sync.Mutex
+	now       func() time.Time
+	announce  func(NewLink)
+	ownerOf   func(*http.Request) string
+	ownerHint string
+	opened    func()
+}
+
+// LinkStore holds pending links (state.Store satisfies it). TakeLink must hand a record to one caller only.
+type LinkStore interface {
+	PutLink(ctx context.Context, id string, secret []byte, ttl time.Duration) error
+	TakeLink(ctx context.Context, id string) (secret []byte, ok bool, err error)
+	HasLink(ctx context.Context, id string) (bool, error)
+}
+
+// A link is three records, all expiring together: the secret under its id, which only one opener can take; a
+// marker under id+code, whose presence proves the code without using anything up; and, for a caller's link, a
+// marker under id+owner. A wrong key thus never uses the link up, and the one who takes the secret record is the
+// only one who gets it.
+func secretRecord(id string) string       { return "secret/" + id }
+func codeRecord(id, code string) string   { return "code/" + id + "/" + code }
+func ownerRecord(id, owner string) string { return "owner/" + id + "/" + owner }
+func ownedRecord(id string) string        { return "owned/" + id }
+
+// owned reports whether the link was created for a caller with credentials of their own.
+func (l *LinkSink) owned(ctx context.Context, id string) (bool, error) {
+	return l.store.HasLink(ctx, ownedRecord(id))
+}
+
+// storedSecret is a pending secret as the store keeps it (sealed by the store).
+type storedSecret struct {
+	Secret  Secret    `json:"secret"`
+	Created time.Time `json:"created"`
+	Owned   bool      `json:"owned,omitempty"`
 }
 
 type linkEntry struct {
 	secret  Secret
-	code    string
 	created time.Time
-	expires time.Time
 }
 
 // NewLink describes a link for the operator's console: the one place, besides URL-mode elicitation, where the
@@ -58,25 +92,45 @@ type NewLink struct {
 	ExpiresAt time.Time
 }
 
-// NewLinkSink serves secrets under baseURL + "/secrets/{id}". A ttl of zero or less means DefaultLinkTTL.
+// NewLinkSink serves secrets under baseURL + "/secrets/{id}", kept in this process's memory. A ttl of zero or
+// less means DefaultLinkTTL.
 func NewLinkSink(baseURL string, ttl time.Duration) *LinkSink {
+	return NewSharedLinkSink(baseURL, ttl, state.NewMemory(nil))
+}
+
+// NewSharedLinkSink is NewLinkSink with the pending secrets in store, e.g. a store shared by replicas.
+func NewSharedLinkSink(baseURL string, ttl time.Duration, store LinkStore) *LinkSink {
 	if ttl <= 0 {
 		ttl = DefaultLinkTTL
 	}
 	return &LinkSink{
-		base:    strings.TrimRight(baseURL, "/"),
-		ttl:     ttl,
-		now:     time.Now,
-		pending: make(map[string]linkEntry),
+		base:  strings.TrimRight(baseURL, "/"),
+		ttl:   ttl,
+		now:   time.Now,
+		store: store,
 	}
 }
 
-// SetClock replaces the clock used for expiry, for tests.
+// SetClock replaces the clock used for expiry, for tests. The memory store follows it.
 func (l *LinkSink) SetClock(now func() time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.now = now
+	if c, ok := l.store.(interface{ SetClock(func() time.Time) }); ok {
+		c.SetClock(now)
+	}
 }
+
+// OwnerOf tells the sink how to recognise the caller behind an HTTP request (the digest of their credentials),
+// so that the bearer token opens a caller's link only for that caller. Call it before serving.
+// hint tells the person what to send along with the token (e.g. "the same credential headers your MCP client
+// sends").
+func (l *LinkSink) OwnerOf(f func(*http.Request) string, hint string) {
+	l.ownerOf, l.ownerHint = f, hint
+}
+
+// OnOpened registers a function called each time a secret is handed out (for metrics). Call it before serving.
+func (l *LinkSink) OnOpened(f func()) { l.opened = f }
 
 // AcceptBearer lets the HTTP server's bearer token open any link, as well as the link's own code. Call it before
 // serving.
@@ -107,15 +161,29 @@ func (l *LinkSink) Put(ctx context.Context, sec Secret) (Ref, error) {
 
 	l.mu.Lock()
 	now := l.now()
-	l.sweepLocked(now)
-	if len(l.pending) >= maxPendingLinks {
-		l.mu.Unlock()
-		return Ref{}, errors.New("too many secret links are waiting to be opened; try again once some have expired")
-	}
-	expires := now.Add(l.ttl)
-	l.pending[id] = linkEntry{secret: sec, code: code, created: now, expires: expires}
 	announce := l.announce
 	l.mu.Unlock()
+	expires := now.Add(l.ttl)
+	owner := caller.From(ctx)
+	doc, err := json.Marshal(storedSecret{Secret: sec, Created: now, Owned: owner != ""})
+	if err != nil {
+		return Ref{}, err
+	}
+	// The markers go first: a secret record without them could never be opened.
+	if err := l.store.PutLink(ctx, codeRecord(id, code), []byte{1}, l.ttl); err != nil {
+		return Ref{}, err
+	}
+	if owner != "" {
+		if err := l.store.PutLink(ctx, ownerRecord(id, owner), []byte{1}, l.ttl); err != nil {
+			return Ref{}, err
+		}
+		if err := l.store.PutLink(ctx, ownedRecord(id), []byte{1}, l.ttl); err != nil {
+			return Ref{}, err
+		}
+	}
+	if err := l.store.PutLink(ctx, secretRecord(id), doc, l.ttl); err != nil {
+		return Ref{}, err
+	}
 
 	link := l.base + "/secrets/" + id
 	personURL := link + "#code=" + code
@@ -126,13 +194,13 @@ func (l *LinkSink) Put(ctx context.Context, sec Secret) (Ref, error) {
 		Kind:         "link",
 		Location:     link,
 		PersonURL:    personURL,
-		Instructions: l.instructions(labelOr(sec.Label, "secret"), link, expires),
+		Instructions: l.instructions(labelOr(sec.Label, "secret"), link, expires, owner != ""),
 		ExpiresAt:    &expires,
 	}, nil
 }
 
 // instructions tell the person how to open a link whose code the model does not know.
-func (l *LinkSink) instructions(label, link string, expires time.Time) string {
+func (l *LinkSink) instructions(label, link string, expires time.Time, owned bool) string {
 	// The text reaches the model through the redactor, so it avoids the
 	// shape of an Authorization header, which would be withheld as a secret.
 	key := "the one-time code printed on the server's console"
@@ -140,54 +208,52 @@ func (l *LinkSink) instructions(label, link string, expires time.Time) string {
 	if l.bearer != "" {
 		key = "the server's MCP_HTTP_TOKEN or " + key
 		curl = fmt.Sprintf(`curl -sS --data-urlencode "code=$MCP_HTTP_TOKEN" %s (or code=CODE)`, link)
+		if owned {
+			// Only the caller who asked may open it with the token: with the token alone, the page refuses.
+			key = "the one-time code"
+			curl = fmt.Sprintf(`curl -sS --data-urlencode "code=$MCP_HTTP_TOKEN" %s, adding %s`, link, l.ownerHint)
+		}
 	}
 	return fmt.Sprintf("Open the link in a browser and enter %s to see the %s, then store it in your password "+
 		"manager or vault; from a shell: %s. The link works once and expires at %s.",
 		key, label, curl, expires.UTC().Format(time.RFC3339))
 }
 
-// sweepLocked drops expired entries. Put calls it, so memory stays bounded without a background goroutine.
-func (l *LinkSink) sweepLocked(now time.Time) {
-	for id, e := range l.pending {
-		if !now.Before(e.expires) {
-			delete(l.pending, id)
-		}
-	}
+// pending reports whether the link id is waiting to be opened, without using it up.
+func (l *LinkSink) pending(ctx context.Context, id string) (bool, error) {
+	return l.store.HasLink(ctx, secretRecord(id))
 }
 
-// peek returns the entry for id if it exists and has not expired.
-func (l *LinkSink) peek(id string) (linkEntry, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e, ok := l.pending[id]
-	if !ok {
-		return linkEntry{}, false
-	}
-	if !l.now().Before(e.expires) {
-		delete(l.pending, id)
-		return linkEntry{}, false
-	}
-	return e, true
-}
-
-// unlock removes and returns the entry for id if key opens it. A wrong key leaves the link in place, so that
+// unlock removes and returns the secret for id if key opens it. A wrong key leaves the link in place, so that
 // a guess (by a model or anyone else) cannot use it up.
-func (l *LinkSink) unlock(id, key string) (linkEntry, linkStatus) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e, ok := l.pending[id]
-	if !ok {
-		return linkEntry{}, linkGone
+func (l *LinkSink) unlock(r *http.Request, id, key string) (linkEntry, linkStatus, error) {
+	ctx := r.Context()
+	opens, err := l.opens(r, id, key)
+	if err != nil {
+		return linkEntry{}, linkGone, err
 	}
-	if !l.now().Before(e.expires) {
-		delete(l.pending, id)
-		return linkEntry{}, linkGone
+	if !opens {
+		ok, err := l.pending(ctx, id)
+		switch {
+		case err != nil:
+			return linkEntry{}, linkGone, err
+		case ok:
+			return linkEntry{}, linkLocked, nil
+		}
+		return linkEntry{}, linkGone, nil
 	}
-	if !l.opens(e, key) {
-		return linkEntry{}, linkLocked
+	raw, ok, err := l.store.TakeLink(ctx, secretRecord(id))
+	if err != nil || !ok {
+		return linkEntry{}, linkGone, err
 	}
-	delete(l.pending, id)
-	return e, linkOpened
+	var doc storedSecret
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return linkEntry{}, linkGone, err
+	}
+	if l.opened != nil {
+		l.opened()
+	}
+	return linkEntry{secret: doc.Secret, created: doc.Created}, linkOpened, nil
 }
 
 type linkStatus int
@@ -198,14 +264,30 @@ const (
 	linkGone
 )
 
-func (l *LinkSink) opens(e linkEntry, key string) bool {
+// opens checks the key without using anything up: the link's own code, or the bearer token (for a caller's
+// link, only with that caller's credentials on the request).
+func (l *LinkSink) opens(r *http.Request, id, key string) (bool, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
-		return false
+		return false, nil
 	}
-	codeOK := subtle.ConstantTimeCompare([]byte(strings.ToUpper(key)), []byte(e.code)) == 1
-	bearerOK := l.bearer != "" && subtle.ConstantTimeCompare([]byte(key), []byte(l.bearer)) == 1
-	return codeOK || bearerOK
+	if l.bearer != "" && subtle.ConstantTimeCompare([]byte(key), []byte(l.bearer)) == 1 {
+		owner := ""
+		if l.ownerOf != nil {
+			owner = l.ownerOf(r)
+		}
+		if owner == "" {
+			// Without credentials of their own, the token opens only links of the server's own credentials.
+			ownedBySomeone, err := l.owned(r.Context(), id)
+			return err == nil && !ownedBySomeone, err
+		}
+		return l.store.HasLink(r.Context(), ownerRecord(id, owner))
+	}
+	code := strings.ToUpper(key)
+	if _, err := codeEncoding.DecodeString(code); err != nil || len(code) != 16 {
+		return false, nil // not a code of ours: no need to ask the store
+	}
+	return l.store.HasLink(r.Context(), codeRecord(id, code))
 }
 
 // keyFrom reads the key a request presents: Authorization: Bearer <token or code>, or a "code" form field.
@@ -235,8 +317,8 @@ func (l *LinkSink) Handler() http.Handler {
 		id := r.PathValue("id")
 		key := keyFrom(r)
 		if key == "" {
-			if _, ok := l.peek(id); !ok {
-				writeGone(w, r)
+			if ok, err := l.pending(r.Context(), id); err != nil || !ok {
+				writeGoneOr(w, r, err)
 				return
 			}
 			if r.Method == http.MethodPost {
@@ -248,12 +330,18 @@ func (l *LinkSink) Handler() http.Handler {
 		}
 		if r.Method == http.MethodHead {
 			// A link checker never uses a link up, even with a key.
-			if _, ok := l.peek(id); !ok {
+			if ok, err := l.pending(r.Context(), id); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			} else if !ok {
 				w.WriteHeader(http.StatusNotFound)
 			}
 			return
 		}
-		e, status := l.unlock(id, key)
+		e, status, err := l.unlock(r, id, key)
+		if err != nil {
+			writeGoneOr(w, r, err)
+			return
+		}
 		switch status {
 		case linkGone:
 			writeGone(w, r)
@@ -290,6 +378,16 @@ func noStore(h http.Header) {
 // wantsHTML reports a browser's form post, as opposed to curl or a script.
 func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// writeGoneOr answers 503 when the store did not answer (the link may still be pending: nothing was used up, or
+// the store did not say), and 404 otherwise.
+func writeGoneOr(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		http.Error(w, "The secret store did not answer; try again in a moment.", http.StatusServiceUnavailable)
+		return
+	}
+	writeGone(w, r)
 }
 
 func writeGone(w http.ResponseWriter, r *http.Request) {

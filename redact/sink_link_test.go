@@ -222,21 +222,6 @@ func TestLinkSinkExpiry(t *testing.T) {
 	}
 }
 
-func TestLinkSinkSweepsExpired(t *testing.T) {
-	l, _, clock := newTestLinkSink(t, time.Minute)
-	for range 3 {
-		l.Put(context.Background(), Secret{Value: "x"})
-	}
-	clock.add(2 * time.Minute)
-	l.Put(context.Background(), Secret{Value: "y"})
-	l.mu.Lock()
-	n := len(l.pending)
-	l.mu.Unlock()
-	if n != 1 {
-		t.Fatalf("%d entries held after expiry, want 1", n)
-	}
-}
-
 func TestLinkSinkUnknownAndWrongMethod(t *testing.T) {
 	l, srv, _ := newTestLinkSink(t, 0)
 	ref, _ := l.Put(context.Background(), Secret{Value: "x"})

@@ -11,6 +11,8 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/metrics"
+	"github.com/elastic-access-mcp/elastic-access-mcp/state"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
@@ -46,6 +48,23 @@ type Config struct {
 	// HTTP transport settings.
 	HTTP HTTPConfig
 
+	// Credentials is whose Elastic credentials calls use; "" = CredentialsOperator. With
+	// CredentialsPassthrough the endpoints above are the operator's and the credentials come with each request.
+	Credentials CredentialsMode
+	// State holds what replicas share (used approvals, pending secret links); nil = this process's memory.
+	State state.Store
+	// StateKeys seal approvals (and, in State, secret links) so that every replica accepts them; nil = a random
+	// key of this process.
+	StateKeys *state.Keyring
+	// FixedTarget restricts the stack tools to the Elasticsearch and Kibana the operator configured: a call
+	// naming a Serverless project is refused. No call ever supplies an endpoint URL.
+	FixedTarget bool
+	// RateLimit is the most tool calls one caller may make per minute, counted in State across replicas;
+	// 0 = no limit.
+	RateLimit int
+	// Metrics records calls for /metrics; nil = off.
+	Metrics *metrics.Metrics
+
 	// ValidateOutput checks every result against its tool's output schema
 	// before it is sent. The test harness turns it on, so every tool call
 	// the suite makes proves its result matches the published schema; a
@@ -68,6 +87,9 @@ type HTTPConfig struct {
 	// 0 = DefaultSessionIdleTTL, DefaultMaxSessions.
 	SessionIdleTTL time.Duration
 	MaxSessions    int
+	// MetricsListen is a separate host:port serving /metrics without the token (e.g. an internal port for
+	// Prometheus); "" = only behind the token on Listen.
+	MetricsListen string
 }
 
 // DefaultCallTimeout is the default deadline of one tool call.

@@ -31,6 +31,10 @@ type HTTPServer struct {
 	sessions *sessionRegistry
 	BaseURL  string
 
+	// metricsHTTP serves /metrics on --metrics-listen, when given.
+	metricsListener net.Listener
+	metricsHTTP     *http.Server
+
 	// closing is cancelled when shutdown begins, ending long-lived streams.
 	closing     context.Context
 	stopStreams context.CancelFunc
@@ -74,12 +78,21 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	if ttl == 0 {
 		ttl = defaultSecretLinkTT
 	}
-	h := &HTTPServer{srv: s, listener: ln, links: redact.NewLinkSink(base, ttl), BaseURL: base,
+	h := &HTTPServer{srv: s, listener: ln, links: redact.NewSharedLinkSink(base, ttl, s.state), BaseURL: base,
 		sessions: newSessionRegistry(cfg.SessionIdleTTL, cfg.MaxSessions)}
 	h.links.AcceptBearer(cfg.Token)
+	if s.cfg.Credentials == CredentialsPassthrough {
+		h.links.OwnerOf(requestOwner, "the same "+HeaderESAuthorization+" and "+HeaderCloudAPIKey+
+			" headers your MCP client sends (the person who asked, and no one else, may open it)")
+	}
+	h.links.OnOpened(func() { s.cfg.Metrics.SecretHandedOut("link") })
 	h.closing, h.stopStreams = context.WithCancel(context.Background())
 	withSink := func(ctx context.Context, r *http.Request) context.Context {
-		return WithCaller(WithSink(ctx, h.links), callerOf(r))
+		ctx = WithCaller(WithSink(ctx, h.links), callerOf(r))
+		if s.cfg.Credentials == CredentialsPassthrough {
+			ctx = withRequestCredentials(ctx, r)
+		}
+		return ctx
 	}
 	h.stream = mcpserver.NewStreamableHTTPServer(s.MCP,
 		mcpserver.WithEndpointPath("/mcp"),
@@ -121,14 +134,30 @@ func (s *Server) ListenHTTPWith(cfg HTTPConfig) (*HTTPServer, error) {
 	}
 	mux := http.NewServeMux()
 	// Authentication comes before anything reads or sizes the body.
-	auth := func(next http.Handler) http.Handler { return bearerAuth(cfg.Token)(limitBody(next, maxBody)) }
+	auth := func(next http.Handler) http.Handler {
+		return bearerAuth(cfg.Token)(checkCredentialHeaders(s.cfg.Credentials, limitBody(next, maxBody)))
+	}
 	mux.Handle("/mcp", auth(newCancelWatch().wrap(h.stream)))
 	mux.Handle("/sse", auth(h.sse.SSEHandler()))
 	mux.Handle("/message", auth(h.sse.MessageHandler()))
 	// Secret links authenticate themselves (a per-link code or the token), so
 	// that a person can open them in a browser.
 	mux.Handle("/secrets/", h.links.Handler())
-	mux.HandleFunc("/healthz", healthz)
+	mux.Handle("/healthz", h.healthz())
+	if s.cfg.Metrics != nil {
+		mux.Handle("/metrics", bearerAuth(cfg.Token)(s.cfg.Metrics.Handler()))
+		if cfg.MetricsListen != "" {
+			mln, err := net.Listen("tcp", cfg.MetricsListen)
+			if err != nil {
+				ln.Close()
+				return nil, fmt.Errorf("--metrics-listen %q: %w", cfg.MetricsListen, err)
+			}
+			mmux := http.NewServeMux()
+			mmux.Handle("/metrics", s.cfg.Metrics.Handler())
+			h.metricsListener = mln
+			h.metricsHTTP = &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second}
+		}
+	}
 	h.http = &http.Server{
 		Handler:           guard(h.endStreamsOnShutdown(mux), cfg.PublicURL),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -161,14 +190,26 @@ func dialableAddr(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
+// MetricsAddr is the bound address of --metrics-listen, or "".
+func (h *HTTPServer) MetricsAddr() string {
+	if h.metricsListener == nil {
+		return ""
+	}
+	return h.metricsListener.Addr().String()
+}
+
 // Addr is the bound address.
 func (h *HTTPServer) Addr() string { return h.listener.Addr().String() }
 
 // Serve serves until ctx is cancelled, then shuts down gracefully: in-flight
 // calls get up to 10 seconds to finish.
 func (h *HTTPServer) Serve(ctx context.Context) error {
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- h.http.Serve(h.listener) }()
+	if h.metricsHTTP != nil {
+		go func() { errc <- h.metricsHTTP.Serve(h.metricsListener) }()
+		defer h.metricsHTTP.Close()
+	}
 	select {
 	case err := <-errc:
 		return err

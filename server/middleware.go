@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/caller"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -212,6 +213,7 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 			DurationMS: float64(time.Since(start).Microseconds()) / 1000,
 			DryRun:     info.DryRun,
 			Principal:  s.principal(ctx),
+			CallerID:   caller.From(ctx),
 			Caller:     callerFrom(ctx),
 		}
 		args, _ := redact.Default().Value(toJSONValue(req.GetArguments()))
@@ -234,26 +236,32 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 	}
 }
 
-// principal is who the server acts as upstream. whoami records it; until
-// then it is resolved once, after the first call (so the call's own
-// requests go first), from the configured credentials.
+// principal is who the call acts as upstream: the server's own credentials,
+// or (passthrough) the caller's. whoami records it; until then it is
+// resolved once per set of credentials, after the first call (so the call's
+// own requests go first). A caller's is cached with its clients, briefly.
 func (s *Server) principal(ctx context.Context) string {
-	if p := s.Env.Principal(); p != "" {
+	h, err := s.envFor(ctx)
+	if err != nil || h == nil || h.env == nil {
+		return ""
+	}
+	env := h.env
+	if p := env.Principal(); p != "" {
 		return p
 	}
-	s.principalOnce.Do(func() {
+	h.principalOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		var parts []string
-		if s.Env.Cloud != nil {
+		if env.Cloud != nil {
 			p := "cloud-key"
-			if id := s.Env.Cloud.APIKeyID(); id != "" {
+			if id := env.Cloud.APIKeyID(); id != "" {
 				p += ":" + id
 			}
 			parts = append(parts, p)
 		}
-		if s.Env.Stack != nil && s.Env.Stack.HasDefaultElasticsearch() {
-			if me, err := s.Env.Stack.Default().ES.Authenticate(ctx); err == nil {
+		if env.Stack != nil && env.Stack.HasDefaultElasticsearch() {
+			if me, err := env.Stack.Default().ES.Authenticate(ctx); err == nil {
 				p := "elasticsearch:" + me.Username
 				if me.APIKey != nil {
 					p += " (api key " + me.APIKey.Name + ")"
@@ -261,16 +269,19 @@ func (s *Server) principal(ctx context.Context) string {
 				parts = append(parts, p)
 			}
 		}
-		if len(parts) > 0 && s.Env.Principal() == "" {
-			s.Env.SetPrincipal(strings.Join(parts, ", "))
+		if len(parts) > 0 && env.Principal() == "" {
+			env.SetPrincipal(strings.Join(parts, ", "))
 		}
 	})
-	return s.Env.Principal()
+	return env.Principal()
 }
 
 type auditRecord struct {
-	Time       string   `json:"time"`
-	Principal  string   `json:"principal,omitempty"`
+	Time      string `json:"time"`
+	Principal string `json:"principal,omitempty"`
+	// CallerID is the digest of the caller's own credentials (passthrough):
+	// the same caller always has the same one, and it reveals nothing.
+	CallerID   string   `json:"caller_id,omitempty"`
 	Caller     string   `json:"caller,omitempty"`
 	Tool       string   `json:"tool"`
 	Targets    []string `json:"targets,omitempty"`

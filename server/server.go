@@ -17,7 +17,9 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/metrics"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/state"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
@@ -37,7 +39,10 @@ type Server struct {
 	sinkMu   sync.Mutex
 	fileSink redact.Sink
 
-	principalOnce sync.Once
+	// operator is the server's own clients; callers holds each caller's (passthrough).
+	operator *envHolder
+	callers  callerEnvs
+	state    state.Store
 }
 
 const instructions = `This server manages access in Elastic: Elastic Cloud organization members, invitations, role assignments and Cloud API keys, and Elasticsearch/Kibana users, roles, role mappings and API keys.
@@ -59,8 +64,20 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Limits == (toolkit.Limits{}) {
 		cfg.Limits = toolkit.DefaultLimits
 	}
+	if cfg.Credentials == "" {
+		cfg.Credentials = CredentialsOperator
+	}
+	if cfg.Credentials == CredentialsPassthrough && (cfg.Cloud.APIKey != "" || cfg.Elasticsearch.APIKey != "" ||
+		cfg.Elasticsearch.Password != "" || cfg.Kibana.APIKey != "" || cfg.Kibana.Password != "") {
+		return nil, fmt.Errorf("--credentials passthrough: the server holds no Elastic credentials of its own; " +
+			"unset EC_API_KEY, ELASTICSEARCH_API_KEY, ELASTICSEARCH_PASSWORD and the Kibana ones, and keep only the URLs")
+	}
+	if cfg.State == nil {
+		cfg.State = state.NewMemory(cfg.StateKeys)
+	}
+	cfg.State = observedStore{Store: cfg.State, m: cfg.Metrics, logger: cfg.Logger}
 	rememberConfiguredSecrets(cfg)
-	env, err := buildEnv(cfg)
+	env, err := buildEnv(cfg, newSealer(cfg), cfg.Metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +86,15 @@ func New(cfg Config) (*Server, error) {
 		toolkit.PlaneCloud:         env.Configured(toolkit.PlaneCloud),
 		toolkit.PlaneElasticsearch: env.Configured(toolkit.PlaneElasticsearch),
 		toolkit.PlaneKibana:        env.Configured(toolkit.PlaneKibana),
+	}
+	if cfg.Credentials == CredentialsPassthrough {
+		// Each caller brings the credentials: a plane is offered when the operator fixed its endpoint (the
+		// Cloud API's has a default).
+		sel.Planes = map[toolkit.Plane]bool{
+			toolkit.PlaneCloud:         true,
+			toolkit.PlaneElasticsearch: cfg.Elasticsearch.URL != "",
+			toolkit.PlaneKibana:        cfg.Kibana.URL != "",
+		}
 	}
 	selected, report, err := toolkit.Select(tools.All(), sel)
 	if err != nil {
@@ -80,7 +106,8 @@ func New(cfg Config) (*Server, error) {
 	if auditOut == nil {
 		auditOut = os.Stderr
 	}
-	s := &Server{Env: env, Tools: selected, Report: report, cfg: cfg, logger: cfg.Logger, audit: newAuditLog(auditOut)}
+	s := &Server{Env: env, Tools: selected, Report: report, cfg: cfg, logger: cfg.Logger, audit: newAuditLog(auditOut),
+		operator: &envHolder{env: env}, callers: callerEnvs{m: map[string]*envHolder{}}, state: cfg.State}
 	var validate []mcpserver.ServerOption
 	if cfg.ValidateOutput {
 		validate = append(validate, mcpserver.WithOutputSchemaValidation())
@@ -95,6 +122,8 @@ func New(cfg Config) (*Server, error) {
 		// Outermost first: nothing below may turn into a JSON-RPC error.
 		mcpserver.WithToolHandlerMiddleware(s.recoverMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.auditMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.metricsMiddleware),
+		mcpserver.WithToolHandlerMiddleware(s.rateLimitMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.deadlineMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.sinkPreflightMiddleware),
@@ -128,19 +157,29 @@ func rememberConfiguredSecrets(cfg Config) {
 	}
 }
 
+// newSealer seals approvals with the shared state key when there is one, so that any replica accepts them, and
+// records used ones in the state store.
+func newSealer(cfg Config) *toolkit.Sealer {
+	if cfg.StateKeys == nil {
+		return toolkit.NewSealer(nil)
+	}
+	return toolkit.NewSharedSealer(nil, cfg.StateKeys.Subkeys("approvals"), cfg.State)
+}
+
 // buildEnv creates the upstream clients. Every client sends through the
-// dry-run transport, so a dry run can never send a write.
-func buildEnv(cfg Config) (*toolkit.Env, error) {
+// dry-run transport, so a dry run can never send a write, and through the
+// metrics transport, which counts requests by plane and status.
+func buildEnv(cfg Config, sealer *toolkit.Sealer, m *metrics.Metrics) (*toolkit.Env, error) {
 	env := &toolkit.Env{
 		Confirm: cfg.Confirm,
-		Sealer:  toolkit.NewSealer(nil),
+		Sealer:  sealer,
 		Limits:  cfg.Limits,
 		Logger:  cfg.Logger,
 	}
 	ua := cfg.Name + "/" + cfg.Version
 	if cfg.Cloud.APIKey != "" {
 		cc := cfg.Cloud
-		cc.Transport = toolkit.DryRunTransport(cc.Transport)
+		cc.Transport = toolkit.DryRunTransport(countingTransport(cc.Transport, m, metrics.PlaneCloud))
 		if cc.UserAgent == "" {
 			cc.UserAgent = ua
 		}
@@ -170,8 +209,8 @@ func buildEnv(cfg Config) (*toolkit.Env, error) {
 			*side.ca, *side.insecure = "", false // applied here, under the wrapper
 		}
 	}
-	es.Transport = toolkit.DryRunTransport(es.Transport)
-	kb.Transport = toolkit.DryRunTransport(kb.Transport)
+	es.Transport = toolkit.DryRunTransport(countingTransport(es.Transport, m, metrics.PlaneElasticsearch))
+	kb.Transport = toolkit.DryRunTransport(countingTransport(kb.Transport, m, metrics.PlaneKibana))
 	if es.UserAgent == "" {
 		es.UserAgent = ua
 	}
@@ -190,13 +229,26 @@ func buildEnv(cfg Config) (*toolkit.Env, error) {
 // knows about the request, and turns the outcome into a result.
 func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		out, err := t.Invoke(ctx, s.Env, toolkit.CallOptions{
+		if missing := s.missingCredentials(ctx, t, req.GetArguments()); missing != "" {
+			return errorResult(toolkit.Refused("send "+missing+" with your requests to this server",
+				"%s needs your credentials for it, and the request did not carry %s.", t.Name, missing)), nil
+		}
+		if err := s.outsideFixedTarget(t, req.GetArguments()); err != nil {
+			return errorResult(err), nil
+		}
+		h, err := s.envFor(ctx)
+		if err != nil {
+			return errorResult(err), nil
+		}
+		s.countApprovalAnswer(req)
+		out, err := t.Invoke(ctx, h.env, toolkit.CallOptions{
 			Request:   req,
 			CanElicit: clientCanElicit(ctx),
 			Sink:      s.sinkFor(ctx),
 			OfferLink: s.offerLink,
 		})
 		if prompt, ok := toolkit.AsInputRequest(err); ok {
+			s.cfg.Metrics.Approval(metrics.ApprovalAsked)
 			return prompt, nil
 		}
 		if err != nil {
@@ -322,12 +374,6 @@ func (s *Server) ToolsJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(resp)
-}
-
-// healthz answers liveness probes.
-func healthz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"status":"ok"}`))
 }
 
 // Logger is the server's redacting logger.

@@ -10,9 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/caller"
+	"github.com/elastic-access-mcp/elastic-access-mcp/state"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -78,7 +79,7 @@ func (c *Call) Confirm(ctx context.Context, conf Confirmation) error {
 	}
 	digest := argsDigest(c.req.GetArguments())
 	if ans := server.ElicitationResponse(c.req.Params.InputResponses, elicitID); ans != nil {
-		if err := c.Env.Sealer.open(c.req.Params.RequestState, c.Tool.Name, conf.Target, digest); err != nil {
+		if err := c.Env.Sealer.open(ctx, c.req.Params.RequestState, c.Tool.Name, conf.Target, digest); err != nil {
 			return &Error{Kind: KindNotConfirmed, Message: "The confirmation could not be verified (" + err.Error() + ").",
 				Next: "call the tool again to get a new confirmation prompt"}
 		}
@@ -100,7 +101,7 @@ func (c *Call) Confirm(ctx context.Context, conf Confirmation) error {
 		return Refused("use a client that supports MCP elicitation, or ask the operator to start the server with --confirm=param",
 			"This change needs the person's approval, and this client cannot show a confirmation prompt. (%s)", conf.Message)
 	}
-	state, err := c.Env.Sealer.seal(c.Tool.Name, conf.Target, digest)
+	state, err := c.Env.Sealer.seal(ctx, c.Tool.Name, conf.Target, digest)
 	if err != nil {
 		return err
 	}
@@ -134,27 +135,45 @@ func AsInputRequest(err error) (*mcp.CallToolResult, bool) {
 }
 
 // Sealer authenticates confirmation state. The state travels through the
-// client (and so the model), so it is HMAC-signed with a per-process key,
-// bound to the tool, the target and the exact arguments, expires after
-// ConfirmTTL, and can be used once.
+// client (and so the model), so it is HMAC-signed, bound to the tool, the
+// target, the exact arguments and the caller who asked, expires after
+// ConfirmTTL, and can be used once. The record of used approvals lives in a
+// NonceStore: the process's memory for one replica, or a store shared by
+// every replica, so that an approval redeemed on one replica is refused on
+// all others.
 type Sealer struct {
-	key []byte
-	now func() time.Time
-	mu  sync.Mutex
-	// used holds nonces already redeemed, until they expire.
-	used map[string]time.Time
+	// keys sign with the first entry and accept any (the second exists
+	// during a rotation of the shared key).
+	keys  [][]byte
+	now   func() time.Time
+	store NonceStore
 }
 
-// NewSealer returns a Sealer with a fresh random key.
+// NonceStore records used approvals (state.Store satisfies it).
+type NonceStore interface {
+	// IssueTime is the store's clock, sealed into each approval.
+	IssueTime(ctx context.Context) (time.Time, error)
+	// RedeemOnce returns nil only for the first redemption of nonce anywhere.
+	RedeemOnce(ctx context.Context, nonce string, issued time.Time, ttl time.Duration) error
+}
+
+// NewSealer returns a Sealer with a fresh random key and the used approvals
+// in this process's memory: approvals are valid on this process only.
 func NewSealer(now func() time.Time) *Sealer {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		panic(err) // the system has no randomness; nothing is safe to do
 	}
+	return NewSharedSealer(now, [][]byte{key}, state.NewMemory(nil))
+}
+
+// NewSharedSealer returns a Sealer whose approvals any replica with the same
+// keys and store accepts, once. keys[0] signs; every key verifies.
+func NewSharedSealer(now func() time.Time, keys [][]byte, store NonceStore) *Sealer {
 	if now == nil {
 		now = time.Now
 	}
-	return &Sealer{key: key, now: now, used: map[string]time.Time{}}
+	return &Sealer{keys: keys, now: now, store: store}
 }
 
 type sealedState struct {
@@ -163,29 +182,50 @@ type sealedState struct {
 	Args    string `json:"a"`
 	Expires int64  `json:"e"`
 	Nonce   string `json:"n"`
+	// Issued is the store's clock at sealing (Unix milliseconds): a store
+	// that lost its records since cannot vouch for single use.
+	Issued int64 `json:"i"`
+	// Owner is the caller the approval was asked for ("" = the server's own
+	// credentials): another caller cannot redeem it.
+	Owner string `json:"o,omitempty"`
 }
 
-func (s *Sealer) seal(tool, target, digest string) (string, error) {
+func (s *Sealer) seal(ctx context.Context, tool, target, digest string) (string, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
+	issued, err := s.store.IssueTime(ctx)
+	if err != nil {
+		return "", err
+	}
 	payload, _ := json.Marshal(sealedState{Tool: tool, Target: target, Args: digest,
-		Expires: s.now().Add(ConfirmTTL).Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce)})
+		Expires: s.now().Add(ConfirmTTL).Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce),
+		Issued: issued.UnixMilli(), Owner: caller.From(ctx)})
 	body := base64.RawURLEncoding.EncodeToString(payload)
-	return body + "." + s.mac(body), nil
+	return body + "." + mac(s.keys[0], body), nil
 }
 
-func (s *Sealer) mac(body string) string {
-	m := hmac.New(sha256.New, s.key)
+func mac(key []byte, body string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(body))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// open verifies a state and redeems its nonce.
-func (s *Sealer) open(state, tool, target, digest string) error {
+func (s *Sealer) verify(body, sig string) bool {
+	for _, k := range s.keys {
+		if hmac.Equal([]byte(sig), []byte(mac(k, body))) {
+			return true
+		}
+	}
+	return false
+}
+
+// open verifies a state and redeems its nonce. Nothing is redeemed unless
+// every check passed; a store that cannot record the redemption refuses.
+func (s *Sealer) open(ctx context.Context, state, tool, target, digest string) error {
 	body, sig, ok := strings.Cut(state, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(s.mac(body))) {
+	if !ok || !s.verify(body, sig) {
 		return errors.New("the confirmation state was altered or was not issued by this server")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
@@ -199,22 +239,17 @@ func (s *Sealer) open(state, tool, target, digest string) error {
 	if st.Tool != tool || st.Target != target || st.Args != digest {
 		return errors.New("the confirmation was given for a different change")
 	}
+	if st.Owner != caller.From(ctx) {
+		return errors.New("the confirmation was given to another caller")
+	}
 	now := s.now()
 	if now.Unix() > st.Expires {
 		return errors.New("the confirmation expired")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for n, exp := range s.used {
-		if now.After(exp) {
-			delete(s.used, n)
-		}
-	}
-	if _, seen := s.used[st.Nonce]; seen {
-		return errors.New("the confirmation was already used")
-	}
-	s.used[st.Nonce] = time.Unix(st.Expires, 0)
-	return nil
+	// Remember the nonce past the expiry, with a margin for replicas'
+	// clocks that disagree.
+	ttl := time.Unix(st.Expires, 0).Sub(now) + time.Minute
+	return s.store.RedeemOnce(ctx, st.Nonce, time.UnixMilli(st.Issued), ttl)
 }
 
 // argsDigest fingerprints the arguments of a call so an approval cannot be

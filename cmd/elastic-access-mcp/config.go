@@ -37,6 +37,8 @@ type commonFlags struct {
 	envFile          string
 	maxKeyExpiration string
 	callTimeout      string
+	// credentials is registered by the http command only (--credentials).
+	credentials string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -118,6 +120,11 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
+	creds, err := server.ParseCredentialsMode(c.credentials)
+	if err != nil {
+		return nil, err
+	}
+	passthrough := creds == server.CredentialsPassthrough
 	b := &built{}
 	logger := server.NewLogger(stderr, level)
 	b.cfg = server.Config{
@@ -135,6 +142,7 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 		SecretsDir:  c.secretsDir,
 		Logger:      logger,
 		CallTimeout: callTimeout,
+		Credentials: creds,
 	}
 	if c.auditLog != "" {
 		f, notice, err := redact.OpenPrivateAppend(c.auditLog)
@@ -195,7 +203,11 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ecKey != "" {
+	if passthrough {
+		// Callers bring the keys; the endpoint is the operator's.
+		b.cfg.Cloud = cloudapi.Config{BaseURL: firstNonEmpty(get("EC_BASE_URL"), "https://api.elastic-cloud.com"),
+			APIKey: ecKey, Timeout: 30 * time.Second}
+	} else if ecKey != "" {
 		b.cfg.Cloud = cloudapi.Config{
 			BaseURL:        firstNonEmpty(get("EC_BASE_URL"), "https://api.elastic-cloud.com"),
 			APIKey:         ecKey,
@@ -224,7 +236,7 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 		if esKey == "" {
 			b.cfg.Elasticsearch.Username, b.cfg.Elasticsearch.Password = get("ELASTICSEARCH_USERNAME"), esPass
 		}
-		if esKey == "" && (b.cfg.Elasticsearch.Username == "" || esPass == "") {
+		if esKey == "" && (b.cfg.Elasticsearch.Username == "" || esPass == "") && !passthrough {
 			return nil, errors.New("ELASTICSEARCH_URL is set but no credential: set ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD")
 		}
 		if b.cfg.Elasticsearch.Insecure {

@@ -82,7 +82,10 @@ Read-only unless --allow-writes or --allow-destructive is given.`,
 Serves MCP over streamable HTTP (/mcp) and SSE (/sse, /message), with /healthz and
 one-time secret links (/secrets/ID). Off loopback, or behind a proxy (MCP_PUBLIC_URL),
 MCP_HTTP_TOKEN (at least 32 characters) is required; clients send
-"Authorization: Bearer <token>". In a container: --listen 0.0.0.0:8080.`,
+"Authorization: Bearer <token>". In a container: --listen 0.0.0.0:8080.
+For a team: --credentials passthrough (each caller sends their own Elastic credentials),
+--state-store redis://HOST:PORT/DB with MCP_STATE_KEY to run several replicas, /metrics
+behind the token (and on --metrics-listen). See the README, "Run it for a team".`,
 	"tools": `Usage: elastic-access-mcp tools [--json] [flags]
 
 Lists the tools this configuration exposes, and why toolsets are left out.`,
@@ -220,14 +223,18 @@ func checkEnvFile(fs *flagSet, c *commonFlags) bool {
 
 // startServer builds the configuration and the server. A failure is a
 // configuration mistake: it is explained on stderr and ok is false.
-func startServer(c *commonFlags, stderr io.Writer, adjust ...func(*server.Config)) (s *server.Server, b *built, ok bool) {
+func startServer(c *commonFlags, stderr io.Writer, adjust ...func(*built) error) (s *server.Server, b *built, ok bool) {
 	b, err := buildConfig(c, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
 		return nil, nil, false
 	}
 	for _, f := range adjust {
-		f(&b.cfg)
+		if err := f(b); err != nil {
+			b.Close()
+			fmt.Fprintln(stderr, "elastic-access-mcp:", err)
+			return nil, nil, false
+		}
 	}
 	if b.cfg.Confirm == toolkit.ConfirmNone && c.allowDestructive {
 		b.cfg.Logger.Warn("DANGER: --confirm none with --allow-destructive: deletions, revocations and privilege escalations run WITHOUT asking anyone; the agent alone decides. Use --confirm elicit (or param) unless a person reviews every call some other way")
@@ -288,13 +295,15 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, c := newCommand("http", stdout, stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (0.0.0.0:8080 in a container); off loopback MCP_HTTP_TOKEN is required")
-	linkTTL := fs.Duration("secret-link-ttl", 10*time.Minute, "how long a one-time link to a withheld secret stays valid")
+	fs, c, team := newHTTPCommand(stdout, stderr)
+	listen, linkTTL := &team.listen, &team.linkTTL
 	if code, ok := parseCommand(fs, c, args); !ok {
 		return code
 	}
-	s, b, ok := startServer(c, stderr, func(cfg *server.Config) { cfg.SecretLinkTTL = *linkTTL })
+	s, b, ok := startServer(c, stderr, func(b *built) error {
+		b.cfg.SecretLinkTTL = *linkTTL
+		return team.apply(ctx, &b.cfg, b)
+	})
 	if !ok {
 		return exitUsage
 	}
@@ -315,7 +324,7 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			n.Label, n.PersonURL, n.Code, n.ExpiresAt.UTC().Format(time.RFC3339))
 	})
 	s.Logger().Info("serving MCP over HTTP", "mcp", h.BaseURL+"/mcp", "sse", h.BaseURL+"/sse", "health", h.BaseURL+"/healthz",
-		"auth", b.cfg.HTTP.Token != "")
+		"auth", b.cfg.HTTP.Token != "", "metrics", h.MetricsAddr())
 	if err := h.Serve(ctx); err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp:", err)
 		return exitToolError

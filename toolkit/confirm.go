@@ -54,6 +54,11 @@ type Confirmation struct {
 	Target string
 	// Message is shown to the human: what will happen and why it matters.
 	Message string
+	// Grants is the digest of what the change grants (the policy delta's
+	// Digest), or "" for a change the policy does not judge. The approval
+	// is bound to it: if what the change grants is different when the
+	// approval comes back, the person is asked again instead.
+	Grants string
 }
 
 // Confirm obtains the human's approval for the change, or returns an error
@@ -77,19 +82,28 @@ func (c *Call) Confirm(ctx context.Context, conf Confirmation) error {
 			Next:    "describe the change to the person; only if they approve, call again with the same arguments and confirm: true"}
 	}
 	digest := argsDigest(c.req.GetArguments())
+	message := conf.Message
 	if ans := server.ElicitationResponse(c.req.Params.InputResponses, elicitID); ans != nil {
-		if err := c.Env.Sealer.open(c.req.Params.RequestState, c.Tool.Name, conf.Target, digest); err != nil {
+		sealed, err := c.Env.Sealer.open(c.req.Params.RequestState, c.Tool.Name, conf.Target, digest)
+		if err != nil {
 			return &Error{Kind: KindNotConfirmed, Message: "The confirmation could not be verified (" + err.Error() + ").",
 				Next: "call the tool again to get a new confirmation prompt"}
 		}
 		switch ans.Action {
 		case mcp.ElicitationResponseActionAccept:
-			if content, ok := ans.Content.(map[string]any); ok {
-				if v, present := content["confirm"]; present && v != true {
-					return &Error{Kind: KindNotConfirmed, Message: "The person did not approve the change.", Next: "do not retry unless the person asks for it"}
-				}
+			// Only an explicit confirm: true approves; an accept with no
+			// content, or with anything else, is not an approval.
+			content, _ := ans.Content.(map[string]any)
+			if content == nil || content["confirm"] != true {
+				return &Error{Kind: KindNotConfirmed, Message: "The person did not approve the change.", Next: "do not retry unless the person asks for it"}
 			}
-			return nil
+			if sealed.Grants == conf.Grants {
+				return nil
+			}
+			// The same call now grants something else (a role it assigns
+			// was redefined, say): the approval does not cover it, so the
+			// person is asked again about what it grants now.
+			message = "What this change grants is different from what was approved, so it needs a new approval. Now: " + conf.Message
 		case mcp.ElicitationResponseActionDecline:
 			return &Error{Kind: KindNotConfirmed, Message: "The person declined the change.", Next: "do not retry unless the person asks for it"}
 		default:
@@ -100,13 +114,13 @@ func (c *Call) Confirm(ctx context.Context, conf Confirmation) error {
 		return Refused("use a client that supports MCP elicitation, or ask the operator to start the server with --confirm=param",
 			"This change needs the person's approval, and this client cannot show a confirmation prompt. (%s)", conf.Message)
 	}
-	state, err := c.Env.Sealer.seal(c.Tool.Name, conf.Target, digest)
+	state, err := c.Env.Sealer.seal(c.Tool.Name, conf.Target, digest, conf.Grants)
 	if err != nil {
 		return err
 	}
 	result := server.NewInputRequestBuilder(state).Elicit(elicitID, mcp.ElicitationParams{
 		Mode:    mcp.ElicitationModeForm,
-		Message: conf.Message,
+		Message: message,
 		RequestedSchema: map[string]any{
 			"type": "object",
 			"properties": map[string]any{
@@ -161,16 +175,17 @@ type sealedState struct {
 	Tool    string `json:"t"`
 	Target  string `json:"g"`
 	Args    string `json:"a"`
+	Grants  string `json:"d,omitempty"` // digest of what the change grants
 	Expires int64  `json:"e"`
 	Nonce   string `json:"n"`
 }
 
-func (s *Sealer) seal(tool, target, digest string) (string, error) {
+func (s *Sealer) seal(tool, target, digest, grants string) (string, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	payload, _ := json.Marshal(sealedState{Tool: tool, Target: target, Args: digest,
+	payload, _ := json.Marshal(sealedState{Tool: tool, Target: target, Args: digest, Grants: grants,
 		Expires: s.now().Add(ConfirmTTL).Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce)})
 	body := base64.RawURLEncoding.EncodeToString(payload)
 	return body + "." + s.mac(body), nil
@@ -182,26 +197,26 @@ func (s *Sealer) mac(body string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// open verifies a state and redeems its nonce.
-func (s *Sealer) open(state, tool, target, digest string) error {
+// open verifies a state, redeems its nonce and returns what it sealed.
+func (s *Sealer) open(state, tool, target, digest string) (sealedState, error) {
 	body, sig, ok := strings.Cut(state, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(s.mac(body))) {
-		return errors.New("the confirmation state was altered or was not issued by this server")
+		return sealedState{}, errors.New("the confirmation state was altered or was not issued by this server")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil {
-		return errors.New("the confirmation state is malformed")
+		return sealedState{}, errors.New("the confirmation state is malformed")
 	}
 	var st sealedState
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return errors.New("the confirmation state is malformed")
+		return sealedState{}, errors.New("the confirmation state is malformed")
 	}
 	if st.Tool != tool || st.Target != target || st.Args != digest {
-		return errors.New("the confirmation was given for a different change")
+		return sealedState{}, errors.New("the confirmation was given for a different change")
 	}
 	now := s.now()
 	if now.Unix() > st.Expires {
-		return errors.New("the confirmation expired")
+		return sealedState{}, errors.New("the confirmation expired")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -211,10 +226,10 @@ func (s *Sealer) open(state, tool, target, digest string) error {
 		}
 	}
 	if _, seen := s.used[st.Nonce]; seen {
-		return errors.New("the confirmation was already used")
+		return sealedState{}, errors.New("the confirmation was already used")
 	}
 	s.used[st.Nonce] = time.Unix(st.Expires, 0)
-	return nil
+	return st, nil
 }
 
 // argsDigest fingerprints the arguments of a call so an approval cannot be

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
@@ -192,6 +193,14 @@ func createUser(ctx context.Context, c *toolkit.Call, in CreateUserInput) (Creat
 	if err := esRequireRoles(ctx, t, roles); err != nil {
 		return out, err
 	}
+	delta, err := judgeStack(ctx, t, policy.Change{Users: []policy.UserChange{{
+		Username: in.Username, NewRoles: roles, NewEnabled: !in.Disabled}}})
+	if err != nil {
+		return out, err
+	}
+	if err := approve(ctx, c, &out.WriteReport, delta, approval{target: "user:" + in.Username, where: t.Label()}); err != nil {
+		return out, err
+	}
 	pw, err := redact.GeneratePassword(esGeneratedPasswordLength)
 	if err != nil {
 		return out, err
@@ -326,15 +335,21 @@ func updateUser(ctx context.Context, c *toolkit.Call, in UpdateUserInput) (Updat
 		out.Warn("the user already looks like this; nothing was changed")
 		return out, nil
 	}
+	ask := approval{target: "user:" + in.Username, where: t.Label()}
 	if len(out.RolesRemoved) > 0 {
 		if c.Env.Selection.Tier != "read-write-destructive" {
 			return out, toolkit.Refused("ask the operator to start the server with --allow-destructive, or only add roles",
 				"Removing role(s) %s from %s takes access away, which this server is not allowed to do.", strings.Join(out.RolesRemoved, ", "), in.Username)
 		}
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "user:" + in.Username,
-			Message: fmt.Sprintf("Remove role(s) %s from user %s on %s (remaining roles: %s)?", strings.Join(out.RolesRemoved, ", "), in.Username, t.Label(), orNone(strings.Join(roles, ", ")))}); err != nil {
-			return out, err
-		}
+		ask.reasons = append(ask.reasons, fmt.Sprintf("remove role(s) %s from user %s (remaining roles: %s)", strings.Join(out.RolesRemoved, ", "), in.Username, orNone(strings.Join(roles, ", "))))
+	}
+	delta, err := judgeStack(ctx, t, policy.Change{Users: []policy.UserChange{{Username: in.Username, Exists: true,
+		OldRoles: cur.Roles, OldEnabled: cur.Enabled, NewRoles: roles, NewEnabled: cur.Enabled}}})
+	if err != nil {
+		return out, err
+	}
+	if err := approve(ctx, c, &out.WriteReport, delta, ask); err != nil {
+		return out, err
 	}
 	if _, err := t.ES.PutUser(ctx, in.Username, body); err != nil {
 		return out, stackFail(t, err)
@@ -439,14 +454,21 @@ func setUserEnabled(ctx context.Context, c *toolkit.Call, in SetUserEnabledInput
 	if cur.Enabled == in.Enabled {
 		return out, nil
 	}
+	ask := approval{target: "user:" + in.Username, where: t.Label()}
 	if !in.Enabled {
 		if me, err := t.ES.Authenticate(ctx); err == nil && me.Username == in.Username && me.AuthenticationType != "api_key" {
 			return out, toolkit.Refused("ask another administrator to do it", "%s is the user this server runs as; disabling it would lock the server out.", in.Username)
 		}
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "user:" + in.Username,
-			Message: fmt.Sprintf("Disable user %s on %s? They will not be able to log in until enabled again.", in.Username, t.Label())}); err != nil {
-			return out, err
-		}
+		ask.reasons = append(ask.reasons, fmt.Sprintf("disable user %s; they will not be able to log in until enabled again", in.Username))
+	}
+	// Enabling gives the user back every role it holds.
+	delta, err := judgeStack(ctx, t, policy.Change{Users: []policy.UserChange{{Username: in.Username, Exists: true,
+		OldRoles: cur.Roles, OldEnabled: cur.Enabled, NewRoles: cur.Roles, NewEnabled: in.Enabled}}})
+	if err != nil {
+		return out, err
+	}
+	if err := approve(ctx, c, &out.WriteReport, delta, ask); err != nil {
+		return out, err
 	}
 	if err := t.ES.SetUserEnabled(ctx, in.Username, in.Enabled); err != nil {
 		return out, stackFail(t, err)

@@ -199,6 +199,7 @@ func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput
 	}
 	if delta.Escalates() {
 		ask.notes = append(ask.notes, "The mapping's rules: "+compactJSON(in.Rules))
+		out.Warn("this mapping grants superuser-like power: %s", escalationWords(delta))
 	}
 	if err := approve(ctx, c, &out.WriteReport, delta, ask); err != nil {
 		return out, err

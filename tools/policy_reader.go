@@ -73,26 +73,27 @@ var unreadableRole = policy.Role{
 }
 
 // projectRoles reads the stack roles of Cloud application_roles from the
-// project they apply to. What it cannot read is judged as unreadableRole
-// and noted, so the prompt can say why.
+// project they apply to. What it cannot read, and what the project does not
+// define, is judged as unreadableRole and noted, so the prompt can say why.
 type projectRoles struct {
 	c *toolkit.Call
 
 	mu         sync.Mutex
 	unreadable map[string]bool // "role in where"
+	undefined  map[string]bool
 }
 
 func newProjectRoles(c *toolkit.Call) *projectRoles {
-	return &projectRoles{c: c, unreadable: map[string]bool{}}
+	return &projectRoles{c: c, unreadable: map[string]bool{}, undefined: map[string]bool{}}
 }
 
 func (r *projectRoles) Roles(ctx context.Context, project string, names []string) (map[string]policy.Role, error) {
-	if project != "" && project != policy.AnyProject && r.c.Env.Stack != nil {
-		if t, err := r.c.Env.Stack.Resolve(ctx, project); err == nil && t.Project != nil {
-			if roles, err := readPolicyRoles(ctx, t.ES, names); err == nil {
-				return roles, nil
-			}
-		}
+	var roles map[string]policy.Role
+	ok := false
+	if project == policy.AnyProject {
+		roles, ok = r.everyProject(ctx, names)
+	} else {
+		roles, ok = r.oneProject(ctx, project, names)
 	}
 	where := "every project"
 	if project != policy.AnyProject && project != "" {
@@ -102,24 +103,88 @@ func (r *projectRoles) Roles(ctx context.Context, project string, names []string
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, n := range names {
+		if role, defined := roles[n]; ok && defined {
+			out[n] = role
+			continue
+		}
+		// Unreadable, or not defined there yet: whatever it is (or is
+		// later defined as) applies to the principal.
 		out[n] = unreadableRole
-		r.unreadable[n+" in "+where] = true
+		if ok {
+			r.undefined[n+" in "+where] = true
+		} else {
+			r.unreadable[n+" in "+where] = true
+		}
 	}
 	return out, nil
+}
+
+// oneProject reads the roles from a Serverless project's Elasticsearch.
+func (r *projectRoles) oneProject(ctx context.Context, project string, names []string) (map[string]policy.Role, bool) {
+	if project == "" || r.c.Env.Stack == nil {
+		return nil, false
+	}
+	t, err := r.c.Env.Stack.Resolve(ctx, project)
+	if err != nil || t.Project == nil {
+		return nil, false // a deployment, or a project the server cannot reach
+	}
+	roles, err := readPolicyRoles(ctx, t.ES, names)
+	return roles, err == nil
+}
+
+// everyProject judges a role granted on every project, current and future,
+// by its most powerful definition among the current projects: a role that
+// is superuser-like anywhere counts as superuser-like. It fails when any
+// project cannot be read.
+func (r *projectRoles) everyProject(ctx context.Context, names []string) (map[string]policy.Role, bool) {
+	if r.c.Env.Cloud == nil {
+		return nil, false
+	}
+	projects, err := r.c.Env.Cloud.ListAllProjects(ctx)
+	if err != nil || len(projects) == 0 {
+		return nil, false
+	}
+	out := map[string]policy.Role{}
+	for _, p := range projects {
+		roles, ok := r.oneProject(ctx, p.ID, names)
+		if !ok {
+			return nil, false
+		}
+		for name, role := range roles {
+			if _, seen := out[name]; !seen || superuserLike(name, role) {
+				out[name] = role
+			}
+		}
+	}
+	return out, true
+}
+
+func superuserLike(name string, role policy.Role) bool {
+	p, err := policy.NewPermission(policy.NamedRole{Name: name, Role: role})
+	return err == nil && p.SuperuserLike()
 }
 
 // note says which stack roles were judged without their definition.
 func (r *projectRoles) note() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.unreadable) == 0 {
-		return ""
+	var parts []string
+	if len(r.unreadable) > 0 {
+		parts = append(parts, "The definition of stack role(s) "+strings.Join(sortedSet(r.unreadable), ", ")+
+			" could not be read here, so they are judged as able to do anything.")
 	}
-	var list []string
-	for k := range r.unreadable {
-		list = append(list, k)
+	if len(r.undefined) > 0 {
+		parts = append(parts, "Stack role(s) "+strings.Join(sortedSet(r.undefined), ", ")+
+			" are not defined there yet; whoever defines them decides what they grant, so they are judged as able to do anything.")
 	}
-	sort.Strings(list)
-	return "The definition of stack role(s) " + strings.Join(list, ", ") +
-		" could not be read here, so they are judged as able to do anything."
+	return strings.Join(parts, " ")
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

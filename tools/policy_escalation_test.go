@@ -246,20 +246,20 @@ func escalationCases() []escalationCase {
 	add(escalationCase{name: "put_role write on every index", tool: "put_role",
 		args: fixed(roleArgs("r1", map[string]any{"indices": list2(idx(list("*"), "write"))})), state: roleState("r1"), want: `"write"`})
 	add(escalationCase{name: "put_role read on the security index", tool: "put_role",
-		args: fixed(roleArgs("r1", map[string]any{"indices": list2(map[string]any{"names": list(".security*"), "privileges": list("read"), "allow_restricted_indices": true})})),
+		args:  fixed(roleArgs("r1", map[string]any{"indices": list2(map[string]any{"names": list(".security*"), "privileges": list("read"), "allow_restricted_indices": true})})),
 		state: roleState("r1"), want: ".security"})
 	for _, ra := range [][]string{{"elastic"}, {"?*"}, {"*"}, {"adm*"}} {
 		add(escalationCase{name: "put_role run_as " + strings.Join(ra, ","), tool: "put_role",
 			args: fixed(roleArgs("r1", map[string]any{"run_as": list(ra...)})), state: roleState("r1"), want: ra[0]})
 	}
 	add(escalationCase{name: "put_role every application privilege", tool: "put_role",
-		args: fixed(roleArgs("r1", map[string]any{"applications": list2(map[string]any{"application": "*", "privileges": list("*"), "resources": list("*")})})),
+		args:  fixed(roleArgs("r1", map[string]any{"applications": list2(map[string]any{"application": "*", "privileges": list("*"), "resources": list("*")})})),
 		state: roleState("r1"), want: `"application":"*"`})
 	add(escalationCase{name: "put_role redefines a held role as cluster:*", tool: "put_role",
-		args: fixed(roleArgs("logs-reader", map[string]any{"cluster": list("cluster:*"), "indices": list2(idx(list("logs-*"), "read", "view_index_metadata"))})),
+		args:  fixed(roleArgs("logs-reader", map[string]any{"cluster": list("cluster:*"), "indices": list2(idx(list("logs-*"), "read", "view_index_metadata"))})),
 		state: roleState("logs-reader"), want: "cluster:*"})
 	add(escalationCase{name: "put_role cancels document-level security of its holders", tool: "put_role",
-		args: fixed(roleArgs("hr-department-viewer", map[string]any{"indices": list2(idx(list("hr-*"), "read"))})),
+		args:  fixed(roleArgs("hr-department-viewer", map[string]any{"indices": list2(idx(list("hr-*"), "read"))})),
 		state: roleState("hr-department-viewer"), want: `"names":["hr-*"],"privileges":["read"]}`})
 	// put_role_mapping: roles, static and dynamic templates
 	add(escalationCase{name: "put_role_mapping to superuser", tool: "put_role_mapping",
@@ -275,7 +275,7 @@ func escalationCases() []escalationCase {
 	add(escalationCase{name: "put_role_mapping template from the username", tool: "put_role_mapping",
 		args: fixed(mappingArgs("m1", map[string]any{"role_templates": list2(map[string]any{"template": map[string]any{"source": "{{username}}"}})})), state: mappingState("m1"), want: "username"})
 	add(escalationCase{name: "put_role_mapping replaces a reader mapping with superuser", tool: "put_role_mapping",
-		args: fixed(map[string]any{"name": "ldap-readers", "enabled": true, "roles": list("logs-reader", "superuser"), "rules": map[string]any{"field": map[string]any{"realm.name": "ldap1"}}}),
+		args:  fixed(map[string]any{"name": "ldap-readers", "enabled": true, "roles": list("logs-reader", "superuser"), "rules": map[string]any{"field": map[string]any{"realm.name": "ldap1"}}}),
 		state: mappingState("ldap-readers"), want: "superuser"})
 	// create_es_api_key
 	add(escalationCase{name: "create_es_api_key cluster all", tool: "create_es_api_key",
@@ -319,7 +319,7 @@ func escalationCases() []escalationCase {
 		args:  fixed(map[string]any{"emails": list("eve@example.com"), "roles": list2(cloudRole("project", "admin", map[string]any{"project_type": "observability", "all": true}))}),
 		state: invitationState("eve@example.com"), want: "observability-admin"})
 	add(escalationCase{name: "invite_org_members viewer with application_roles superuser", tool: "invite_org_members",
-		args: fixed(map[string]any{"emails": list("eve@example.com"), "roles": list2(cloudRole("project", "viewer", map[string]any{"project_ids": list("search-demo"), "application_roles": list("superuser")}))}),
+		args:  fixed(map[string]any{"emails": list("eve@example.com"), "roles": list2(cloudRole("project", "viewer", map[string]any{"project_ids": list("search-demo"), "application_roles": list("superuser")}))}),
 		state: invitationState("eve@example.com"), want: "superuser"})
 	// Cloud: API keys
 	add(escalationCase{name: "create_cloud_api_key organization-admin", tool: "create_cloud_api_key",

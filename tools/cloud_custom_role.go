@@ -51,7 +51,7 @@ var assignProjectCustomRoleSpec = toolkit.Spec{
 		"assigns the project type's viewer role id together with application_roles [custom_role], so the person sees the " +
 		"project in the Cloud console and gets only the custom role on sign-in. Refuses when the member already holds a " +
 		"predefined role on the project (the union would widen access) unless replace_predefined is true, which removes that " +
-		"role first (after confirmation). Warns when the custom role does not exist in the project: create it first with " +
+		"role first (after confirmation). A custom role that is superuser-like in the project (such as admin) needs the person's approval. Warns when the custom role does not exist in the project: create it first with " +
 		"put_role (project argument). For new people: invite without roles, and call this after they accept. Needs an " +
 		"Organization owner's API key.",
 }

@@ -102,7 +102,7 @@ var inviteOrgMembersSpec = toolkit.Spec{
 		"deployment or Serverless project roles; project roles take project ids or names from list_projects). People who are " +
 		"already members are not invited again: the result names them, and assign_cloud_roles gives them roles. People with a " +
 		"pending invitation are reported and skipped (cancel_org_invitations first to change its roles). Inviting someone as " +
-		"Organization owner, or with organization-wide application roles, asks the person to confirm. For a custom project role, " +
+		"Organization owner, with admin roles, or with organization-wide or superuser-like application roles, asks the person to confirm. For a custom project role, " +
 		"invite without roles and call assign_project_custom_role after acceptance. Needs an Organization owner's API key.",
 }
 

@@ -250,7 +250,7 @@ var createCloudAPIKeySpec = toolkit.Spec{
 		"roles in the projects it covers; without it the key works only on the Cloud API. If an unexpired key with the same " +
 		"description and roles exists it is returned instead (its value cannot be shown again; force_new makes a new one). " +
 		"The new key's value never appears in the conversation: it is handed to the person out of band, and the result says " +
-		"where. Organization owner keys and organization-wide stack access ask the person to confirm. Call list_projects first " +
+		"where. Organization owner keys, admin roles, and organization-wide or superuser-like stack access ask the person to confirm. Call list_projects first " +
 		"to name projects. Needs an Organization owner's API key.",
 }
 

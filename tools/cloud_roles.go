@@ -46,8 +46,8 @@ var assignCloudRolesSpec = toolkit.Spec{
 		"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
 		"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
 		"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
-		"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
-		"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
+		"stack a predefined role on a project where the member has a custom role, since the union widens access. Grants the " +
+		"access policy judges escalations (Organization owner, admin roles, organization-wide or superuser-like application roles) ask the person to confirm. Call list_org_members first. Needs an " +
 		"Organization owner's API key.",
 }
 

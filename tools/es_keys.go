@@ -201,7 +201,7 @@ var createESAPIKeySpec = toolkit.Spec{
 	Description: "Create an Elasticsearch API key owned by the server's credential, scoped by role_descriptors and always expiring " +
 		"(the operator sets the maximum). The encoded key is handed to the person out of band (the result says where); you never see it. " +
 		"Its privileges are a snapshot limited by the creator's: later role changes do not reach it. Call list_es_api_keys first to " +
-		"reuse a key for the same purpose. Superuser-like descriptors need the person's approval. For Elastic Cloud keys use " +
+		"reuse a key for the same purpose. Descriptors the access policy judges superuser-like (however the privileges are spelled) need the person's approval. For Elastic Cloud keys use " +
 		"create_cloud_api_key.",
 }
 

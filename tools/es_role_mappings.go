@@ -147,7 +147,7 @@ var putRoleMappingSpec = toolkit.Spec{
 		"external realms (SAML, LDAP, AD, PKI, OIDC, JWT) roles by rules on username, groups, dn, realm.name and metadata.*. Use static " +
 		"roles for simple cases, role_templates to derive role names from attributes. The rule DSL is checked before anything is sent. " +
 		"New mappings are stored disabled unless enabled: true: create disabled, check with get_role_mappings, then enable. Mapping to " +
-		"superuser-like roles needs the person's approval. Create the roles first with put_role. Not available on Serverless.",
+		"superuser-like roles, or role templates whose output depends on the user, needs the person's approval. Create the roles first with put_role. Not available on Serverless.",
 }
 
 func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {

@@ -169,7 +169,7 @@ var putRoleSpec = toolkit.Spec{
 		"field-level security, Kibana feature and space privileges, and metadata. Read-only data access is read plus " +
 		"view_index_metadata with no cluster privileges. Privilege and role names are checked against the cluster before anything is " +
 		"sent. Kibana privileges go through the Kibana role API when Kibana is known, otherwise through the equivalent Elasticsearch " +
-		"application privileges. Superuser-like grants (cluster all or manage_security, all on *, run_as *) need the person's approval. " +
+		"application privileges. Grants the access policy judges escalations (cluster or security administration however spelled, such as all, manage_security or cluster:*; all or write on every index; the security indices; run_as; dropping a document- or field-level restriction) need the person's approval. " +
 		"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
 		"put_role_mapping, or assign_project_custom_role on Serverless.",
 }

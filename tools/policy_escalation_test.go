@@ -289,6 +289,24 @@ func escalationCases() []escalationCase {
 	add(escalationCase{name: "create_es_api_key grant_api_key", tool: "create_es_api_key",
 		args: fixed(keyArgs("k1", map[string]any{"cluster": list("grant_api_key")})), state: keyState("k1"), want: "grant_api_key"})
 
+	// Spellings: privilege names are case-insensitive, and patterns that
+	// cover everything need not look like "*".
+	for _, cl := range []string{"ALL", "Manage_Security"} {
+		add(escalationCase{name: "put_role cluster " + cl, tool: "put_role",
+			args: fixed(roleArgs("r1", map[string]any{"cluster": list(cl)})), state: roleState("r1"), want: strings.ToLower(cl)})
+	}
+	for _, names := range [][]string{{"/@/"}, {"?*"}, {"/.{0,}/"}} {
+		add(escalationCase{name: "put_role all on " + strings.Join(names, ","), tool: "put_role",
+			args: fixed(roleArgs("r1", map[string]any{"indices": list2(idx(list(names...), "all"))})), state: roleState("r1"), want: `"all"`})
+	}
+	add(escalationCase{name: "put_role run_as regex", tool: "put_role",
+		args: fixed(roleArgs("r1", map[string]any{"run_as": list("/el.*/")})), state: roleState("r1"), want: "/el.*/"})
+	add(escalationCase{name: "create_es_api_key MANAGE_SECURITY", tool: "create_es_api_key",
+		args: fixed(keyArgs("k1", map[string]any{"cluster": list("MANAGE_SECURITY")})), state: keyState("k1"), want: "manage_security"})
+	add(escalationCase{name: "update_user add a role granting write on every index", setup: putRole("writer-everywhere",
+		esapi.RoleDescriptor{Indices: []esapi.IndexPrivileges{{Names: esapi.StringList{"*"}, Privileges: []string{"write"}}}}), tool: "update_user",
+		args: fixed(map[string]any{"username": "auditor", "add_roles": list("writer-everywhere")}), state: userState("auditor"), want: "writer-everywhere"})
+
 	// Cloud: members
 	search := func(h *servertest.Harness) string { return seed(h).Projects["elasticsearch"].ID }
 	alice := cloudemu.DemoAliceEmail
@@ -311,6 +329,11 @@ func escalationCases() []escalationCase {
 		args: fixed(assignArgs(alice, cloudRole("deployment", "admin", map[string]any{"all": true}))), state: memberState(alice), want: "deployment-admin"})
 	add(escalationCase{name: "assign_cloud_roles canonical deployment-admin spelling", tool: "assign_cloud_roles",
 		args: fixed(assignArgs(alice, cloudRole("deployment", "deployment-admin", map[string]any{"all": true}))), state: memberState(alice), want: "deployment-admin"})
+	add(escalationCase{name: "assign_cloud_roles Organization-Admin in capitals with spaces", tool: "assign_cloud_roles",
+		args: fixed(assignArgs(alice, cloudRole("organization", " Organization-Admin ", nil))), state: memberState(alice), want: "organization-admin"})
+	add(escalationCase{name: "assign_cloud_roles application_roles admin on one project", tool: "assign_cloud_roles",
+		args:  fixed(assignArgs(cloudemu.DemoBobEmail, cloudRole("project", "viewer", map[string]any{"project_ids": list("search-demo"), "application_roles": list("admin")}))),
+		state: memberState(cloudemu.DemoBobEmail), want: `"admin"`})
 	// Cloud: invitations
 	add(escalationCase{name: "invite_org_members organization-admin", tool: "invite_org_members",
 		args:  fixed(map[string]any{"emails": list("eve@example.com"), "roles": list2(cloudRole("organization", "organization-admin", nil))}),

@@ -226,6 +226,9 @@ func escalationCases() []escalationCase {
 		args: fixed(map[string]any{"username": "alice", "add_roles": list("impersonator")}), state: userState("alice"), want: "impersonator"})
 	add(escalationCase{name: "update_user add manage_token role", setup: putRole("tokens", esapi.RoleDescriptor{Cluster: []string{"manage_token"}}), tool: "update_user",
 		args: fixed(map[string]any{"username": "alice", "add_roles": list("tokens")}), state: userState("alice"), want: "tokens"})
+	add(escalationCase{name: "update_user add an unrestricted role over the user's document-level security", setup: putRole("hr-reader-all",
+		esapi.RoleDescriptor{Indices: []esapi.IndexPrivileges{{Names: esapi.StringList{"hr-*"}, Privileges: []string{"read"}}}}), tool: "update_user",
+		args: fixed(map[string]any{"username": "hr-analyst", "add_roles": list("hr-reader-all")}), state: userState("hr-analyst"), want: "hr-reader-all"})
 	// set_user_enabled
 	add(escalationCase{name: "set_user_enabled a disabled superuser", setup: putUser("dormant", []string{"superuser"}, false), tool: "set_user_enabled",
 		args: fixed(map[string]any{"username": "dormant", "enabled": true}), state: userState("dormant"), want: `"enabled":true`})

@@ -258,6 +258,9 @@ func escalationCases() []escalationCase {
 	add(escalationCase{name: "put_role every application privilege", tool: "put_role",
 		args:  fixed(roleArgs("r1", map[string]any{"applications": list2(map[string]any{"application": "*", "privileges": list("*"), "resources": list("*")})})),
 		state: roleState("r1"), want: `"application":"*"`})
+	add(escalationCase{name: "put_role Kibana all in every space", tool: "put_role",
+		args:  fixed(roleArgs("r1", map[string]any{"kibana": list2(map[string]any{"base": list("all"), "spaces": list("*")})})),
+		state: roleState("r1"), want: "kibana"})
 	add(escalationCase{name: "put_role redefines a held role as cluster:*", tool: "put_role",
 		args:  fixed(roleArgs("logs-reader", map[string]any{"cluster": list("cluster:*"), "indices": list2(idx(list("logs-*"), "read", "view_index_metadata"))})),
 		state: roleState("logs-reader"), want: "cluster:*"})

@@ -157,6 +157,15 @@ type WriteReport struct {
 	DryRun    bool             `json:"dry_run,omitempty" jsonschema:"true when nothing was changed and would_send lists the planned requests"`
 	WouldSend []PlannedRequest `json:"would_send,omitempty" jsonschema:"the write requests a real call would send, in order"`
 	Warnings  []string         `json:"warnings,omitempty" jsonschema:"things the person should know about this change"`
+	Grants    []GrantLine      `json:"grants,omitempty" jsonschema:"what the change grants, as the access policy judged it; escalations needed the person's approval"`
+}
+
+// GrantLine is one capability a principal gains through a change.
+type GrantLine struct {
+	Principal  string `json:"principal"`
+	Capability string `json:"capability"`
+	Escalation bool   `json:"escalation"`
+	Words      string `json:"words" jsonschema:"the grant in plain words, as the person is shown it"`
 }
 
 // PlannedRequest is one write request a dry run did not send.

@@ -55,6 +55,11 @@ type Confirmation struct {
 	Target string
 	// Message is shown to the human: what will happen and why it matters.
 	Message string
+	// Grants is the digest of what the change grants (the policy delta's
+	// Digest), or "" for a change the policy does not judge. The approval
+	// is bound to it: if what the change grants is different when the
+	// approval comes back, the person is asked again instead.
+	Grants string
 }
 
 // Confirm obtains the human's approval for the change, or returns an error
@@ -78,19 +83,28 @@ func (c *Call) Confirm(ctx context.Context, conf Confirmation) error {
 			Next:    "describe the change to the person; only if they approve, call again with the same arguments and confirm: true"}
 	}
 	digest := argsDigest(c.req.GetArguments())
+	message := conf.Message
 	if ans := server.ElicitationResponse(c.req.Params.InputResponses, elicitID); ans != nil {
-		if err := c.Env.Sealer.open(ctx, c.req.Params.RequestState, c.Tool.Name, conf.Target, digest); err != nil {
+		sealed, err := c.Env.Sealer.open(ctx, c.req.Params.RequestState, c.Tool.Name, conf.Target, digest)
+		if err != nil {
 			return &Error{Kind: KindNotConfirmed, Message: "The confirmation could not be verified (" + err.Error() + ").",
 				Next: "call the tool again to get a new confirmation prompt"}
 		}
 		switch ans.Action {
 		case mcp.ElicitationResponseActionAccept:
-			if content, ok := ans.Content.(map[string]any); ok {
-				if v, present := content["confirm"]; present && v != true {
-					return &Error{Kind: KindNotConfirmed, Message: "The person did not approve the change.", Next: "do not retry unless the person asks for it"}
-				}
+			// Only an explicit confirm: true approves; an accept with no
+			// content, or with anything else, is not an approval.
+			content, _ := ans.Content.(map[string]any)
+			if content == nil || content["confirm"] != true {
+				return &Error{Kind: KindNotConfirmed, Message: "The person did not approve the change.", Next: "do not retry unless the person asks for it"}
 			}
-			return nil
+			if sealed.Grants == conf.Grants {
+				return nil
+			}
+			// The same call now grants something else (a role it assigns
+			// was redefined, say): the approval does not cover it, so the
+			// person is asked again about what it grants now.
+			message = "What this change grants is different from what was approved, so it needs a new approval. Now: " + conf.Message
 		case mcp.ElicitationResponseActionDecline:
 			return &Error{Kind: KindNotConfirmed, Message: "The person declined the change.", Next: "do not retry unless the person asks for it"}
 		default:
@@ -101,13 +115,13 @@ func (c *Call) Confirm(ctx context.Context, conf Confirmation) error {
 		return Refused("use a client that supports MCP elicitation, or ask the operator to start the server with --confirm=param",
 			"This change needs the person's approval, and this client cannot show a confirmation prompt. (%s)", conf.Message)
 	}
-	state, err := c.Env.Sealer.seal(ctx, c.Tool.Name, conf.Target, digest)
+	state, err := c.Env.Sealer.seal(ctx, c.Tool.Name, conf.Target, digest, conf.Grants)
 	if err != nil {
 		return err
 	}
 	result := server.NewInputRequestBuilder(state).Elicit(elicitID, mcp.ElicitationParams{
 		Mode:    mcp.ElicitationModeForm,
-		Message: conf.Message,
+		Message: message,
 		RequestedSchema: map[string]any{
 			"type": "object",
 			"properties": map[string]any{
@@ -180,6 +194,7 @@ type sealedState struct {
 	Tool    string `json:"t"`
 	Target  string `json:"g"`
 	Args    string `json:"a"`
+	Grants  string `json:"d,omitempty"` // digest of what the change grants
 	Expires int64  `json:"e"`
 	Nonce   string `json:"n"`
 	// Issued is the store's clock at sealing (Unix milliseconds): a store
@@ -190,7 +205,7 @@ type sealedState struct {
 	Owner string `json:"o,omitempty"`
 }
 
-func (s *Sealer) seal(ctx context.Context, tool, target, digest string) (string, error) {
+func (s *Sealer) seal(ctx context.Context, tool, target, digest, grants string) (string, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
@@ -199,7 +214,7 @@ func (s *Sealer) seal(ctx context.Context, tool, target, digest string) (string,
 	if err != nil {
 		return "", err
 	}
-	payload, _ := json.Marshal(sealedState{Tool: tool, Target: target, Args: digest,
+	payload, _ := json.Marshal(sealedState{Tool: tool, Target: target, Args: digest, Grants: grants,
 		Expires: s.now().Add(ConfirmTTL).Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce),
 		Issued: issued.UnixMilli(), Owner: caller.From(ctx)})
 	body := base64.RawURLEncoding.EncodeToString(payload)
@@ -221,35 +236,39 @@ func (s *Sealer) verify(body, sig string) bool {
 	return false
 }
 
-// open verifies a state and redeems its nonce. Nothing is redeemed unless
-// every check passed; a store that cannot record the redemption refuses.
-func (s *Sealer) open(ctx context.Context, state, tool, target, digest string) error {
+// open verifies a state, redeems its nonce and returns what it sealed.
+// Nothing is redeemed unless every check passed; a store that cannot record
+// the redemption refuses.
+func (s *Sealer) open(ctx context.Context, state, tool, target, digest string) (sealedState, error) {
 	body, sig, ok := strings.Cut(state, ".")
 	if !ok || !s.verify(body, sig) {
-		return errors.New("the confirmation state was altered or was not issued by this server")
+		return sealedState{}, errors.New("the confirmation state was altered or was not issued by this server")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil {
-		return errors.New("the confirmation state is malformed")
+		return sealedState{}, errors.New("the confirmation state is malformed")
 	}
 	var st sealedState
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return errors.New("the confirmation state is malformed")
+		return sealedState{}, errors.New("the confirmation state is malformed")
 	}
 	if st.Tool != tool || st.Target != target || st.Args != digest {
-		return errors.New("the confirmation was given for a different change")
+		return sealedState{}, errors.New("the confirmation was given for a different change")
 	}
 	if st.Owner != caller.From(ctx) {
-		return errors.New("the confirmation was given to another caller")
+		return sealedState{}, errors.New("the confirmation was given to another caller")
 	}
 	now := s.now()
 	if now.Unix() > st.Expires {
-		return errors.New("the confirmation expired")
+		return sealedState{}, errors.New("the confirmation expired")
 	}
 	// Remember the nonce past the expiry, with a margin for replicas'
 	// clocks that disagree.
 	ttl := time.Unix(st.Expires, 0).Sub(now) + time.Minute
-	return s.store.RedeemOnce(ctx, st.Nonce, time.UnixMilli(st.Issued), ttl)
+	if err := s.store.RedeemOnce(ctx, st.Nonce, time.UnixMilli(st.Issued), ttl); err != nil {
+		return sealedState{}, err
+	}
+	return st, nil
 }
 
 // argsDigest fingerprints the arguments of a call so an approval cannot be

@@ -162,12 +162,10 @@ func canonicalRole(scope, projectType, role string) (string, error) {
 }
 
 // translated is the Cloud form of the input assignments, and what about them
-// needs the person's approval or attention.
+// needs the person's attention. What they grant is the access policy's to
+// judge.
 type translated struct {
 	ra cloudapi.RoleAssignments
-	// escalations name grants that need confirmation: organization owner,
-	// organization-scoped application roles.
-	escalations []string
 	// customChecks are (project, application role) pairs to check exist.
 	customChecks []customCheck
 }
@@ -197,12 +195,6 @@ func translateAssignments(ctx context.Context, in []RoleAssignmentInput, orgID s
 			role, err := canonicalRole("organization", "", a.Role)
 			if err != nil {
 				return nil, prefixErr(err, where)
-			}
-			if role == "organization-admin" {
-				out.escalations = append(out.escalations, "Organization owner (organization-admin): full control of the organization, its members, billing and API keys")
-			}
-			if len(apps) > 0 {
-				out.escalations = append(out.escalations, fmt.Sprintf("Elasticsearch/Kibana roles %s in every current and future project of the organization", strings.Join(apps, ", ")))
 			}
 			out.ra.Organization = append(out.ra.Organization, cloudapi.OrganizationRoleAssignment{RoleID: role, OrganizationID: orgID, ApplicationRoles: apps})
 		case "deployment":

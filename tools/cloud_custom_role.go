@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
@@ -50,7 +51,7 @@ var assignProjectCustomRoleSpec = toolkit.Spec{
 		"assigns the project type's viewer role id together with application_roles [custom_role], so the person sees the " +
 		"project in the Cloud console and gets only the custom role on sign-in. Refuses when the member already holds a " +
 		"predefined role on the project (the union would widen access) unless replace_predefined is true, which removes that " +
-		"role first (after confirmation). Warns when the custom role does not exist in the project: create it first with " +
+		"role first (after confirmation). A custom role that is superuser-like in the project (such as admin) needs the person's approval. Warns when the custom role does not exist in the project: create it first with " +
 		"put_role (project argument). For new people: invite without roles, and call this after they accept. Needs an " +
 		"Organization owner's API key.",
 }
@@ -91,18 +92,30 @@ func assignProjectCustomRole(ctx context.Context, c *toolkit.Call, in AssignProj
 			memberLabel(m), strings.Join(names, ", "), p.Name, in.CustomRole)
 	}
 	checkCustomRoles(ctx, cc, []customCheck{{project: p, role: in.CustomRole}}, out.Warn)
+	add := fromGrants([]grant{target}, orgID)
+	// The custom role is judged by its definition in the project: a name
+	// such as superuser or admin is a predefined role there.
+	held := policyAssignments(&m.RoleAssignments)
+	delta, note, err := judgeCloud(ctx, c, policy.Change{Cloud: []policy.CloudChange{{Kind: "cloud_member", Name: memberLabel(m),
+		Old: held, New: withAssignments(held, policyAssignments(&add))}}})
+	if err != nil {
+		return out, err
+	}
+	ask := approval{target: "member:" + m.UserID + "|project:" + p.ID, where: "project " + p.Name, notes: []string{note}}
+	var removed cloudapi.RoleAssignments
 	if len(predefined) > 0 {
-		removed := fromGrants(predefined, orgID)
+		removed = fromGrants(predefined, orgID)
 		out.Removed = renderAssignments(ctx, &removed, st.pi)
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "member:" + m.UserID + "|project:" + p.ID,
-			Message: fmt.Sprintf("Replace %s's %s on project %s with the custom role %s?", memberLabel(m), strings.Join(summarizeAssignments(&removed), "; "), p.Name, in.CustomRole)}); err != nil {
-			return out, err
-		}
+		ask.reasons = append(ask.reasons, fmt.Sprintf("replace %s's %s with the custom role %s", memberLabel(m), strings.Join(summarizeAssignments(&removed), "; "), in.CustomRole))
+	}
+	if err := approve(ctx, c, &out.WriteReport, delta, ask); err != nil {
+		return out, err
+	}
+	if len(predefined) > 0 {
 		if err := cc.RemoveRoleAssignments(ctx, m.UserID, removed); err != nil {
 			return out, cloudErr(err, "remove the predefined role")
 		}
 	}
-	add := fromGrants([]grant{target}, orgID)
 	if err := cc.AddRoleAssignments(ctx, m.UserID, add); err != nil {
 		var done []string
 		if len(predefined) > 0 {

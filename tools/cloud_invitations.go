@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
@@ -101,7 +102,7 @@ var inviteOrgMembersSpec = toolkit.Spec{
 		"deployment or Serverless project roles; project roles take project ids or names from list_projects). People who are " +
 		"already members are not invited again: the result names them, and assign_cloud_roles gives them roles. People with a " +
 		"pending invitation are reported and skipped (cancel_org_invitations first to change its roles). Inviting someone as " +
-		"Organization owner, or with organization-wide application roles, asks the person to confirm. For a custom project role, " +
+		"Organization owner, with admin roles, or with organization-wide or superuser-like application roles, asks the person to confirm. For a custom project role, " +
 		"invite without roles and call assign_project_custom_role after acceptance. Needs an Organization owner's API key.",
 }
 
@@ -137,11 +138,17 @@ func inviteOrgMembers(ctx context.Context, c *toolkit.Call, in InviteOrgMembersI
 		return out, nil
 	}
 	checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
-	if len(tr.escalations) > 0 {
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "invite:" + strings.Join(send, ","),
-			Message: fmt.Sprintf("Invite %s with %s?", strings.Join(send, ", "), strings.Join(tr.escalations, "; "))}); err != nil {
-			return out, err
-		}
+	var change policy.Change
+	for _, e := range send {
+		change.Cloud = append(change.Cloud, policy.CloudChange{Kind: "cloud_invitation", Name: e, New: policyAssignments(&tr.ra)})
+	}
+	delta, note, err := judgeCloud(ctx, c, change)
+	if err != nil {
+		return out, err
+	}
+	if err := approve(ctx, c, &out.WriteReport, delta, approval{target: "invite:" + strings.Join(send, ","),
+		where: "the Elastic Cloud organization", notes: []string{note}}); err != nil {
+		return out, err
 	}
 	for _, e := range send {
 		c.Target("invitation:" + e)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
@@ -249,7 +250,7 @@ var createCloudAPIKeySpec = toolkit.Spec{
 		"roles in the projects it covers; without it the key works only on the Cloud API. If an unexpired key with the same " +
 		"description and roles exists it is returned instead (its value cannot be shown again; force_new makes a new one). " +
 		"The new key's value never appears in the conversation: it is handed to the person out of band, and the result says " +
-		"where. Organization owner keys and organization-wide stack access ask the person to confirm. Call list_projects first " +
+		"where. Organization owner keys, admin roles, and organization-wide or superuser-like stack access ask the person to confirm. Call list_projects first " +
 		"to name projects. Needs an Organization owner's API key.",
 }
 
@@ -298,11 +299,13 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 	}
 	checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
 	c.Target("cloud_key:" + desc)
-	if len(tr.escalations) > 0 {
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "cloud_key:" + desc,
-			Message: fmt.Sprintf("Create the Cloud API key %q, valid for %s, with %s?", desc, toolkit.FormatDuration(ttl), strings.Join(tr.escalations, "; "))}); err != nil {
-			return out, err
-		}
+	delta, note, err := judgeCloud(ctx, c, policy.Change{Cloud: []policy.CloudChange{{Kind: "cloud_api_key", Name: desc, New: policyAssignments(&ra)}}})
+	if err != nil {
+		return out, err
+	}
+	if err := approve(ctx, c, &out.WriteReport, delta, approval{target: "cloud_key:" + desc, where: "the Elastic Cloud organization",
+		notes: []string{note, fmt.Sprintf("The key %q is valid for %s.", desc, toolkit.FormatDuration(ttl))}}); err != nil {
+		return out, err
 	}
 	created, err := cc.CreateAPIKey(ctx, cloudapi.CreateAPIKeyRequest{Description: desc, Expiration: toolkit.FormatDuration(ttl), RoleAssignments: &ra})
 	if err != nil {

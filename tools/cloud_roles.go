@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
@@ -45,8 +46,8 @@ var assignCloudRolesSpec = toolkit.Spec{
 		"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
 		"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
 		"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
-		"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
-		"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
+		"stack a predefined role on a project where the member has a custom role, since the union widens access. Grants the " +
+		"access policy judges escalations (Organization owner, admin roles, organization-wide or superuser-like application roles) ask the person to confirm. Call list_org_members first. Needs an " +
 		"Organization owner's API key.",
 }
 
@@ -109,7 +110,7 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 	if add {
 		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
 	}
-	anything, err := confirmRoleChange(ctx, c, plans, add, tr)
+	anything, err := confirmRoleChange(ctx, c, plans, add, tr, org, &out.WriteReport)
 	if err != nil {
 		return out, err
 	}
@@ -192,32 +193,36 @@ func warnRoleOverlaps(plans []memberPlan, add bool, out *CloudRolesOutput) {
 }
 
 // confirmRoleChange records the targets and asks the person to approve a
-// removal or an escalation; anything says whether there is anything to send.
-func confirmRoleChange(ctx context.Context, c *toolkit.Call, plans []memberPlan, add bool, tr *translated) (anything bool, err error) {
+// removal, or an addition the access policy judges an escalation;
+// anything says whether there is anything to send.
+func confirmRoleChange(ctx context.Context, c *toolkit.Call, plans []memberPlan, add bool, tr *translated, org string, report *toolkit.WriteReport) (anything bool, err error) {
 	var targets, labels []string
+	var change policy.Change
 	for _, p := range plans {
 		targets = append(targets, p.member.UserID)
 		labels = append(labels, memberLabel(p.member))
 		c.Target("member:" + memberLabel(p.member))
 		if len(p.send) > 0 {
 			anything = true
+			held := policyAssignments(&p.member.RoleAssignments)
+			sent := fromGrants(p.send, org)
+			change.Cloud = append(change.Cloud, policy.CloudChange{Kind: "cloud_member", Name: memberLabel(p.member),
+				Old: held, New: withAssignments(held, policyAssignments(&sent))})
 		}
 	}
-	if anything {
-		conf := ""
-		switch {
-		case !add:
-			conf = fmt.Sprintf("Remove %s from %s?", strings.Join(summarizeAssignments(&tr.ra), "; "), strings.Join(labels, ", "))
-		case len(tr.escalations) > 0:
-			conf = fmt.Sprintf("Give %s %s?", strings.Join(labels, ", "), strings.Join(tr.escalations, "; "))
-		}
-		if conf != "" {
-			if err := c.Confirm(ctx, toolkit.Confirmation{Target: "members:" + strings.Join(targets, ","), Message: conf}); err != nil {
-				return anything, err
-			}
-		}
+	if !anything {
+		return false, nil
 	}
-	return anything, nil
+	target := "members:" + strings.Join(targets, ",")
+	if !add {
+		conf := fmt.Sprintf("Remove %s from %s?", strings.Join(summarizeAssignments(&tr.ra), "; "), strings.Join(labels, ", "))
+		return true, c.Confirm(ctx, toolkit.Confirmation{Target: target, Message: conf})
+	}
+	delta, note, err := judgeCloud(ctx, c, change)
+	if err != nil {
+		return true, err
+	}
+	return true, approve(ctx, c, report, delta, approval{target: target, where: "the Elastic Cloud organization", notes: []string{note}})
 }
 
 // applyRolePlans sends each member's change in turn and reports it; a

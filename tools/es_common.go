@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
@@ -366,29 +367,25 @@ func esKibanaSummary(apps []esapi.ApplicationPrivileges) []string {
 
 // ---- superuser-like grants ----
 
-// esEscalations lists what in a descriptor amounts to superuser power.
+// esEscalations lists, in words, what the access policy judges superuser
+// power in a descriptor; the policy is the only place that decides it.
 func esEscalations(d esapi.RoleDescriptor) []string {
+	role, err := policyRole(d)
+	if err != nil {
+		return []string{"a definition the access policy cannot read"}
+	}
+	p, err := policy.NewPermission(policy.NamedRole{Name: "this role", Role: role})
+	if err != nil {
+		return []string{"a definition the access policy cannot read"}
+	}
 	var out []string
-	for _, c := range d.Cluster {
-		switch strings.ToLower(c) {
-		case "all":
-			out = append(out, "cluster privilege all")
-		case "manage_security":
-			out = append(out, "cluster privilege manage_security (it can grant any privilege, so it equals superuser)")
+	for _, c := range p.Escalations() {
+		one := policy.Delta{Grants: []policy.Grant{{Principal: policy.Principal{Kind: "role"}, Capability: c}}}
+		words := one.Describe()
+		if _, after, ok := strings.Cut(words, " gains "); ok {
+			words = after
 		}
-	}
-	for _, ip := range d.Indices {
-		if slices.Contains(ip.Names, "*") && slices.Contains(lower(ip.Privileges), "all") {
-			out = append(out, "index privilege all on *")
-		}
-	}
-	if slices.Contains(d.RunAs, "*") {
-		out = append(out, `run_as ["*"] (it can act as any user)`)
-	}
-	for _, a := range d.Applications {
-		if a.Application == "*" && slices.Contains(a.Privileges, "*") {
-			out = append(out, "every privilege of every application")
-		}
+		out = append(out, strings.TrimSuffix(words, " (through role this role)"))
 	}
 	return out
 }

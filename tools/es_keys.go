@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
@@ -200,7 +201,7 @@ var createESAPIKeySpec = toolkit.Spec{
 	Description: "Create an Elasticsearch API key owned by the server's credential, scoped by role_descriptors and always expiring " +
 		"(the operator sets the maximum). The encoded key is handed to the person out of band (the result says where); you never see it. " +
 		"Its privileges are a snapshot limited by the creator's: later role changes do not reach it. Call list_es_api_keys first to " +
-		"reuse a key for the same purpose. Superuser-like descriptors need the person's approval. For Elastic Cloud keys use " +
+		"reuse a key for the same purpose. Descriptors the access policy judges superuser-like (however the privileges are spelled) need the person's approval. For Elastic Cloud keys use " +
 		"create_cloud_api_key.",
 }
 
@@ -216,7 +217,7 @@ func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput
 	}
 	c.Target("es_api_key:" + in.Name)
 	pc := newPrivilegeCheck(ctx, t)
-	descs, escalations, err := buildKeyDescriptors(pc, in, &out)
+	descs, err := buildKeyDescriptors(pc, in, &out)
 	if err != nil {
 		return out, err
 	}
@@ -226,12 +227,8 @@ func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput
 	out.Warnings = append(out.Warnings, pc.warnings...)
 	// Reuse before creating (API key hygiene).
 	warnSimilarKeys(ctx, t, in.Name, &out)
-	if len(escalations) > 0 {
-		out.Warn("this key carries superuser-like power: %s", strings.Join(escalations, "; "))
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "es_api_key:" + in.Name,
-			Message: fmt.Sprintf("Create API key %q on %s with superuser-like power (%s), valid for %s?", in.Name, t.Label(), strings.Join(escalations, "; "), in.Expiration)}); err != nil {
-			return out, err
-		}
+	if err := confirmKeyGrants(ctx, c, t, in, descs, &out); err != nil {
+		return out, err
 	}
 	me, _ := t.ES.Authenticate(ctx)
 	created, err := t.ES.CreateAPIKey(ctx, esapi.CreateAPIKeyRequest{Name: in.Name, Expiration: in.Expiration, RoleDescriptors: descs, Metadata: in.Metadata})
@@ -301,17 +298,40 @@ func checkESKeyRequest(c *toolkit.Call, in CreateESAPIKeyInput) (time.Duration, 
 	return d, nil
 }
 
+// confirmKeyGrants asks the access policy what the key's descriptors
+// grant, and the person to approve any escalation. The key is judged by its
+// descriptors alone: the creator's privileges may limit it further, but an
+// approval should not depend on who happens to create it.
+func confirmKeyGrants(ctx context.Context, c *toolkit.Call, t *toolkit.StackTarget, in CreateESAPIKeyInput, descs map[string]esapi.RoleDescriptor, out *CreateESAPIKeyOutput) error {
+	change := policy.APIKeyChange{Name: in.Name, NewDescriptors: map[string]policy.Role{}}
+	for name, d := range descs {
+		r, err := policyRole(d)
+		if err != nil {
+			return toolkit.InvalidArgs("role_descriptors.%s cannot be judged (%v)", name, err)
+		}
+		change.NewDescriptors[name] = r
+	}
+	delta, err := judgeStack(ctx, t, policy.Change{APIKeys: []policy.APIKeyChange{change}})
+	if err != nil {
+		return err
+	}
+	if delta.Escalates() {
+		out.Warn("this key carries superuser-like power: %s", escalationWords(delta))
+	}
+	return approve(ctx, c, &out.WriteReport, delta, approval{target: "es_api_key:" + in.Name, where: t.Label(),
+		notes: []string{fmt.Sprintf("The key %q is valid for %s.", in.Name, in.Expiration)}})
+}
+
 // buildKeyDescriptors turns the requested role descriptors into the
-// cluster's form, checking privilege names, and lists superuser-like grants.
-func buildKeyDescriptors(pc *esPrivilegeCheck, in CreateESAPIKeyInput, out *CreateESAPIKeyOutput) (map[string]esapi.RoleDescriptor, []string, error) {
+// cluster's form, checking privilege names.
+func buildKeyDescriptors(pc *esPrivilegeCheck, in CreateESAPIKeyInput, out *CreateESAPIKeyOutput) (map[string]esapi.RoleDescriptor, error) {
 	descs := map[string]esapi.RoleDescriptor{}
-	var escalations []string
 	for _, name := range esapi.SortedKeys(in.RoleDescriptors) {
 		r := in.RoleDescriptors[name]
 		rd := esapi.RoleDescriptor{Cluster: pc.cluster("role_descriptors."+name+".cluster", r.Cluster)}
 		idx, warnings, err := esIndexEntries(pc, name, r.Indices)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		out.Warnings = append(out.Warnings, warnings...)
 		rd.Indices = idx
@@ -319,14 +339,11 @@ func buildKeyDescriptors(pc *esPrivilegeCheck, in CreateESAPIKeyInput, out *Crea
 			rd.Applications = append(rd.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
 		}
 		if len(rd.Cluster) == 0 && len(rd.Indices) == 0 && len(rd.Applications) == 0 {
-			return nil, nil, toolkit.InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
-		}
-		for _, e := range esEscalations(rd) {
-			escalations = append(escalations, name+": "+e)
+			return nil, toolkit.InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
 		}
 		descs[name] = rd
 	}
-	return descs, escalations, nil
+	return descs, nil
 }
 
 // warnSimilarKeys lists active keys with the same name, so the person can

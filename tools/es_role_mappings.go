@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
@@ -146,7 +147,7 @@ var putRoleMappingSpec = toolkit.Spec{
 		"external realms (SAML, LDAP, AD, PKI, OIDC, JWT) roles by rules on username, groups, dn, realm.name and metadata.*. Use static " +
 		"roles for simple cases, role_templates to derive role names from attributes. The rule DSL is checked before anything is sent. " +
 		"New mappings are stored disabled unless enabled: true: create disabled, check with get_role_mappings, then enable. Mapping to " +
-		"superuser-like roles needs the person's approval. Create the roles first with put_role. Not available on Serverless.",
+		"superuser-like roles, or role templates whose output depends on the user, needs the person's approval. Create the roles first with put_role. Not available on Serverless.",
 }
 
 func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
@@ -175,23 +176,33 @@ func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput
 		}
 		out.Changes = esMappingDiff(old, m)
 	}
-	reasons, err := checkMappedRoles(ctx, t, m, in.Rules, &out)
-	if err != nil {
+	if err := checkMappedRoles(ctx, t, m, &out); err != nil {
 		return out, err
 	}
+	ask := approval{target: "role_mapping:" + in.Name, where: t.Label()}
 	if exists {
 		if len(out.Changes) == 0 {
 			out.Warn("the mapping already has exactly this definition; nothing was changed")
 			out.RoleMapping = roleMappingView(in.Name, m)
 			return out, nil
 		}
-		reasons = append([]string{"replace the existing mapping " + in.Name + " (" + strings.Join(out.Changes, "; ") + ")"}, reasons...)
+		ask.reasons = append(ask.reasons, "replace the existing mapping "+in.Name+" ("+strings.Join(out.Changes, "; ")+")")
 	}
-	if len(reasons) > 0 {
-		if err := c.Confirm(ctx, toolkit.Confirmation{Target: "role_mapping:" + in.Name,
-			Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))}); err != nil {
-			return out, err
-		}
+	change := policy.MappingChange{Name: in.Name, New: policyMapping(m)}
+	if exists {
+		before := policyMapping(old)
+		change.Old = &before
+	}
+	delta, err := judgeStack(ctx, t, policy.Change{Mappings: []policy.MappingChange{change}})
+	if err != nil {
+		return out, err
+	}
+	if delta.Escalates() {
+		ask.notes = append(ask.notes, "The mapping's rules: "+compactJSON(in.Rules))
+		out.Warn("this mapping grants superuser-like power: %s", escalationWords(delta))
+	}
+	if err := approve(ctx, c, &out.WriteReport, delta, ask); err != nil {
+		return out, err
 	}
 	if !in.Enabled && !exists {
 		out.Warn("the mapping is stored disabled; check it with get_role_mappings, then call put_role_mapping again with enabled: true")
@@ -235,35 +246,35 @@ func buildRoleMapping(in PutRoleMappingInput) (esapi.RoleMapping, error) {
 	return m, nil
 }
 
-// checkMappedRoles warns about mapped roles that do not exist yet and
-// returns, as reasons to confirm, the superuser-like ones.
-func checkMappedRoles(ctx context.Context, t *toolkit.StackTarget, m esapi.RoleMapping, rules map[string]any, out *PutRoleMappingOutput) (reasons []string, err error) {
+// checkMappedRoles warns about mapped roles that do not exist yet. What
+// the mapped roles grant is the access policy's to judge.
+func checkMappedRoles(ctx context.Context, t *toolkit.StackTarget, m esapi.RoleMapping, out *PutRoleMappingOutput) error {
 	if len(m.Roles) == 0 {
-		return nil, nil
+		return nil
 	}
 	roles, err := t.ES.GetRoles(ctx, m.Roles...)
 	if err != nil {
-		return nil, stackFail(t, err)
+		return stackFail(t, err)
 	}
-	var missing, powerful []string
+	var missing []string
 	for _, r := range m.Roles {
-		d, ok := roles[r]
-		if !ok {
+		if _, ok := roles[r]; !ok {
 			missing = append(missing, r)
-			continue
-		}
-		if esc := esEscalations(d); len(esc) > 0 {
-			powerful = append(powerful, r+" ("+strings.Join(esc, ", ")+")")
 		}
 	}
 	if len(missing) > 0 {
 		out.Warn("role(s) %s do not exist yet; the mapping grants nothing for them until they are created (put_role)", strings.Join(missing, ", "))
 	}
-	if len(powerful) > 0 {
-		reasons = append(reasons, "map users to superuser-like role(s) "+strings.Join(powerful, "; ")+" by rules "+compactJSON(rules))
-		out.Warn("this mapping grants superuser-like power: %s", strings.Join(powerful, "; "))
-	}
-	return reasons, nil
+	return nil
+}
+
+// policyMapping converts a role mapping through the JSON form both sides
+// share with Elasticsearch.
+func policyMapping(m esapi.RoleMapping) policy.RoleMapping {
+	var pm policy.RoleMapping
+	b, _ := json.Marshal(m)
+	_ = json.Unmarshal(b, &pm)
+	return pm
 }
 
 // esCheckRule validates the role-mapping rule DSL the way Elasticsearch's

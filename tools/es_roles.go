@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/policy"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 )
 
@@ -168,7 +169,7 @@ var putRoleSpec = toolkit.Spec{
 		"field-level security, Kibana feature and space privileges, and metadata. Read-only data access is read plus " +
 		"view_index_metadata with no cluster privileges. Privilege and role names are checked against the cluster before anything is " +
 		"sent. Kibana privileges go through the Kibana role API when Kibana is known, otherwise through the equivalent Elasticsearch " +
-		"application privileges. Superuser-like grants (cluster all or manage_security, all on *, run_as *) need the person's approval. " +
+		"application privileges. Grants the access policy judges escalations (cluster or security administration however spelled, such as all, manage_security or cluster:*; all or write on every index; the security indices; run_as; dropping a document- or field-level restriction) need the person's approval. " +
 		"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
 		"put_role_mapping, or assign_project_custom_role on Serverless.",
 }
@@ -208,7 +209,7 @@ func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutp
 		out.Via = "none"
 		return out, nil
 	}
-	if err := confirmRole(ctx, c, t, in.Name, plan, &out); err != nil {
+	if err := confirmRole(ctx, c, t, in.Name, old, plan, &out); err != nil {
 		return out, err
 	}
 	if out.Via, err = writeRole(ctx, t, in, plan); err != nil {
@@ -292,22 +293,31 @@ func planRole(t *toolkit.StackTarget, in PutRoleInput, role esapi.RoleDescriptor
 	return rolePlan{role: role, final: final, kib: kib, useKibana: useKibana, exists: exists}
 }
 
-// confirmRole asks the person to approve replacing a role or granting
-// superuser-like power.
-func confirmRole(ctx context.Context, c *toolkit.Call, t *toolkit.StackTarget, name string, plan rolePlan, out *PutRoleOutput) error {
-	var reasons []string
+// confirmRole asks the access policy what the role grants, and the
+// person to approve replacing a role or any escalation.
+func confirmRole(ctx context.Context, c *toolkit.Call, t *toolkit.StackTarget, name string, old esapi.RoleDescriptor, plan rolePlan, out *PutRoleOutput) error {
+	change := policy.RoleChange{Name: name}
+	var err error
+	if change.New, err = policyRole(plan.final); err != nil {
+		return toolkit.InvalidArgs("the role cannot be judged (%v); nothing was changed", err)
+	}
+	ask := approval{target: "role:" + name, where: t.Label()}
 	if plan.exists {
-		reasons = append(reasons, fmt.Sprintf("replace the existing role %s (%s)", name, strings.Join(out.Changes, "; ")))
+		before, err := policyRole(old)
+		if err != nil {
+			return toolkit.InvalidArgs("the current role cannot be judged (%v); nothing was changed", err)
+		}
+		change.Old = &before
+		ask.reasons = append(ask.reasons, fmt.Sprintf("replace the existing role %s (%s)", name, strings.Join(out.Changes, "; ")))
 	}
-	if esc := esEscalations(plan.final); len(esc) > 0 {
-		reasons = append(reasons, "grant superuser-like power: "+strings.Join(esc, ", "))
-		out.Warnings = append(out.Warnings, "this role grants superuser-like power: "+strings.Join(esc, ", "))
+	delta, err := judgeStack(ctx, t, policy.Change{Roles: []policy.RoleChange{change}})
+	if err != nil {
+		return err
 	}
-	if len(reasons) == 0 {
-		return nil
+	if delta.Escalates() {
+		out.Warn("this role grants superuser-like power: %s", escalationWords(delta))
 	}
-	return c.Confirm(ctx, toolkit.Confirmation{Target: "role:" + name,
-		Message: fmt.Sprintf("On %s: %s. Approve?", t.Label(), strings.Join(reasons, "; and "))})
+	return approve(ctx, c, &out.WriteReport, delta, ask)
 }
 
 // writeRole sends the role through the API the plan chose and says which.

@@ -40,8 +40,8 @@ func TestCheckPrivilegesArgumentLimits(t *testing.T) {
 	}
 	long := strings.Repeat("y", 50<<10)
 	for name, args := range map[string]map[string]any{
-		"2000 cluster names": {"cluster": many},
-		"one 50 KB name":     {"cluster": []any{long}},
+		"2000 cluster names":    {"cluster": many},
+		"one 50 KB name":        {"cluster": []any{long}},
 		"2000 index privileges": {"indices": []any{map[string]any{"names": []any{"logs-*"}, "privileges": many}}},
 		"2000 index names":      {"indices": []any{map[string]any{"names": many, "privileges": []any{"read"}}}},
 	} {

@@ -360,6 +360,9 @@ func (c *Client) send(ctx context.Context, method, rawPath string, query url.Val
 		payload, _ = io.ReadAll(rd)
 	}
 	repeatable := Repeatable(method, rawPath)
+	// A write whose last answer was lost may have been applied, whether or
+	// not it was repeated: a PUT is retried, but every attempt may fail.
+	write := !IsReadRequest(method, rawPath)
 	for attempt := 0; ; attempt++ {
 		status, data, err := c.once(ctx, method, &u, rawPath, payload)
 		retry := false
@@ -369,7 +372,7 @@ func (c *Client) send(ctx context.Context, method, rawPath string, query url.Val
 		case err != nil:
 			var ae *Error
 			if errors.As(err, &ae) {
-				if !ae.notSent && !repeatable {
+				if !ae.notSent && write {
 					ae.maybeApplied = true
 				}
 				retry = ae.notSent || repeatable
@@ -380,7 +383,7 @@ func (c *Client) send(ctx context.Context, method, rawPath string, query url.Val
 			retry = repeatable
 		}
 		if !retry || attempt >= c.retries || !c.wait(ctx, attempt+1) {
-			if err == nil && !repeatable && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
+			if err == nil && write && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
 				e := decodeError(method, rawPath, status, data)
 				e.maybeApplied = true
 				return 0, nil, e

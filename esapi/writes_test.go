@@ -151,3 +151,25 @@ func TestURLCredentialsAreUsedButNeverShown(t *testing.T) {
 		t.Errorf("Kibana URL() = %q, %v", k.URL(), err)
 	}
 }
+
+// A PUT may be repeated, but when every attempt loses its answer the write
+// may still have been applied, and the caller must be told so.
+func TestESClientPUTWhoseAnswersAreAllLostMayHaveBeenApplied(t *testing.T) {
+	for _, kind := range []fault.Fault{
+		{Method: "PUT", Path: "/_security/user/*", Kind: fault.Truncate},
+		{Method: "PUT", Path: "/_security/user/*", Kind: fault.Status, Status: 504},
+	} {
+		e := newEnv(t, stackemu.FlavorStack)
+		e.cluster.ElasticsearchFaults().Add(kind)
+		_, err := e.client.PutUser(context.Background(), "carol", esapi.PutUserBody{Password: "a-long-password-1", Roles: []string{"viewer"}, Enabled: true})
+		if err == nil || !esapi.MaybeApplied(err) {
+			t.Errorf("%s: PUT with every answer lost = %v, want MaybeApplied", kind.Kind, err)
+		}
+	}
+	// A read is never "maybe applied".
+	e := newEnv(t, stackemu.FlavorStack)
+	e.cluster.ElasticsearchFaults().Add(fault.Fault{Method: "GET", Path: "/_security/user/*", Kind: fault.Drop})
+	if _, err := e.client.GetUsers(context.Background(), "carol"); err == nil || esapi.MaybeApplied(err) {
+		t.Errorf("a lost read = %v; it changes nothing", err)
+	}
+}

@@ -165,6 +165,16 @@ func splitUserinfo(u *url.URL, apiKey, user, password string) (string, string, s
 	return clean.String(), user, password
 }
 
+// As returns a client of the same cluster that authenticates as another
+// user. It shares the transport, so TLS settings and the dry-run recorder
+// apply to it too. It serves to check that a password just set works.
+func (c *Client) As(username, password string) *Client {
+	cfg := c.cfg
+	cfg.APIKey, cfg.Username, cfg.Password = "", username, password
+	return &Client{cfg: cfg, base: c.base, http: c.http, auth: authHeader("", username, password),
+		retries: c.retries, backoff: c.backoff, timeout: c.timeout}
+}
+
 // URL is the cluster's base URL, without credentials.
 func (c *Client) URL() string { return c.cfg.URL }
 

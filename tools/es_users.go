@@ -522,7 +522,7 @@ var resetUserPasswordSpec = toolkit.Spec{
 
 func resetUserPassword(ctx context.Context, c *toolkit.Call, in ResetUserPasswordInput) (ResetUserPasswordOutput, error) {
 	out := ResetUserPasswordOutput{Username: in.Username}
-	t, ctx, _, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users")
+	t, ctx, cur, err := esExistingUser(ctx, c, in.Project, in.Username, "check the name with get_users")
 	if err != nil {
 		return out, err
 	}
@@ -541,7 +541,13 @@ func resetUserPassword(ctx context.Context, c *toolkit.Call, in ResetUserPasswor
 	if c.DryRun() {
 		pw = "" // see create_user: no password exists in a dry run
 	}
-	if err := t.ES.ChangePassword(ctx, in.Username, pw); err != nil {
+	err = t.ES.ChangePassword(ctx, in.Username, pw)
+	if esapi.MaybeApplied(err) && cur.Enabled && passwordInForce(ctx, t, in.Username, pw) {
+		// Applied for certain: handed over below like any other reset.
+		out.Warn("the answer of the reset was lost, but the new password works (checked just now): the reset was applied")
+		err = nil
+	}
+	if err != nil {
 		if esapi.MaybeApplied(err) { // the new password may be in force: hand it over anyway
 			if ref, werr := c.Withhold(ctx, redact.Secret{Label: "password for Elasticsearch user " + in.Username + " (only if the reset was applied)", Value: pw, Fields: map[string]string{"username": in.Username}}); werr == nil {
 				return out, toolkit.UpstreamFailure(err, "have the person try that password; if it does not work, reset the password again",
@@ -561,6 +567,14 @@ func resetUserPassword(ctx context.Context, c *toolkit.Call, in ResetUserPasswor
 	}
 	out.PasswordLocation = ref
 	return out, nil
+}
+
+// passwordInForce reports whether the user can log in with password now:
+// after a reset whose answer was lost, that tells an applied reset from one
+// that may not have been (a disabled user cannot log in, so it is not asked).
+func passwordInForce(ctx context.Context, t *toolkit.StackTarget, username, password string) bool {
+	me, err := t.ES.As(username, password).Authenticate(ctx)
+	return err == nil && me.Username == username
 }
 
 // DeleteUsersInput names users to delete.

@@ -106,3 +106,17 @@ func TestLostUserCreationAnswerIsCheckedAndThePasswordHandedOver(t *testing.T) {
 		t.Errorf("%d secret files, want only lost-zed's", n)
 	}
 }
+
+// A reset whose answer was lost but which was applied is reported as
+// applied: the new password is checked by logging in with it.
+func TestLostPasswordResetAnswerThatWasAppliedIsReportedAsApplied(t *testing.T) {
+	h := esHarness(t, "stack")
+	faults := h.Sandbox.Stack.ElasticsearchFaults()
+	faults.Add(fault.Fault{Method: "POST", Path: "/_security/user/*/_password", Kind: fault.Truncate, Times: 1})
+	out := h.CallOK(t, "reset_user_password", map[string]any{"username": "alice"})
+	mustContain(t, dump(out["warnings"]), "the reset was applied")
+	pw := esPasswordOf(t, out)
+	if me, err := esAs(t, h, esapi.Config{Username: "alice", Password: pw}).Authenticate(context.Background()); err != nil || me.Username != "alice" {
+		t.Fatalf("login with the new password: %+v %v", me, err)
+	}
+}

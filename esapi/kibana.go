@@ -91,12 +91,23 @@ type KibanaPrivileges struct {
 }
 
 // PutRole creates or replaces a role through Kibana (204 on success).
+// Empty lists are sent as [], never as null, which Kibana's schema refuses:
+// callers may leave any of them nil.
 func (k *KibanaClient) PutRole(ctx context.Context, name string, role KibanaRole) error {
 	role.Name = "" // the name travels in the path
-	if role.Kibana == nil {
-		role.Kibana = []KibanaPrivileges{}
-	}
+	role.Kibana = emptyIfNil(role.Kibana)
+	role.Elasticsearch.Cluster = emptyIfNil(role.Elasticsearch.Cluster)
+	role.Elasticsearch.Indices = emptyIfNil(role.Elasticsearch.Indices)
+	role.Elasticsearch.RunAs = emptyIfNil(role.Elasticsearch.RunAs)
 	return k.do(ctx, http.MethodPut, PathEscape("api", "security", "role", name), role, nil)
+}
+
+// emptyIfNil returns s, or an empty list when s is nil, so it encodes as [].
+func emptyIfNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // GetRole reads a role; found is false on 404.

@@ -91,7 +91,9 @@ func (c *Client) GetRoles(ctx context.Context, names ...string) (map[string]Role
 }
 
 // PutRole creates or replaces a role. created is false when a role was
-// replaced (and in a dry run).
+// replaced (and in a dry run). Empty lists are never sent as null, which
+// Elasticsearch refuses: RoleDescriptor leaves them out, so callers may leave
+// any of them nil.
 func (c *Client) PutRole(ctx context.Context, name string, role RoleDescriptor) (created bool, err error) {
 	var res struct {
 		Role struct {

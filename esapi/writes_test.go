@@ -2,6 +2,7 @@ package esapi_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -171,5 +172,48 @@ func TestESClientPUTWhoseAnswersAreAllLostMayHaveBeenApplied(t *testing.T) {
 	e.cluster.ElasticsearchFaults().Add(fault.Fault{Method: "GET", Path: "/_security/user/*", Kind: fault.Drop})
 	if _, err := e.client.GetUsers(context.Background(), "carol"); err == nil || esapi.MaybeApplied(err) {
 		t.Errorf("a lost read = %v; it changes nothing", err)
+	}
+}
+
+// The "empty lists are [], never null" rule lives in the clients: a role
+// with no cluster privileges, indices or run_as is written without a null.
+func TestPutRoleNeverSendsNull(t *testing.T) {
+	var bodies []string
+	srv := newPlainServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		w.Header().Set("X-Elastic-Product", "Elasticsearch")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		_, _ = w.Write([]byte(`{"role":{"created":true}}`))
+	})
+	es, err := esapi.New(esapi.Config{URL: srv, APIKey: "eA=="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := es.PutRole(context.Background(), "r", esapi.RoleDescriptor{Description: "nothing yet"}); err != nil {
+		t.Fatal(err)
+	}
+	kb, err := esapi.NewKibana(esapi.KibanaConfig{URL: srv, APIKey: "eA=="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kb.PutRole(context.Background(), "r", esapi.KibanaRole{Description: "nothing yet"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(bodies) != 2 {
+		t.Fatalf("%d requests", len(bodies))
+	}
+	for _, b := range bodies {
+		if strings.Contains(b, "null") {
+			t.Errorf("a role body carries null: %s", b)
+		}
+	}
+	for _, want := range []string{`"cluster":[]`, `"indices":[]`, `"run_as":[]`, `"kibana":[]`} {
+		if !strings.Contains(bodies[1], want) {
+			t.Errorf("the Kibana role body lacks %s: %s", want, bodies[1])
+		}
 	}
 }

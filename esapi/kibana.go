@@ -172,15 +172,21 @@ func (k *KibanaClient) do(ctx context.Context, method, rawPath string, body, out
 		if errors.As(err, &ue) {
 			reason = ue.Op + " " + rawPath + ": " + ue.Err.Error()
 		}
-		return &Error{Type: "connection_error", Reason: reason, Method: method, Path: rawPath, Service: "kibana"}
+		notSent := refusedBeforeSend(err)
+		return &Error{Type: "connection_error", Reason: reason, Method: method, Path: rawPath, Service: "kibana",
+			notSent: notSent, maybeApplied: !notSent && method != http.MethodGet}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
 	if err != nil {
-		return &Error{Type: "connection_error", Reason: "the answer was cut off: " + err.Error(), Method: method, Path: rawPath, Service: "kibana"}
+		return &Error{Type: "connection_error", Reason: "the answer was cut off: " + err.Error(), Method: method, Path: rawPath, Service: "kibana",
+			maybeApplied: method != http.MethodGet}
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return decodeKibanaError(method, rawPath, res.StatusCode, data)
+		e := decodeKibanaError(method, rawPath, res.StatusCode, data)
+		// A gateway may have passed a write on before failing.
+		e.maybeApplied = method != http.MethodGet && (res.StatusCode == http.StatusBadGateway || res.StatusCode == http.StatusGatewayTimeout)
+		return e
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil

@@ -217,3 +217,31 @@ func TestPutRoleNeverSendsNull(t *testing.T) {
 		}
 	}
 }
+
+// A Kibana role write whose answer is lost may have been applied, and says
+// so; a read that fails the same way does not.
+func TestKibanaLostAnswerOfAWriteSaysItMayHaveBeenApplied(t *testing.T) {
+	e := newEnv(t, stackemu.FlavorStack)
+	kbSrv := httptest.NewServer(e.cluster.Kibana())
+	t.Cleanup(kbSrv.Close)
+	kb, err := esapi.NewKibana(esapi.KibanaConfig{URL: kbSrv.URL, APIKey: e.seed.AdminAPIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := e.cluster.KibanaFaults()
+	for _, f := range []fault.Fault{
+		{Method: "PUT", Path: "/api/security/role/*", Kind: fault.Truncate, Times: 1},
+		{Method: "PUT", Path: "/api/security/role/*", Kind: fault.Drop, Times: 1},
+		{Method: "PUT", Path: "/api/security/role/*", Kind: fault.Status, Status: 504, Times: 1},
+	} {
+		faults.Add(f)
+		err := kb.PutRole(context.Background(), "kb-role", esapi.KibanaRole{Kibana: []esapi.KibanaPrivileges{{Base: []string{"read"}, Spaces: []string{"*"}}}})
+		if !esapi.MaybeApplied(err) || !strings.Contains(err.Error(), "may have been applied") {
+			t.Errorf("%s: lost answer of a Kibana role write = %v", f.Kind, err)
+		}
+	}
+	faults.Add(fault.Fault{Method: "GET", Path: "/api/security/role/*", Kind: fault.Drop})
+	if _, _, err := kb.GetRole(context.Background(), "kb-role"); esapi.MaybeApplied(err) {
+		t.Errorf("a lost read = %v; it changes nothing", err)
+	}
+}

@@ -28,3 +28,21 @@ func TestUnknownArgumentsRefusalIsBounded(t *testing.T) {
 		t.Errorf("the refusal of 5000 unknown arguments is %d bytes", len(msg))
 	}
 }
+
+// Thousands of invalid entries get one sentence each for the first ten.
+func TestValidationRefusalIsBounded(t *testing.T) {
+	in := struct {
+		Names []string `json:"names" validate:"dive,required"`
+	}{Names: make([]string, 5000)}
+	err := validateArgs(in)
+	if err == nil {
+		t.Fatal("empty names were accepted")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "names[0] is required") || !strings.Contains(msg, "and 4990 more problems") {
+		t.Errorf("the refusal does not summarize: %.300s", msg)
+	}
+	if len(msg) > 2<<10 {
+		t.Errorf("the refusal of 5000 empty names is %d bytes", len(msg))
+	}
+}

@@ -60,9 +60,15 @@ func validateArgs(v any) error {
 	if !errors.As(err, &ves) {
 		return InvalidArgs("%v", err)
 	}
-	msgs := make([]string, 0, len(ves))
-	for _, fe := range ves {
+	// One sentence per argument, for the first ten: a list of thousands of
+	// bad entries gets a short answer.
+	const maxProblems = 10
+	msgs := make([]string, 0, min(len(ves), maxProblems+1))
+	for _, fe := range ves[:min(len(ves), maxProblems)] {
 		msgs = append(msgs, describeFieldError(fe))
+	}
+	if more := len(ves) - maxProblems; more > 0 {
+		msgs = append(msgs, fmt.Sprintf("and %d more problems", more))
 	}
 	return InvalidArgs("%s", strings.Join(msgs, "; "))
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
+	"github.com/elastic-access-mcp/elastic-access-mcp/resources"
 )
 
 // The catalog is one list: every project type has its roles, every project
@@ -45,5 +46,22 @@ func TestCloudRoleCatalogIsConsistent(t *testing.T) {
 		if cloudapi.IsRoleID(bad) {
 			t.Errorf("IsRoleID(%q) = true; only canonical ids are", bad)
 		}
+	}
+}
+
+// The role catalog the server documents (the cloud-roles resource) names
+// exactly the ids the tools accept.
+func TestDocumentedCloudRolesAreTheCatalog(t *testing.T) {
+	var documented []string
+	for _, cat := range resources.CloudRoles("") {
+		for _, r := range cat.Roles {
+			documented = append(documented, r.ID)
+		}
+	}
+	want := cloudapi.RoleIDs()
+	slices.Sort(documented)
+	slices.Sort(want)
+	if !slices.Equal(documented, want) {
+		t.Errorf("documented roles %v\ndiffer from the catalog %v", documented, want)
 	}
 }

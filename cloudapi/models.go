@@ -48,9 +48,6 @@ type ProjectRoleAssignment struct {
 	ApplicationRoles []string `json:"application_roles,omitempty"`
 }
 
-// ProjectTypes are the Serverless project types the API serves.
-var ProjectTypes = []string{"elasticsearch", "observability", "security"}
-
 // ByType returns the assignments of one project type.
 func (p *ProjectRoleAssignments) ByType(projectType string) []ProjectRoleAssignment {
 	if p == nil {

@@ -165,6 +165,16 @@ func splitUserinfo(u *url.URL, apiKey, user, password string) (string, string, s
 	return clean.String(), user, password
 }
 
+// As returns a client of the same cluster that authenticates as another
+// user. It shares the transport, so TLS settings and the dry-run recorder
+// apply to it too. It serves to check that a password just set works.
+func (c *Client) As(username, password string) *Client {
+	cfg := c.cfg
+	cfg.APIKey, cfg.Username, cfg.Password = "", username, password
+	return &Client{cfg: cfg, base: c.base, http: c.http, auth: authHeader("", username, password),
+		retries: c.retries, backoff: c.backoff, timeout: c.timeout}
+}
+
 // URL is the cluster's base URL, without credentials.
 func (c *Client) URL() string { return c.cfg.URL }
 
@@ -368,6 +378,9 @@ func (c *Client) send(ctx context.Context, method, rawPath string, query url.Val
 		payload, _ = io.ReadAll(rd)
 	}
 	repeatable := Repeatable(method, rawPath)
+	// A write whose last answer was lost may have been applied, whether or
+	// not it was repeated: a PUT is retried, but every attempt may fail.
+	write := !IsReadRequest(method, rawPath)
 	for attempt := 0; ; attempt++ {
 		status, data, err := c.once(ctx, method, &u, rawPath, payload)
 		retry := false
@@ -377,7 +390,7 @@ func (c *Client) send(ctx context.Context, method, rawPath string, query url.Val
 		case err != nil:
 			var ae *Error
 			if errors.As(err, &ae) {
-				if !ae.notSent && !repeatable {
+				if !ae.notSent && write {
 					ae.maybeApplied = true
 				}
 				retry = ae.notSent || repeatable
@@ -388,7 +401,7 @@ func (c *Client) send(ctx context.Context, method, rawPath string, query url.Val
 			retry = repeatable
 		}
 		if !retry || attempt >= c.retries || !c.wait(ctx, attempt+1) {
-			if err == nil && !repeatable && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
+			if err == nil && write && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
 				e := decodeError(method, rawPath, status, data)
 				e.maybeApplied = true
 				return 0, nil, e

@@ -91,12 +91,23 @@ type KibanaPrivileges struct {
 }
 
 // PutRole creates or replaces a role through Kibana (204 on success).
+// Empty lists are sent as [], never as null, which Kibana's schema refuses:
+// callers may leave any of them nil.
 func (k *KibanaClient) PutRole(ctx context.Context, name string, role KibanaRole) error {
 	role.Name = "" // the name travels in the path
-	if role.Kibana == nil {
-		role.Kibana = []KibanaPrivileges{}
-	}
+	role.Kibana = emptyIfNil(role.Kibana)
+	role.Elasticsearch.Cluster = emptyIfNil(role.Elasticsearch.Cluster)
+	role.Elasticsearch.Indices = emptyIfNil(role.Elasticsearch.Indices)
+	role.Elasticsearch.RunAs = emptyIfNil(role.Elasticsearch.RunAs)
 	return k.do(ctx, http.MethodPut, PathEscape("api", "security", "role", name), role, nil)
+}
+
+// emptyIfNil returns s, or an empty list when s is nil, so it encodes as [].
+func emptyIfNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // GetRole reads a role; found is false on 404.
@@ -161,15 +172,21 @@ func (k *KibanaClient) do(ctx context.Context, method, rawPath string, body, out
 		if errors.As(err, &ue) {
 			reason = ue.Op + " " + rawPath + ": " + ue.Err.Error()
 		}
-		return &Error{Type: "connection_error", Reason: reason, Method: method, Path: rawPath, Service: "kibana"}
+		notSent := refusedBeforeSend(err)
+		return &Error{Type: "connection_error", Reason: reason, Method: method, Path: rawPath, Service: "kibana",
+			notSent: notSent, maybeApplied: !notSent && method != http.MethodGet}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
 	if err != nil {
-		return &Error{Type: "connection_error", Reason: "the answer was cut off: " + err.Error(), Method: method, Path: rawPath, Service: "kibana"}
+		return &Error{Type: "connection_error", Reason: "the answer was cut off: " + err.Error(), Method: method, Path: rawPath, Service: "kibana",
+			maybeApplied: method != http.MethodGet}
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return decodeKibanaError(method, rawPath, res.StatusCode, data)
+		e := decodeKibanaError(method, rawPath, res.StatusCode, data)
+		// A gateway may have passed a write on before failing.
+		e.maybeApplied = method != http.MethodGet && (res.StatusCode == http.StatusBadGateway || res.StatusCode == http.StatusGatewayTimeout)
+		return e
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil

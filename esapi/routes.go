@@ -79,3 +79,29 @@ func matchSuffix(segs, route []string) bool {
 	}
 	return true
 }
+
+// kibanaNoContentRoutes are the Kibana writes that succeed with 204 and no
+// body (the role API).
+var kibanaNoContentRoutes = [][]string{
+	{"api", "security", "role", "*"},
+}
+
+// EmptySuccess is what a successful write of this route looks like when the
+// service has nothing to add: the dry-run transport answers a recorded write
+// with it, so the client reads it as it reads a real answer. Kibana's role
+// API answers 204 and no body; Elasticsearch answers 200 and an object. ok is
+// false for a route that is neither Elasticsearch's nor Kibana's.
+func EmptySuccess(method, escapedPath string) (status int, body string, ok bool) {
+	segs := pathSegments(escapedPath)
+	for _, r := range kibanaNoContentRoutes {
+		if matchSuffix(segs, r) {
+			return http.StatusNoContent, "", true
+		}
+	}
+	for _, s := range segs {
+		if s == "_security" {
+			return http.StatusOK, "{}", true
+		}
+	}
+	return 0, "", false
+}

@@ -2,6 +2,7 @@ package esapi_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -149,5 +150,98 @@ func TestURLCredentialsAreUsedButNeverShown(t *testing.T) {
 	k, err := esapi.NewKibana(esapi.KibanaConfig{URL: withCreds})
 	if err != nil || strings.Contains(k.URL(), "s3cret") {
 		t.Errorf("Kibana URL() = %q, %v", k.URL(), err)
+	}
+}
+
+// A PUT may be repeated, but when every attempt loses its answer the write
+// may still have been applied, and the caller must be told so.
+func TestESClientPUTWhoseAnswersAreAllLostMayHaveBeenApplied(t *testing.T) {
+	for _, kind := range []fault.Fault{
+		{Method: "PUT", Path: "/_security/user/*", Kind: fault.Truncate},
+		{Method: "PUT", Path: "/_security/user/*", Kind: fault.Status, Status: 504},
+	} {
+		e := newEnv(t, stackemu.FlavorStack)
+		e.cluster.ElasticsearchFaults().Add(kind)
+		_, err := e.client.PutUser(context.Background(), "carol", esapi.PutUserBody{Password: "a-long-password-1", Roles: []string{"viewer"}, Enabled: true})
+		if err == nil || !esapi.MaybeApplied(err) {
+			t.Errorf("%s: PUT with every answer lost = %v, want MaybeApplied", kind.Kind, err)
+		}
+	}
+	// A read is never "maybe applied".
+	e := newEnv(t, stackemu.FlavorStack)
+	e.cluster.ElasticsearchFaults().Add(fault.Fault{Method: "GET", Path: "/_security/user/*", Kind: fault.Drop})
+	if _, err := e.client.GetUsers(context.Background(), "carol"); err == nil || esapi.MaybeApplied(err) {
+		t.Errorf("a lost read = %v; it changes nothing", err)
+	}
+}
+
+// The "empty lists are [], never null" rule lives in the clients: a role
+// with no cluster privileges, indices or run_as is written without a null.
+func TestPutRoleNeverSendsNull(t *testing.T) {
+	var bodies []string
+	srv := newPlainServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		w.Header().Set("X-Elastic-Product", "Elasticsearch")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		_, _ = w.Write([]byte(`{"role":{"created":true}}`))
+	})
+	es, err := esapi.New(esapi.Config{URL: srv, APIKey: "eA=="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := es.PutRole(context.Background(), "r", esapi.RoleDescriptor{Description: "nothing yet"}); err != nil {
+		t.Fatal(err)
+	}
+	kb, err := esapi.NewKibana(esapi.KibanaConfig{URL: srv, APIKey: "eA=="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kb.PutRole(context.Background(), "r", esapi.KibanaRole{Description: "nothing yet"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(bodies) != 2 {
+		t.Fatalf("%d requests", len(bodies))
+	}
+	for _, b := range bodies {
+		if strings.Contains(b, "null") {
+			t.Errorf("a role body carries null: %s", b)
+		}
+	}
+	for _, want := range []string{`"cluster":[]`, `"indices":[]`, `"run_as":[]`, `"kibana":[]`} {
+		if !strings.Contains(bodies[1], want) {
+			t.Errorf("the Kibana role body lacks %s: %s", want, bodies[1])
+		}
+	}
+}
+
+// A Kibana role write whose answer is lost may have been applied, and says
+// so; a read that fails the same way does not.
+func TestKibanaLostAnswerOfAWriteSaysItMayHaveBeenApplied(t *testing.T) {
+	e := newEnv(t, stackemu.FlavorStack)
+	kbSrv := httptest.NewServer(e.cluster.Kibana())
+	t.Cleanup(kbSrv.Close)
+	kb, err := esapi.NewKibana(esapi.KibanaConfig{URL: kbSrv.URL, APIKey: e.seed.AdminAPIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := e.cluster.KibanaFaults()
+	for _, f := range []fault.Fault{
+		{Method: "PUT", Path: "/api/security/role/*", Kind: fault.Truncate, Times: 1},
+		{Method: "PUT", Path: "/api/security/role/*", Kind: fault.Drop, Times: 1},
+		{Method: "PUT", Path: "/api/security/role/*", Kind: fault.Status, Status: 504, Times: 1},
+	} {
+		faults.Add(f)
+		err := kb.PutRole(context.Background(), "kb-role", esapi.KibanaRole{Kibana: []esapi.KibanaPrivileges{{Base: []string{"read"}, Spaces: []string{"*"}}}})
+		if !esapi.MaybeApplied(err) || !strings.Contains(err.Error(), "may have been applied") {
+			t.Errorf("%s: lost answer of a Kibana role write = %v", f.Kind, err)
+		}
+	}
+	faults.Add(fault.Fault{Method: "GET", Path: "/api/security/role/*", Kind: fault.Drop})
+	if _, _, err := kb.GetRole(context.Background(), "kb-role"); esapi.MaybeApplied(err) {
+		t.Errorf("a lost read = %v; it changes nothing", err)
 	}
 }

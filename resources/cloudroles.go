@@ -1,5 +1,7 @@
 package resources
 
+import "github.com/elastic-access-mcp/elastic-access-mcp/source"
+
 // CloudRole is one Elastic Cloud role id with a one-line meaning.
 type CloudRole struct {
 	ID      string `json:"id"`
@@ -90,7 +92,7 @@ func CloudRoles(projectType string) []CloudRoleCatalog {
 			Notes: []string{"application_roles on an organization entry grant those stack roles in every project, current and future: confirm with the person first."}},
 		{Scope: "deployment", Roles: deploymentRoles, Notes: []string{"Deployment roles apply to Elastic Cloud Hosted deployments, not Serverless projects."}},
 	}
-	for _, t := range []string{"elasticsearch", "observability", "security"} {
+	for _, t := range source.ProjectTypes {
 		out = append(out, CloudRoles(t)...)
 	}
 	return out

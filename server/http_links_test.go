@@ -111,8 +111,10 @@ func (declineURLs) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.Elicita
 // says where the secret is (without the code), so it is not lost.
 func TestHTTPSecretLinkInResultWhenTheOfferIsDeclined(t *testing.T) {
 	_, hs := startHTTP(t, testToken, servertest.Options{AllowWrites: true})
+	//lint:ignore SA1019 on the legacy protocol the elicitation request reaches the client over the standalone GET stream
+	listen := transport.WithContinuousListening()
 	c, err := client.NewStreamableHttpClient(hs.BaseURL+"/mcp",
-		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}), transport.WithContinuousListening())
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}), listen)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 )
 
 // ErrNotConfigured is returned by a Source for data of a plane (Cloud,
@@ -83,8 +85,8 @@ const (
 	KindIdentity    Kind = "identity"     // member emails and user names (offboarding)
 )
 
-// ProjectTypes are the Serverless project types.
-var ProjectTypes = []string{"elasticsearch", "observability", "security"}
+// ProjectTypes are the Serverless project types: cloudapi's list.
+var ProjectTypes = cloudapi.ProjectTypes
 
 // Flavors are the Elasticsearch flavours the catalogs describe.
 var Flavors = []string{"stack", "serverless"}

@@ -90,10 +90,19 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// quoteList quotes the first ten names, each shortened: the answer to a
+// request with thousands of made-up keys stays small.
 func quoteList(list []string) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = fmt.Sprintf("%q", s)
+	const maxNames, maxLen = 10, 80
+	q := make([]string, 0, min(len(list), maxNames))
+	for _, s := range list[:min(len(list), maxNames)] {
+		if len(s) > maxLen {
+			s = s[:maxLen] + "..."
+		}
+		q = append(q, fmt.Sprintf("%q", s))
+	}
+	if more := len(list) - len(q); more > 0 {
+		q = append(q, fmt.Sprintf("and %d more", more))
 	}
 	return strings.Join(q, ", ")
 }

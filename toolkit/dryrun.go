@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
@@ -85,12 +84,10 @@ func (t dryRunTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	rec.add(p)
-	// An empty success lets multi-step tools plan their later steps. The
-	// product header keeps the official Elasticsearch client satisfied.
-	status, body := http.StatusOK, "{}"
-	if strings.HasPrefix(req.URL.Path, "/api/security/role") { // Kibana answers 204
-		status, body = http.StatusNoContent, ""
-	}
+	// An empty success lets multi-step tools plan their later steps; each
+	// client says what one looks like for its routes. The product header
+	// keeps the official Elasticsearch client satisfied.
+	status, body := emptySuccess(req)
 	return &http.Response{
 		Status:        http.StatusText(status),
 		StatusCode:    status,
@@ -102,6 +99,19 @@ func (t dryRunTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ContentLength: int64(len(body)),
 		Request:       req,
 	}, nil
+}
+
+// emptySuccess is the answer to a recorded write, as the client of its
+// service describes it (200 and {} when none claims the route).
+func emptySuccess(req *http.Request) (int, string) {
+	p := req.URL.EscapedPath()
+	if status, body, ok := esapi.EmptySuccess(req.Method, p); ok {
+		return status, body
+	}
+	if status, body, ok := cloudapi.EmptySuccess(req.Method, p); ok {
+		return status, body
+	}
+	return http.StatusOK, "{}"
 }
 
 // isRead says whether a request only reads, by the clients' explicit route

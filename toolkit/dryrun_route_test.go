@@ -2,6 +2,7 @@ package toolkit
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,5 +45,34 @@ func TestDryRunSendsNoWriteWhateverTheNames(t *testing.T) {
 	}
 	if sent.Load() != 1 || strings.Contains(rec.requests()[len(rec.requests())-1].URL, "_query") {
 		t.Errorf("the API key query (a read) was not sent: sent=%d", sent.Load())
+	}
+}
+
+// A recorded write is answered as its service answers an empty success, as
+// the service's client describes it, also behind a proxy path.
+func TestDryRunAnswersWritesAsTheirServiceWould(t *testing.T) {
+	tr := DryRunTransport(http.NewFileTransport(http.Dir(t.TempDir()))) // never reached
+	ctx := withRecorder(context.Background(), &recorder{})
+	for _, c := range []struct {
+		method, url string
+		status      int
+		body        string
+	}{
+		{"PUT", "https://kb.example/api/security/role/r", 204, ""},
+		{"PUT", "https://proxy.example/kibana/api/security/role/r", 204, ""},
+		{"DELETE", "https://kb.example/s/api/security/role/r", 204, ""},
+		{"POST", "https://es.example/_security/api_key", 200, "{}"},
+		{"PUT", "https://proxy.example/es/_security/user/bob", 200, "{}"},
+		{"POST", "https://cloud.example/api/v1/users/auth/keys", 200, "{}"},
+	} {
+		req, _ := http.NewRequestWithContext(ctx, c.method, c.url, nil)
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != c.status || string(b) != c.body {
+			t.Errorf("%s %s answered %d %q, want %d %q", c.method, c.url, res.StatusCode, b, c.status, c.body)
+		}
 	}
 }

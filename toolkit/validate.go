@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/go-playground/validator/v10"
 )
 
@@ -36,7 +37,7 @@ func validatorInstance() *validator.Validate {
 			_, err := ParseDuration(fl.Field().String())
 			return err == nil
 		}))
-		must(v.RegisterValidation("cloudrole", func(fl validator.FieldLevel) bool { return IsCloudRoleID(fl.Field().String()) }))
+		must(v.RegisterValidation("cloudrole", func(fl validator.FieldLevel) bool { return cloudapi.IsRoleID(fl.Field().String()) }))
 		validate = v
 	})
 	return validate
@@ -59,9 +60,15 @@ func validateArgs(v any) error {
 	if !errors.As(err, &ves) {
 		return InvalidArgs("%v", err)
 	}
-	msgs := make([]string, 0, len(ves))
-	for _, fe := range ves {
+	// One sentence per argument, for the first ten: a list of thousands of
+	// bad entries gets a short answer.
+	const maxProblems = 10
+	msgs := make([]string, 0, min(len(ves), maxProblems+1))
+	for _, fe := range ves[:min(len(ves), maxProblems)] {
 		msgs = append(msgs, describeFieldError(fe))
+	}
+	if more := len(ves) - maxProblems; more > 0 {
+		msgs = append(msgs, fmt.Sprintf("and %d more problems", more))
 	}
 	return InvalidArgs("%s", strings.Join(msgs, "; "))
 }
@@ -94,7 +101,7 @@ func describeFieldError(fe validator.FieldError) string {
 	case "duration":
 		return fmt.Sprintf("%s: %q is not a duration; use a number and a unit such as 30d, 12h, 90m", field, fe.Value())
 	case "cloudrole":
-		return fmt.Sprintf("%s: %q is not an Elastic Cloud role id; valid ids are %s", field, fe.Value(), strings.Join(CloudRoleIDs(), ", "))
+		return fmt.Sprintf("%s: %q is not an Elastic Cloud role id; valid ids are %s", field, fe.Value(), strings.Join(cloudapi.RoleIDs(), ", "))
 	case "dive":
 		return fmt.Sprintf("%s is invalid", field)
 	}
@@ -148,32 +155,3 @@ func FormatDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%ds", d/time.Second)
 }
-
-// Cloud role ids by scope, in their canonical prefixed form (cloud-api.md §4).
-var (
-	OrganizationRoleIDs = []string{"organization-admin", "billing-admin"}
-	DeploymentRoleIDs   = []string{"deployment-admin", "deployment-editor", "deployment-viewer"}
-	ProjectRoleIDs      = map[string][]string{
-		"elasticsearch": {"elasticsearch-admin", "elasticsearch-developer", "elasticsearch-viewer"},
-		"observability": {"observability-admin", "observability-editor", "observability-viewer"},
-		"security": {"security-admin", "security-editor", "security-viewer",
-			"security-t1-analyst", "security-t2-analyst", "security-t3-analyst", "security-threat-intel-analyst",
-			"security-rule-author", "security-soc-manager", "security-endpoint-operations-analyst",
-			"security-platform-engineer", "security-detections-admin", "security-endpoint-policy-manager"},
-	}
-	// ProjectTypes are the Serverless project types, in documentation order.
-	ProjectTypes = []string{"elasticsearch", "observability", "security"}
-)
-
-// CloudRoleIDs lists every canonical Cloud role id.
-func CloudRoleIDs() []string {
-	out := append([]string{}, OrganizationRoleIDs...)
-	out = append(out, DeploymentRoleIDs...)
-	for _, t := range ProjectTypes {
-		out = append(out, ProjectRoleIDs[t]...)
-	}
-	return out
-}
-
-// IsCloudRoleID reports whether id is a canonical Cloud role id.
-func IsCloudRoleID(id string) bool { return contains(CloudRoleIDs(), id) }

@@ -129,7 +129,7 @@ func canonicalRole(scope, projectType, role string) (string, error) {
 	r := strings.ToLower(strings.TrimSpace(role))
 	switch scope {
 	case "organization":
-		if slices.Contains(toolkit.OrganizationRoleIDs, r) {
+		if slices.Contains(cloudapi.OrganizationRoleIDs, r) {
 			return r, nil
 		}
 		if r == "owner" || r == "organization-owner" {
@@ -137,15 +137,15 @@ func canonicalRole(scope, projectType, role string) (string, error) {
 		}
 		return "", toolkit.InvalidArgs("role %q is not an organization role; use organization-admin (Organization owner) or billing-admin", role)
 	case "deployment":
-		if slices.Contains(toolkit.DeploymentRoleIDs, r) {
+		if slices.Contains(cloudapi.DeploymentRoleIDs, r) {
 			return r, nil
 		}
-		if slices.Contains(toolkit.DeploymentRoleIDs, "deployment-"+r) {
+		if slices.Contains(cloudapi.DeploymentRoleIDs, "deployment-"+r) {
 			return "deployment-" + r, nil
 		}
 		return "", toolkit.InvalidArgs("role %q is not a deployment role; use admin, editor or viewer", role)
 	case "project":
-		valid := toolkit.ProjectRoleIDs[projectType]
+		valid := cloudapi.ProjectRoleIDs[projectType]
 		r = strings.ReplaceAll(r, "_", "-")
 		for _, cand := range []string{r, projectType + "-" + r} {
 			if slices.Contains(valid, cand) {
@@ -327,7 +327,7 @@ func checkCustomRoles(ctx context.Context, cc *cloudapi.Client, checks []customC
 // isPredefinedStackRole says whether name is a built-in stack role of every
 // project of the type (workflows.md §4.3).
 func isPredefinedStackRole(projectType, name string) bool {
-	for _, v := range toolkit.ProjectRoleIDs[projectType] {
+	for _, v := range cloudapi.ProjectRoleIDs[projectType] {
 		short := strings.TrimPrefix(v, projectType+"-")
 		if name == short || name == strings.ReplaceAll(short, "-", "_") {
 			return true

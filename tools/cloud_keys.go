@@ -308,6 +308,9 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 		return out, err
 	}
 	created, err := cc.CreateAPIKey(ctx, cloudapi.CreateAPIKeyRequest{Description: desc, Expiration: toolkit.FormatDuration(ttl), RoleAssignments: &ra})
+	if cloudapi.MaybeApplied(err) {
+		return out, lostCloudKey(ctx, cc, desc, keys, err)
+	}
 	if err != nil {
 		return out, cloudErr(err, "create the Cloud API key")
 	}
@@ -317,6 +320,30 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 		return out, nil
 	}
 	return handOverCloudKey(ctx, c, created, desc, &ra, now, out)
+}
+
+// lostCloudKey reports a key creation whose answer, and so the key's value,
+// was lost: it lists the keys again and names the ones with the description
+// that were not there before the request. Their value is lost for good.
+func lostCloudKey(ctx context.Context, cc *cloudapi.Client, desc string, before []cloudapi.APIKey, err error) error {
+	after, lerr := cc.ListAPIKeys(ctx)
+	if lerr != nil {
+		return toolkit.UpstreamFailure(err, "check with list_cloud_api_keys description="+desc+"; delete a key created now whose value nobody received, then create it again",
+			"The key may have been created, but the answer (and so its value) was lost: %v. Checking for it failed too (%v).", err, lerr)
+	}
+	var ids []string
+	for _, k := range after {
+		known := slices.ContainsFunc(before, func(b cloudapi.APIKey) bool { return b.ID == k.ID })
+		if !known && strings.EqualFold(strings.TrimSpace(k.Description), desc) {
+			ids = append(ids, k.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return toolkit.UpstreamFailure(err, "create the key again; if unsure, check first with list_cloud_api_keys description="+desc,
+			"The key may have been created, but the answer was lost (%v). A check just now found no new key with description %q, so it was not created.", err, desc)
+	}
+	return toolkit.UpstreamFailure(err, "delete it with delete_cloud_api_keys ids=["+strings.Join(ids, ", ")+"] (nobody can use it), then create the key again",
+		"The key may have been created, but the answer was lost (%v). A check just now found it: Cloud API key %s with description %q was created, and its value was lost with the answer.", err, strings.Join(ids, ", "), desc)
 }
 
 // withStackAccess gives the organization and project entries without

@@ -23,11 +23,31 @@ import (
 // names the cluster itself reports (GET /_security/privilege/_builtin, read
 // once per cluster). Raw action patterns are accepted, as Elasticsearch does,
 // with a warning: named privileges survive upgrades, action names do not.
+//
+// Its work and its answer are bounded whatever the request holds: each
+// unknown name costs at most a comparison with every known name (no edit
+// distance between names of very different lengths), the refusal reports
+// the first maxPrivilegeProblems names, and the list of valid names appears
+// once per kind instead of once per unknown name.
 type esPrivilegeCheck struct {
 	builtin  *esapi.BuiltinPrivileges
 	problems []string
-	warnings []string
+	// unknown counts every unknown name, reported or not.
+	unknown int
+	// listCluster and listIndex ask for the valid names of that kind to be
+	// listed once, for unknown names nothing resembles.
+	listCluster, listIndex bool
+	warnings               []string
 }
+
+const (
+	// maxPrivilegeProblems is how many unknown names a refusal reports.
+	maxPrivilegeProblems = 10
+	// maxSuggestions is how many look-alike names one unknown name gets.
+	maxSuggestions = 5
+	// maxQuotedName is how much of an unknown name a message repeats.
+	maxQuotedName = 80
+)
 
 func newPrivilegeCheck(ctx context.Context, t *toolkit.StackTarget) *esPrivilegeCheck {
 	pc := &esPrivilegeCheck{}
@@ -53,11 +73,11 @@ func (pc *esPrivilegeCheck) cluster(where string, names []string) []string {
 		l := strings.ToLower(strings.TrimSpace(n))
 		out = append(out, l)
 		if strings.HasPrefix(l, "cluster:") || strings.HasPrefix(l, "indices:admin/template/") || strings.HasPrefix(l, "indices:admin/index_template/") {
-			pc.warnings = append(pc.warnings, fmt.Sprintf("%s uses the action pattern %q; prefer a named cluster privilege", where, n))
+			pc.warn(fmt.Sprintf("%s uses the action pattern %q; prefer a named cluster privilege", where, quotable(n)))
 			continue
 		}
 		if pc.builtin != nil && !slices.Contains(pc.builtin.Cluster, l) {
-			pc.problems = append(pc.problems, fmt.Sprintf("%s: unknown cluster privilege %q%s", where, n, suggest(l, pc.builtin.Cluster)))
+			pc.unknownName(where, "cluster", n, l, pc.builtin.Cluster, &pc.listCluster)
 		}
 	}
 	return out
@@ -69,45 +89,102 @@ func (pc *esPrivilegeCheck) index(where string, names []string) []string {
 		l := strings.ToLower(strings.TrimSpace(n))
 		out = append(out, l)
 		if strings.HasPrefix(l, "indices:") {
-			pc.warnings = append(pc.warnings, fmt.Sprintf("%s uses the action pattern %q; prefer a named index privilege such as read or write", where, n))
+			pc.warn(fmt.Sprintf("%s uses the action pattern %q; prefer a named index privilege such as read or write", where, quotable(n)))
 			continue
 		}
 		if pc.builtin != nil && !slices.Contains(pc.builtin.Index, l) {
-			pc.problems = append(pc.problems, fmt.Sprintf("%s: unknown index privilege %q%s", where, n, suggest(l, pc.builtin.Index)))
+			pc.unknownName(where, "index", n, l, pc.builtin.Index, &pc.listIndex)
 		}
 	}
 	return out
+}
+
+// unknownName records an unknown privilege name, with look-alikes when there
+// are some and otherwise a request to list the valid names once.
+func (pc *esPrivilegeCheck) unknownName(where, kind, given, lower string, known []string, listAll *bool) {
+	pc.unknown++
+	if len(pc.problems) >= maxPrivilegeProblems {
+		*listAll = true // not reported one by one: the valid names still help
+		return
+	}
+	hint := suggest(lower, known)
+	if hint == "" {
+		*listAll = true
+	}
+	pc.problems = append(pc.problems, fmt.Sprintf("%s: unknown %s privilege %q%s", where, kind, quotable(given), hint))
+}
+
+// warn keeps at most maxPrivilegeProblems warnings about action patterns.
+func (pc *esPrivilegeCheck) warn(w string) {
+	if len(pc.warnings) < maxPrivilegeProblems {
+		pc.warnings = append(pc.warnings, w)
+	}
 }
 
 func (pc *esPrivilegeCheck) err() error {
 	if len(pc.problems) == 0 {
 		return nil
 	}
-	return toolkit.InvalidArgs("%s", strings.Join(pc.problems, "; "))
+	msg := strings.Join(pc.problems, "; ")
+	if more := pc.unknown - len(pc.problems); more > 0 {
+		msg += fmt.Sprintf("; and %d more unknown privilege names", more)
+	}
+	if pc.listCluster {
+		msg += "; valid cluster privileges: " + strings.Join(pc.builtin.Cluster, ", ")
+	}
+	if pc.listIndex {
+		msg += "; valid index privileges: " + strings.Join(pc.builtin.Index, ", ")
+	}
+	return toolkit.InvalidArgs("%s", msg)
 }
 
-// suggest names the known privileges that look like the unknown one, or the
-// whole list when none does.
+// quotable shortens a name for a message: the request may hold names of any
+// length, and the answer repeats only their beginning.
+func quotable(name string) string {
+	if len(name) <= maxQuotedName {
+		return name
+	}
+	return name[:maxQuotedName] + "..."
+}
+
+// suggest names up to maxSuggestions known privileges that look like the
+// unknown one ("" when none does): one contains the other, or they are at
+// most two edits apart. Its cost is bounded by the known names' lengths,
+// not by the unknown name's.
 func suggest(bad string, known []string) string {
 	var close []string
 	for _, k := range known {
-		if strings.Contains(k, bad) || strings.Contains(bad, k) && len(k) > 3 || levenshtein(bad, k) <= 2 {
+		if len(close) == maxSuggestions {
+			break
+		}
+		if strings.Contains(k, bad) || strings.Contains(bad, k) && len(k) > 3 || withinTwoEdits(bad, k) {
 			close = append(close, k)
 		}
 	}
-	if len(close) > 0 {
-		return " (did you mean " + strings.Join(close, ", ") + "?)"
+	if len(close) == 0 {
+		return ""
 	}
-	return "; valid names: " + strings.Join(known, ", ")
+	return " (did you mean " + strings.Join(close, ", ") + "?)"
+}
+
+// withinTwoEdits reports whether a and b are at most two single-character
+// edits apart. Names whose lengths differ by more than two cannot be, so
+// they cost nothing; otherwise the work is len(a)*len(b) with both lengths
+// close to a known privilege name's.
+func withinTwoEdits(a, b string) bool {
+	if d := len(a) - len(b); d > 2 || d < -2 {
+		return false
+	}
+	return levenshtein(a, b) <= 2
 }
 
 func levenshtein(a, b string) int {
 	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
@@ -116,7 +193,7 @@ func levenshtein(a, b string) int {
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
-		prev = cur
+		prev, cur = cur, prev
 	}
 	return prev[len(b)]
 }

@@ -15,24 +15,25 @@ import (
 // esDiagnosticTools returns check_privileges and access_review.
 // PrivilegeIndexInput is one index check.
 type PrivilegeIndexInput struct {
-	Names                  []string `json:"names" jsonschema:"index names or patterns, e.g. logs-*" validate:"required,min=1,dive,required"`
-	Privileges             []string `json:"privileges" jsonschema:"index privileges, e.g. read, view_index_metadata, write" validate:"required,min=1,dive,required"`
+	Names                  []string `json:"names" jsonschema:"index names or patterns, e.g. logs-*" validate:"required,min=1,max=100,dive,required,max=1024"`
+	Privileges             []string `json:"privileges" jsonschema:"index privileges, e.g. read, view_index_metadata, write" validate:"required,min=1,max=100,dive,required,max=256"`
 	AllowRestrictedIndices bool     `json:"allow_restricted_indices,omitempty"`
 }
 
 // PrivilegeKibanaInput is one Kibana feature check.
 type PrivilegeKibanaInput struct {
-	Features map[string][]string `json:"features" jsonschema:"feature privileges, e.g. {\"dashboard\":[\"read\"]}" validate:"required,min=1"`
-	Space    string              `json:"space,omitempty" jsonschema:"space id; default: default"`
+	Features map[string][]string `json:"features" jsonschema:"feature privileges, e.g. {\"dashboard\":[\"read\"]}" validate:"required,min=1,max=100,dive,max=50,dive,required,max=256"`
+	Space    string              `json:"space,omitempty" jsonschema:"space id; default: default" validate:"max=1024"`
 }
 
-// CheckPrivilegesInput is what to check.
+// CheckPrivilegesInput is what to check. It is a read, allowed in read-only
+// mode, so its size is bounded: names are checked and explained one by one.
 type CheckPrivilegesInput struct {
 	ProjectArg
-	Cluster      []string               `json:"cluster,omitempty" jsonschema:"cluster privileges, e.g. manage_security, monitor" validate:"dive,required"`
-	Indices      []PrivilegeIndexInput  `json:"indices,omitempty" validate:"dive"`
-	Kibana       []PrivilegeKibanaInput `json:"kibana,omitempty" jsonschema:"Kibana feature privileges to check in a space" validate:"dive"`
-	Applications []RoleApplicationInput `json:"applications,omitempty" jsonschema:"raw application privileges" validate:"dive"`
+	Cluster      []string               `json:"cluster,omitempty" jsonschema:"cluster privileges, e.g. manage_security, monitor" validate:"max=100,dive,required,max=256"`
+	Indices      []PrivilegeIndexInput  `json:"indices,omitempty" validate:"max=50,dive"`
+	Kibana       []PrivilegeKibanaInput `json:"kibana,omitempty" jsonschema:"Kibana feature privileges to check in a space" validate:"max=20,dive"`
+	Applications []RoleApplicationInput `json:"applications,omitempty" jsonschema:"raw application privileges" validate:"max=20,dive"`
 }
 
 // CheckPrivilegesOutput is the answer, explained.

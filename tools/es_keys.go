@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -233,8 +234,7 @@ func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput
 	me, _ := t.ES.Authenticate(ctx)
 	created, err := t.ES.CreateAPIKey(ctx, esapi.CreateAPIKeyRequest{Name: in.Name, Expiration: in.Expiration, RoleDescriptors: descs, Metadata: in.Metadata})
 	if esapi.MaybeApplied(err) {
-		return out, toolkit.UpstreamFailure(err, "check with list_es_api_keys name="+in.Name+"; invalidate a key created now whose secret nobody received, then create it again",
-			"The key may have been created, but the answer (and so its secret) was lost: %v", err)
+		return out, lostESKey(ctx, t, in.Name, out.SimilarActive, err)
 	}
 	if err != nil {
 		var ee *esapi.Error
@@ -363,6 +363,34 @@ func warnSimilarKeys(ctx context.Context, t *toolkit.StackTarget, name string, o
 			out.Warn("active key(s) with the same name exist; revoke the ones no longer needed with invalidate_es_api_keys")
 		}
 	}
+}
+
+// lostESKey reports a key creation whose answer, and so the key's secret,
+// was lost: it looks for keys with the name created in the last minutes
+// (by the cluster's clock) that did not exist before the request, and says
+// what it found. The secret of a key found that way is lost for good.
+func lostESKey(ctx context.Context, t *toolkit.StackTarget, name string, before []string, err error) error {
+	res, qerr := t.ES.QueryAPIKeys(ctx, map[string]any{"size": 10, "query": map[string]any{"bool": map[string]any{"filter": []any{
+		map[string]any{"term": map[string]any{"name": name}},
+		map[string]any{"term": map[string]any{"invalidated": false}},
+		map[string]any{"range": map[string]any{"creation": map[string]any{"gte": "now-5m"}}},
+	}}}})
+	if qerr != nil {
+		return toolkit.UpstreamFailure(err, "check with list_es_api_keys name="+name+"; invalidate a key created now whose secret nobody received, then create it again",
+			"The key may have been created, but the answer (and so its secret) was lost: %v. Checking for it failed too (%s).", err, esShort(qerr))
+	}
+	var ids []string
+	for _, k := range res.APIKeys {
+		if !slices.ContainsFunc(before, func(s string) bool { return strings.HasPrefix(s, k.ID+" ") }) {
+			ids = append(ids, k.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return toolkit.UpstreamFailure(err, "create the key again; if unsure, check first with list_es_api_keys name="+name,
+			"The key may have been created, but the answer was lost (%v). A check just now found no key named %s created in the last minutes, so it was not created.", err, name)
+	}
+	return toolkit.UpstreamFailure(err, "invalidate it with invalidate_es_api_keys ids=["+strings.Join(ids, ", ")+"] (nobody can use it), then create the key again; list_es_api_keys name="+name+" shows it",
+		"The key may have been created, but the answer was lost (%v). A check just now found it: key %s named %s was created, and its secret was lost with the answer.", err, strings.Join(ids, ", "), name)
 }
 
 func orNever(s string) string {

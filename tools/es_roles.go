@@ -328,26 +328,14 @@ func writeRole(ctx context.Context, t *toolkit.StackTarget, in PutRoleInput, pla
 			Description: in.Description,
 			Metadata:    in.Metadata,
 			Elasticsearch: esapi.KibanaESPart{
-				Cluster: nonNil(role.Cluster), Indices: role.Indices, RunAs: nonNil(role.RunAs),
+				Cluster: role.Cluster, Indices: role.Indices, RunAs: role.RunAs,
 			},
 			Kibana: plan.kib,
-		}
-		if kr.Elasticsearch.Indices == nil {
-			kr.Elasticsearch.Indices = []esapi.IndexPrivileges{}
 		}
 		if err := t.Kibana.PutRole(ctx, in.Name, kr); err != nil {
 			return "kibana", stackFail(t, err)
 		}
 		return "kibana", nil
-	}
-	if role.Cluster == nil {
-		role.Cluster = []string{}
-	}
-	if role.Indices == nil {
-		role.Indices = []esapi.IndexPrivileges{}
-	}
-	if role.Applications == nil {
-		role.Applications = []esapi.ApplicationPrivileges{}
 	}
 	if _, err := t.ES.PutRole(ctx, in.Name, role); err != nil {
 		return "elasticsearch", stackFail(t, err)

@@ -105,7 +105,7 @@ func TestRateLimitHeadersAnd429(t *testing.T) {
 
 func TestExpiredAndDeletedKeysAre401(t *testing.T) {
 	e := newEnv(t, Options{})
-	id, key := e.emu.CreateKey(e.seed.OwnerUserID, "short", time.Hour, RoleAssignments{})
+	_, key := e.emu.CreateKey(e.seed.OwnerUserID, "short", time.Hour, RoleAssignments{})
 	e.do("GET", api+"/organizations", key, nil).want(t, 200, "")
 	e.clock.Advance(time.Hour)
 	e.do("GET", api+"/organizations", key, nil).want(t, 401, codeUnauthorized)
@@ -113,7 +113,7 @@ func TestExpiredAndDeletedKeysAre401(t *testing.T) {
 		t.Fatal("AuthenticateKey accepts an expired key")
 	}
 
-	id, key = e.emu.CreateKey(e.seed.OwnerUserID, "doomed", 0, RoleAssignments{})
+	id, key := e.emu.CreateKey(e.seed.OwnerUserID, "doomed", 0, RoleAssignments{})
 	e.owner("DELETE", api+"/users/auth/keys/"+id, nil).want(t, 200, "")
 	e.do("GET", api+"/organizations", key, nil).want(t, 401, codeUnauthorized)
 }

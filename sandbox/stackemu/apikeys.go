@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -737,18 +736,6 @@ func jsonEqual(a, b any) bool {
 	ab, _ := jsonMarshalSorted(a)
 	bb, _ := jsonMarshalSorted(b)
 	return ab == bb
-}
-
-// apiKeyNames lists key names (sorted), for the seed summary.
-func (c *Cluster) apiKeyNames() []string {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	var out []string
-	for _, k := range c.apiKeys {
-		out = append(out, k.Name)
-	}
-	sort.Strings(out)
-	return out
 }
 
 var _ = http.StatusOK

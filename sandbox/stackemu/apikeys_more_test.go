@@ -24,7 +24,7 @@ func TestBulkUpdateAPIKeys(t *testing.T) {
 	pw := "pw-" + randomSecret(12)
 	expectStatus(t, e.call("PUT", "/_security/user/owner/_password", e.admin, map[string]any{"password": pw}), 200)
 	owner = basic("owner", pw)
-	es := esClient(t, e, elasticsearch.Config{Username: "owner", Password: pw})
+	es := esClient(t, e, elasticsearch.WithBasicAuth("owner", pw))
 	res, err := es.Security.BulkUpdateAPIKeys(strings.NewReader(
 		`{"ids":["` + a + `","` + b + `","` + other + `"],"metadata":{"env":"prod"}}`))
 	if err != nil || res.StatusCode != 200 {
@@ -61,7 +61,7 @@ func TestBulkUpdateAPIKeys(t *testing.T) {
 
 func TestClearAPIKeyCache(t *testing.T) {
 	e := newCleanEnv(t, FlavorStack)
-	es := esClient(t, e, elasticsearch.Config{Username: e.seed.AdminUsername, Password: e.seed.AdminPassword})
+	es := esClient(t, e, elasticsearch.WithBasicAuth(e.seed.AdminUsername, e.seed.AdminPassword))
 	res, err := es.Security.ClearAPIKeyCache([]string{"*"})
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("clear cache: %v %v", err, res)

@@ -14,7 +14,7 @@ import (
 // granting privilege names, action patterns and "*".
 func TestApplicationPrivileges(t *testing.T) {
 	e := newCleanEnv(t, FlavorStack)
-	es := esClient(t, e, elasticsearch.Config{Username: e.seed.AdminUsername, Password: e.seed.AdminPassword})
+	es := esClient(t, e, elasticsearch.WithBasicAuth(e.seed.AdminUsername, e.seed.AdminPassword))
 	res, err := es.Security.PutPrivileges(strings.NewReader(`{"myapp":{
 		"read":{"actions":["data:read/*","action:login"],"metadata":{"description":"Read access"}},
 		"write":{"actions":["data:write/*","data:read/*","action:login"]},
@@ -120,7 +120,7 @@ func TestGetUserPrivilegesInFull(t *testing.T) {
 	}
 	pw := "pw-" + randomSecret(12)
 	expectStatus(t, e.call("PUT", "/_security/user/multi", e.admin, map[string]any{"password": pw, "roles": []string{"r1", "r2"}}), 200)
-	tc, err := elasticsearch.NewTypedClient(elasticsearch.Config{Addresses: []string{e.es.URL}, Username: "multi", Password: pw})
+	tc, err := elasticsearch.NewTyped(elasticsearch.WithAddresses(e.es.URL), elasticsearch.WithBasicAuth("multi", pw))
 	if err != nil {
 		t.Fatal(err)
 	}

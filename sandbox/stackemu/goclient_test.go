@@ -21,10 +21,9 @@ import (
 // the typed API's bodies into Elastic's own structs, and retries on 502-504:
 // these tests run it against the emulator.
 
-func esClient(t *testing.T, e *env, cfg elasticsearch.Config) *elasticsearch.Client {
+func esClient(t *testing.T, e *env, opts ...elasticsearch.Option) *elasticsearch.Client {
 	t.Helper()
-	cfg.Addresses = []string{e.es.URL}
-	c, err := elasticsearch.NewClient(cfg)
+	c, err := elasticsearch.New(append([]elasticsearch.Option{elasticsearch.WithAddresses(e.es.URL)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +41,7 @@ func readBody(t *testing.T, r io.Reader) map[string]any {
 
 func TestOfficialClientLowLevel(t *testing.T) {
 	e := newEnv(t, FlavorStack)
-	es := esClient(t, e, elasticsearch.Config{Username: e.seed.AdminUsername, Password: e.seed.AdminPassword})
+	es := esClient(t, e, elasticsearch.WithBasicAuth(e.seed.AdminUsername, e.seed.AdminPassword))
 
 	info, err := es.Info()
 	if err != nil {
@@ -76,7 +75,7 @@ func TestOfficialClientLowLevel(t *testing.T) {
 	key := readBody(t, res.Body)
 	res.Body.Close()
 
-	asKey := esClient(t, e, elasticsearch.Config{APIKey: key["encoded"].(string)})
+	asKey := esClient(t, e, elasticsearch.WithAPIKey(key["encoded"].(string)))
 	res, err = asKey.Security.HasPrivileges(strings.NewReader(`{"cluster":["monitor","manage_security"]}`))
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("has privileges: %v %v", err, res)
@@ -93,7 +92,7 @@ func TestOfficialClientLowLevel(t *testing.T) {
 	}
 	res.Body.Close()
 
-	bad := esClient(t, e, elasticsearch.Config{Username: "admin", Password: "wrong-password"})
+	bad := esClient(t, e, elasticsearch.WithBasicAuth("admin", "wrong-password"))
 	res, err = bad.Security.Authenticate()
 	if err != nil {
 		t.Fatalf("a 401 must reach the caller as a response, got %v", err)
@@ -106,8 +105,7 @@ func TestOfficialClientLowLevel(t *testing.T) {
 
 func TestOfficialTypedClient(t *testing.T) {
 	e := newEnv(t, FlavorStack)
-	tc, err := elasticsearch.NewTypedClient(elasticsearch.Config{Addresses: []string{e.es.URL},
-		Username: e.seed.AdminUsername, Password: e.seed.AdminPassword})
+	tc, err := elasticsearch.NewTyped(elasticsearch.WithAddresses(e.es.URL), elasticsearch.WithBasicAuth(e.seed.AdminUsername, e.seed.AdminPassword))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,8 +164,7 @@ func TestOfficialTypedClient(t *testing.T) {
 // connection.
 func TestFaultsSeenByOfficialClient(t *testing.T) {
 	e := newEnv(t, FlavorStack)
-	es := esClient(t, e, elasticsearch.Config{Username: e.seed.AdminUsername, Password: e.seed.AdminPassword,
-		RetryBackoff: func(int) time.Duration { return time.Millisecond }})
+	es := esClient(t, e, elasticsearch.WithBasicAuth(e.seed.AdminUsername, e.seed.AdminPassword))
 	inj := e.c.ElasticsearchFaults()
 
 	inj.Add(fault.Fault{Method: "GET", Path: "/_security/role/*", Kind: fault.Status, Status: 503, Times: 2})
@@ -200,8 +197,7 @@ func TestFaultsSeenByOfficialClient(t *testing.T) {
 	inj.Clear()
 
 	inj.Add(fault.Fault{Path: "/_security/user", Kind: fault.Malformed, Times: 1})
-	tc, _ := elasticsearch.NewTypedClient(elasticsearch.Config{Addresses: []string{e.es.URL},
-		Username: e.seed.AdminUsername, Password: e.seed.AdminPassword})
+	tc, _ := elasticsearch.NewTyped(elasticsearch.WithAddresses(e.es.URL), elasticsearch.WithBasicAuth(e.seed.AdminUsername, e.seed.AdminPassword))
 	if _, err := tc.Security.GetUser().Do(context.Background()); err == nil {
 		t.Error("a malformed body must fail decoding")
 	}

@@ -37,7 +37,7 @@ func TestAuthenticationBeforeRouting(t *testing.T) {
 // official client as a login probe would.
 func TestLoginProbes(t *testing.T) {
 	e := newCleanEnv(t, FlavorStack)
-	es := esClient(t, e, elasticsearch.Config{Username: e.seed.AdminUsername, Password: e.seed.AdminPassword})
+	es := esClient(t, e, elasticsearch.WithBasicAuth(e.seed.AdminUsername, e.seed.AdminPassword))
 	ctx := context.Background()
 	info, err := es.Info()
 	if err != nil || info.StatusCode != 200 {
@@ -55,7 +55,7 @@ func TestLoginProbes(t *testing.T) {
 		t.Errorf("health: %v", m)
 	}
 	res.Body.Close()
-	bad := esClient(t, e, elasticsearch.Config{Username: "admin", Password: "wrong-password"})
+	bad := esClient(t, e, elasticsearch.WithBasicAuth("admin", "wrong-password"))
 	res, err = bad.Cluster.Health()
 	if err != nil || res.StatusCode != 401 {
 		t.Fatalf("health with a wrong password: %v %v", err, res)

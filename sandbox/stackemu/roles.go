@@ -303,18 +303,6 @@ func handleBuiltinPrivileges(x *rctx) {
 	x.ok(out)
 }
 
-// roleNames lists native roles (sorted), for tests and the seed summary.
-func (c *Cluster) roleNames() []string {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	out := make([]string, 0, len(c.roles))
-	for n := range c.roles {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // RoleSummary names a custom (native) role and its description.
 type RoleSummary struct{ Name, Description string }
 

@@ -12,7 +12,7 @@ import (
 // user's tokens.
 func TestTokenService(t *testing.T) {
 	e := newCleanEnv(t, FlavorStack)
-	es := esClient(t, e, elasticsearch.Config{Username: e.seed.AdminUsername, Password: e.seed.AdminPassword})
+	es := esClient(t, e, elasticsearch.WithBasicAuth(e.seed.AdminUsername, e.seed.AdminPassword))
 	e.newUser("alice", []string{"viewer"})
 	expectStatus(t, e.call("PUT", "/_security/user/alice/_password", e.admin, map[string]any{"password": "alice-password"}), 200)
 

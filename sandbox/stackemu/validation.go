@@ -45,24 +45,6 @@ func userNameMsg() string { return nameRulesMsg("User", nativeNameMax) }
 
 func roleNameMsg(max int) string { return nameRulesMsg("Role", max) }
 
-// serverlessRoleNameOK is the stricter Serverless convention for custom role
-// names: start with a letter or digit; letters, digits, '_', '-', '.' only.
-func serverlessRoleNameOK(name string) bool {
-	if name == "" || javaLen(name) > nativeNameMax {
-		return false
-	}
-	for i, r := range name {
-		alnum := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
-		if i == 0 && !alnum {
-			return false
-		}
-		if !alnum && r != '_' && r != '-' && r != '.' {
-			return false
-		}
-	}
-	return true
-}
-
 func hasUnderscoreKey(m map[string]any) bool {
 	for k := range m {
 		if strings.HasPrefix(k, "_") {

@@ -28,3 +28,15 @@ func TestESProjectTargetNamesMissingPrivilege(t *testing.T) {
 	mustContain(t, text, "403", "application_roles: viewer", "manage_security", "create_cloud_api_key")
 	mustNotContain(t, text, "works in a project only when the key has application_roles")
 }
+
+// A custom role just created in a project is known to the project's role
+// list at once: assigning it does not warn that it does not exist.
+func TestAssignProjectCustomRoleRightAfterPutRole(t *testing.T) {
+	h := esHarness(t, "stack", func(o *servertest.Options) { o.NoElasticsearch = true; o.NoKibana = true; o.AllowWrites = true })
+	p := h.Sandbox.CloudSeed.Projects["elasticsearch"]
+	h.CallOK(t, "put_role", map[string]any{"project": p.Name, "name": "fresh-logs-reader", "description": "Fresh Logs Reader",
+		"indices": []any{map[string]any{"names": []any{"logs-*"}, "privileges": []any{"read"}}}})
+	out := h.CallOK(t, "assign_project_custom_role", map[string]any{"member": "carol@example.com", "project": p.Name, "custom_role": "fresh-logs-reader", "replace_predefined": true})
+	mustNotContain(t, asJSON(out["warnings"]), "does not exist")
+	mustContain(t, asJSON(out["assigned"]), "fresh-logs-reader")
+}

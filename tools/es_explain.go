@@ -49,15 +49,15 @@ type AccessExplanation struct {
 	Roles  []string `json:"roles"`
 	// RolesFrom says where the roles come from (the user record, a role
 	// mapping, a project role assignment).
-	RolesFrom       []string            `json:"roles_from,omitempty"`
-	Method          string              `json:"method" jsonschema:"how the answer was obtained: role definitions, and whether Elasticsearch's privilege check confirmed it"`
-	HasAllRequested *bool               `json:"has_all_requested,omitempty"`
-	Cluster         []ClusterExplained  `json:"cluster,omitempty"`
-	Indices         []IndexExplained    `json:"indices,omitempty"`
-	Kibana          []KibanaExplained   `json:"kibana,omitempty"`
-	Summary         []string            `json:"summary,omitempty" jsonschema:"what the principal can do, when nothing specific was asked"`
-	Warnings        []string            `json:"warnings,omitempty"`
-	profileUID      string // the user's profile, for Elasticsearch's own check
+	RolesFrom       []string           `json:"roles_from,omitempty"`
+	Method          string             `json:"method" jsonschema:"how the answer was obtained: role definitions, and whether Elasticsearch's privilege check confirmed it"`
+	HasAllRequested *bool              `json:"has_all_requested,omitempty"`
+	Cluster         []ClusterExplained `json:"cluster,omitempty"`
+	Indices         []IndexExplained   `json:"indices,omitempty"`
+	Kibana          []KibanaExplained  `json:"kibana,omitempty"`
+	Summary         []string           `json:"summary,omitempty" jsonschema:"what the principal can do, when nothing specific was asked"`
+	Warnings        []string           `json:"warnings,omitempty"`
+	profileUID      string             // the user's profile, for Elasticsearch's own check
 }
 
 // ClusterExplained is one cluster privilege.

@@ -79,7 +79,7 @@ func TestExplainAccessDLSAndFLS(t *testing.T) {
 func TestExplainAccessExternalUser(t *testing.T) {
 	h := esHarness(t, "stack")
 	ldap := explainTarget(t, h.CallOK(t, "explain_access", map[string]any{"username": "kim", "realm": "ldap1",
-		"groups": []any{"cn=log-readers,ou=groups,dc=example,dc=com"},
+		"groups":  []any{"cn=log-readers,ou=groups,dc=example,dc=com"},
 		"indices": []any{map[string]any{"names": []any{"logs-web"}, "privileges": []any{"read"}}}}))
 	mustContain(t, asJSON(ldap["roles"]), "logs-reader", "viewer")
 	mustContain(t, asJSON(ldap["roles_from"]), "role mapping ldap-readers")

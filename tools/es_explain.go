@@ -228,6 +228,9 @@ func explainNativeUser(ctx context.Context, t *toolkit.StackTarget, in ExplainAc
 			out.Kind = "self"
 			return explainSelf(ctx, t, out, ex)
 		}
+		if perm, ok, err := explainProfileUser(ctx, t, in.Username, out, ex); ok || err != nil {
+			return perm, err
+		}
 		return nil, &toolkit.Error{Kind: toolkit.KindInvalidArguments, Message: fmt.Sprintf("Invalid arguments: %s is not a native user on %s.", in.Username, t.Label()),
 			Next: "for a user of another realm (SAML, OIDC, LDAP, PKI) give realm, and groups or metadata as the realm reports them; list native users with get_users"}
 	}
@@ -242,6 +245,38 @@ func explainNativeUser(ctx context.Context, t *toolkit.StackTarget, in ExplainAc
 	}
 	ex.profileUID = u.ProfileUID
 	return perm, nil
+}
+
+// explainProfileUser finds a user of another realm (the file realm, or any
+// realm whose users have logged in) through their user profile, which
+// records their roles as of their last login.
+func explainProfileUser(ctx context.Context, t *toolkit.StackTarget, username string, out *ExplainAccessOutput, ex *AccessExplanation) (*policy.Permission, bool, error) {
+	var res struct {
+		Profiles []struct {
+			UID  string `json:"uid"`
+			User struct {
+				Username  string   `json:"username"`
+				Roles     []string `json:"roles"`
+				RealmName string   `json:"realm_name"`
+			} `json:"user"`
+		} `json:"profiles"`
+	}
+	if err := t.ES.Do(ctx, http.MethodPost, "/_security/profile/_suggest", nil, map[string]any{"name": username, "size": 20}, &res); err != nil {
+		return nil, false, nil // no profiles to search: the caller explains what to give instead
+	}
+	for _, p := range res.Profiles {
+		if p.User.Username != username || p.User.RealmName == "default_native" {
+			continue
+		}
+		out.Kind = "realm_user"
+		out.Principal = fmt.Sprintf("user %s of realm %s", username, p.User.RealmName)
+		ex.Roles = append([]string{}, sortedUnique(p.User.Roles)...)
+		ex.RolesFrom = []string{"the user's profile: the roles realm " + p.User.RealmName + " gave at their last login"}
+		ex.profileUID = p.UID
+		perm, err := rolePermission(ctx, t, ex.Roles, ex)
+		return perm, true, err
+	}
+	return nil, false, nil
 }
 
 // confirmByProfile asks Elasticsearch's user-profile privilege check whether

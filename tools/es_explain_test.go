@@ -134,3 +134,25 @@ func TestExplainAccessCloudMember(t *testing.T) {
 	all := h.CallOK(t, "explain_access", map[string]any{"member": cloudemu.DemoAliceEmail})
 	mustContain(t, asJSON(all), "search-demo", `"viewer"`)
 }
+
+// A file-realm user who has logged in is found through their profile, and
+// Elasticsearch's profile check confirms the answer.
+func TestExplainAccessFileRealmUser(t *testing.T) {
+	h := esHarness(t, "stack")
+	if err := h.Sandbox.Stack.AddFileUser("ops-oncall", "oncall-password-1", []string{"logs-reader"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := esAdmin(t, h).Do(context.Background(), "POST", "/_security/profile/_activate", nil,
+		map[string]any{"grant_type": "password", "username": "ops-oncall", "password": "oncall-password-1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := h.CallOK(t, "explain_access", map[string]any{"username": "ops-oncall",
+		"indices": []any{map[string]any{"names": []any{"logs-app"}, "privileges": []any{"read"}}}})
+	mustContain(t, asJSON(out["principal"]), "realm default_file")
+	target := explainTarget(t, out)
+	if target["has_all_requested"] != true {
+		t.Fatalf("ops-oncall = %s", dump(out))
+	}
+	mustContain(t, asJSON(target["method"]), "confirmed by Elasticsearch's user-profile privilege check")
+	mustContain(t, asJSON(target["roles_from"]), "profile")
+}

@@ -62,8 +62,8 @@ var checkPrivilegesSpec = toolkit.Spec{
 	Tier:    toolkit.Read,
 	Description: "Check which cluster, index, Kibana feature and application privileges the server's own credential has " +
 		"(_has_privileges), and explain what is missing and how to grant it. With no arguments it checks what this server's tools " +
-		"need. Use it after a 403 (together with whoami), or to verify a new role or key: run the server with that user's or key's " +
-		"credentials. It cannot check other users' privileges; read their roles with get_users and get_roles instead.",
+		"need. Use it after a 403 of the server's own calls (together with whoami). For another user, API key or Cloud member " +
+		"(a person's 403, or verifying a new role or key), use explain_access: it needs no credentials of theirs.",
 }
 
 func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInput) (CheckPrivilegesOutput, error) {

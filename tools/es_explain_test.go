@@ -156,3 +156,45 @@ func TestExplainAccessFileRealmUser(t *testing.T) {
 	mustContain(t, asJSON(target["method"]), "confirmed by Elasticsearch's user-profile privilege check")
 	mustContain(t, asJSON(target["roles_from"]), "profile")
 }
+
+// "Give Alice access to apm-* in addition to her current roles", checked
+// as the administrator before and after.
+func TestScenario_AliceApmAccessExplained(t *testing.T) {
+	h := esHarness(t, "stack")
+	ask := map[string]any{"username": "alice", "indices": []any{map[string]any{"names": []any{"apm-*"}, "privileges": []any{"read", "view_index_metadata"}}},
+		"kibana": []any{map[string]any{"features": map[string]any{"dashboard": []any{"read"}}}}}
+	before := explainTarget(t, h.CallOK(t, "explain_access", ask))
+	// The stack's viewer role already reads every index and Kibana: the
+	// answer names it, so the agent can say so instead of adding a role.
+	mustContain(t, asJSON(before["indices"]), `"granted_by":["viewer"]`)
+	mustContain(t, asJSON(before["kibana"]), `"feature":"dashboard"`, `"granted_by":["viewer"]`)
+	h.CallOK(t, "put_role", map[string]any{"name": "apm-reader", "description": "APM Reader",
+		"indices": []any{map[string]any{"names": []any{"apm-*"}, "privileges": []any{"read", "view_index_metadata"}}}})
+	h.CallOK(t, "update_user", map[string]any{"username": "alice", "add_roles": []any{"apm-reader"}})
+	after := explainTarget(t, h.CallOK(t, "explain_access", ask))
+	mustContain(t, asJSON(after["roles"]), "apm-reader", "logs-reader", "viewer")
+	mustContain(t, asJSON(after["indices"]), `"granted_by":["apm-reader","viewer"]`)
+}
+
+// Serverless: "Give alice read-write access to the colors index": the
+// custom role is created in the project and assigned through the Cloud API;
+// explain_access then shows alice's access there, from the administrator.
+func TestScenario_ServerlessColorsAccessForMember(t *testing.T) {
+	h := esHarness(t, "stack", func(o *servertest.Options) { o.NoElasticsearch = true; o.NoKibana = true })
+	p := h.Sandbox.CloudSeed.Projects["elasticsearch"]
+	ask := map[string]any{"member": cloudemu.DemoAliceEmail, "project": p.Name,
+		"indices": []any{map[string]any{"names": []any{"colors"}, "privileges": []any{"read", "write"}}}}
+	before := explainTarget(t, h.CallOK(t, "explain_access", ask))
+	if before["has_all_requested"] == true {
+		t.Fatalf("alice can already write colors: %s", dump(before))
+	}
+	h.CallOK(t, "put_role", map[string]any{"project": p.Name, "name": "colors-rw", "description": "Colors Read Write",
+		"indices": []any{map[string]any{"names": []any{"colors"}, "privileges": []any{"read", "write", "view_index_metadata"}}}})
+	h.CallOK(t, "assign_project_custom_role", map[string]any{"member": cloudemu.DemoAliceEmail, "project": p.Name, "custom_role": "colors-rw", "replace_predefined": true})
+	after := explainTarget(t, h.CallOK(t, "explain_access", ask))
+	if after["has_all_requested"] != true {
+		t.Fatalf("alice cannot write colors after the assignment: %s", dump(after))
+	}
+	mustContain(t, asJSON(after["roles_from"]), "application_roles colors-rw")
+	mustContain(t, asJSON(after["indices"]), `"granted_by":["colors-rw"]`)
+}

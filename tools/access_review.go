@@ -97,6 +97,9 @@ func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (A
 		}
 		reviewStacks(ctx, c, targets, in.Concurrency, longLived, &out)
 	}
+	if len(out.Reviewed) == 0 {
+		out.Reviewed = append(out.Reviewed, "nothing was reviewed: configure EC_API_KEY (Elastic Cloud) and/or ELASTICSEARCH_URL")
+	}
 	out.keepAtLeast(in.MinSeverity)
 	return out, nil
 }

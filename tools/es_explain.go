@@ -153,6 +153,9 @@ func explainAccess(ctx context.Context, c *toolkit.Call, in ExplainAccessInput) 
 	if ex.profileUID != "" && ex.HasAllRequested != nil {
 		confirmByProfile(ctx, t, ex.profileUID, in, &ex)
 	}
+	if out.Kind == "self" && ex.HasAllRequested != nil {
+		confirmBySelfCheck(ctx, t, in, &ex)
+	}
 	out.Targets = append(out.Targets, ex)
 	return out, nil
 }
@@ -245,6 +248,28 @@ func explainNativeUser(ctx context.Context, t *toolkit.StackTarget, in ExplainAc
 	}
 	ex.profileUID = u.ProfileUID
 	return perm, nil
+}
+
+// confirmBySelfCheck asks _has_privileges, for the server's own credential,
+// whether it holds everything requested.
+func confirmBySelfCheck(ctx context.Context, t *toolkit.StackTarget, in ExplainAccessInput, ex *AccessExplanation) {
+	req, _, err := privilegeRequest(ctx, t, CheckPrivilegesInput{Cluster: in.Cluster, Indices: in.Indices, Kibana: in.Kibana})
+	if err != nil {
+		return
+	}
+	res, err := t.ES.HasPrivileges(ctx, req)
+	if err != nil {
+		ex.Method += "; Elasticsearch's _has_privileges could not be run (" + esShort(err) + ")"
+		return
+	}
+	if *ex.HasAllRequested == res.HasAllRequested {
+		ex.Method += "; confirmed by Elasticsearch's _has_privileges for this credential"
+		return
+	}
+	ex.Method = "evaluated from the role definitions; Elasticsearch's _has_privileges disagrees"
+	ex.Warnings = append(ex.Warnings, fmt.Sprintf("Elasticsearch's _has_privileges says has_all_requested=%v: trust it (check_privileges shows each privilege)", res.HasAllRequested))
+	has := res.HasAllRequested
+	ex.HasAllRequested = &has
 }
 
 // explainProfileUser finds a user of another realm (the file realm, or any

@@ -114,6 +114,7 @@ func TestExplainAccessKeysAndSelf(t *testing.T) {
 		`{"allowed":false,"index":"metrics-app","privilege":"read"}`)
 	self := explainTarget(t, h.CallOK(t, "explain_access", map[string]any{"self": true, "cluster": []any{"manage_security"}}))
 	mustContain(t, asJSON(self["cluster"]), `"allowed":true`, "superuser")
+	mustContain(t, asJSON(self["method"]), "confirmed by Elasticsearch's _has_privileges")
 	mustContain(t, h.CallErr(t, "explain_access", map[string]any{"username": "pat", "self": true}), "exactly one")
 	mustContain(t, h.CallErr(t, "explain_access", map[string]any{"groups": []any{"x"}, "self": true}), "with username")
 	mustContain(t, h.CallErr(t, "explain_access", map[string]any{"username": "nobody-here"}), "not a native user", "realm")

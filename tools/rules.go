@@ -224,6 +224,11 @@ func nearestMappingField(name string) string {
 			best, dist = f, d
 		}
 	}
+	if dist > 2 {
+		// Not a misspelt field: most likely a user attribute the realm
+		// reports as metadata (department, team).
+		return "metadata." + l
+	}
 	return best
 }
 

@@ -3,7 +3,9 @@ package tools_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/cloudemu"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 )
@@ -198,4 +200,21 @@ func TestScenario_ServerlessColorsAccessForMember(t *testing.T) {
 	}
 	mustContain(t, asJSON(after["roles_from"]), "application_roles colors-rw")
 	mustContain(t, asJSON(after["indices"]), `"granted_by":["colors-rw"]`)
+}
+
+// "My API key returns 401 since yesterday": explained as expired, with what
+// it could do when it was valid.
+func TestScenario_ExpiredAPIKeyExplained(t *testing.T) {
+	h := esHarness(t, "stack")
+	asAdminUser := esAs(t, h, esapi.Config{Username: h.Sandbox.StackSeed.AdminUsername, Password: h.Sandbox.StackSeed.AdminPassword})
+	created, err := asAdminUser.CreateAPIKey(context.Background(), esapi.CreateAPIKeyRequest{Name: "nightly-export", Expiration: "1ms",
+		RoleDescriptors: map[string]esapi.RoleDescriptor{"export": {Indices: []esapi.IndexPrivileges{{Names: esapi.StringList{"logs-*"}, Privileges: []string{"read"}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	target := explainTarget(t, h.CallOK(t, "explain_access", map[string]any{"api_key_id": created.ID,
+		"indices": []any{map[string]any{"names": []any{"logs-app"}, "privileges": []any{"read"}}}}))
+	mustContain(t, asJSON(target["warnings"]), "expired")
+	mustContain(t, asJSON(target["indices"]), `"granted_by":["export"]`)
 }

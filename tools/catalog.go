@@ -47,6 +47,7 @@ func All() []toolkit.Tool {
 		// diagnostics
 		whoamiTool(),
 		checkPrivilegesTool(),
+		explainAccessTool(),
 		accessReviewTool(),
 	}
 }

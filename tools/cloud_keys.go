@@ -294,6 +294,7 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 		return out, cloudErr(err, "list the existing Cloud API keys")
 	}
 	now := time.Now()
+	keys = reusableCloudKeys(keys, desc, ttl, now, out.Warn)
 	if reused := checkSameKeys(keys, desc, &ra, in.ForceNew, now, &out); reused {
 		return out, nil
 	}

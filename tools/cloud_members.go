@@ -181,6 +181,9 @@ func removeOrgMembers(ctx context.Context, c *toolkit.Call, in RemoveOrgMembersI
 	if err != nil {
 		return out, err
 	}
+	if err := checkMemberRemoval(ctx, cc, members); err != nil {
+		return out, err
+	}
 	org, err := cc.GetOrganization(ctx)
 	if err != nil {
 		return out, cloudErr(err, "read the organization")

@@ -289,6 +289,15 @@ func esQueryString(q any) (s string, wrapped bool, err error) {
 		}
 		var obj map[string]any
 		if err := json.Unmarshal([]byte(v), &obj); err != nil {
+			if toJSONSection.MatchString(v) {
+				// An unquoted toJson section is only valid as a template.
+				tmpl := map[string]any{"source": v}
+				if err := checkTemplateRenders(tmpl); err != nil {
+					return "", false, err
+				}
+				b, _ := json.Marshal(map[string]any{"template": tmpl})
+				return string(b), true, nil
+			}
 			return "", false, fmt.Errorf("the query string is not a JSON object: %v", err)
 		}
 		return esQueryFromObject(obj, v)
@@ -303,14 +312,57 @@ func esQueryFromObject(obj map[string]any, raw string) (string, bool, error) {
 	if len(obj) != 1 {
 		return "", false, fmt.Errorf("a query has exactly one top-level clause (term, bool, template, ...), not %d", len(obj))
 	}
-	if _, isTemplate := obj["template"]; isTemplate {
+	if t, isTemplate := obj["template"]; isTemplate {
+		if err := checkTemplateRenders(t); err != nil {
+			return "", false, err
+		}
 		return raw, false, nil
 	}
 	if strings.Contains(raw, "{{") {
-		b, _ := json.Marshal(map[string]any{"template": map[string]any{"source": raw}})
+		// In object form a {{#toJson}} section can only be written inside a
+		// JSON string; rendered there, the array would land inside quotes.
+		// The template source takes it without them.
+		source := quotedToJSON.ReplaceAllString(raw, "$1")
+		b, _ := json.Marshal(map[string]any{"template": map[string]any{"source": source}})
 		return string(b), true, nil
 	}
 	return raw, false, nil
+}
+
+// quotedToJSON is a JSON string holding nothing but a toJson section.
+var quotedToJSON = regexp.MustCompile(`"(\{\{#(?i:tojson)\}\}[^"{}]*\{\{/(?i:tojson)\}\})"`)
+
+// toJSONSection and mustacheVar stand in for what a template renders to, so
+// a template whose output could never be a query is refused when the role
+// is written rather than when a user searches.
+var (
+	toJSONSection = regexp.MustCompile(`\{\{#(?i:tojson)\}\}[^{}]*\{\{/(?i:tojson)\}\}`)
+	mustacheVar   = regexp.MustCompile(`\{\{[^{}]*\}\}`)
+)
+
+// checkTemplateRenders renders a template query's inline source with
+// sample values (an array for toJson, a word for a variable) and checks the
+// result is a JSON object.
+func checkTemplateRenders(t any) error {
+	m, ok := t.(map[string]any)
+	if !ok {
+		return nil
+	}
+	src, ok := m["source"].(string)
+	if !ok {
+		return nil // stored scripts (id) and object sources render as they are
+	}
+	rendered := toJSONSection.ReplaceAllString(src, `["sample"]`)
+	rendered = mustacheVar.ReplaceAllString(rendered, "sample")
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(rendered), &obj); err != nil {
+		hint := ""
+		if quotedToJSON.MatchString(src) {
+			hint = `: a {{#toJson}}...{{/toJson}} section renders a JSON array, so it must not be inside quotes ("terms": {{#toJson}}_user.metadata.tags{{/toJson}})`
+		}
+		return fmt.Errorf("the template source does not render to a JSON query (%v)%s", err, hint)
+	}
+	return nil
 }
 
 // ---- Kibana privileges ----

@@ -208,6 +208,9 @@ var createESAPIKeySpec = toolkit.Spec{
 
 func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput) (CreateESAPIKeyOutput, error) {
 	out := CreateESAPIKeyOutput{Name: in.Name}
+	if err := checkKeyRules(in); err != nil {
+		return out, err
+	}
 	d, err := checkESKeyRequest(c, in)
 	if err != nil {
 		return out, err

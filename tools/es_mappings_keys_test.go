@@ -170,7 +170,7 @@ func TestESCheckPrivilegesAndAccessReview(t *testing.T) {
 	mustContain(t, text, "role_mapping:saml-admins", "user:admin", "api_key:sandbox-admin")
 	var mappingSev string
 	for _, f := range asList(rev["findings"]) {
-		if asMap(f)["subject"] == "role_mapping:saml-admins" {
+		if asMap(f)["principal"] == "role_mapping:saml-admins" {
 			mappingSev = asMap(f)["severity"].(string)
 		}
 	}
@@ -191,9 +191,9 @@ func TestESCheckPrivilegesAndAccessReview(t *testing.T) {
 	rev = h.CallOK(t, "access_review", map[string]any{"min_severity": "low"})
 	found := map[string]string{}
 	for _, f := range asList(rev["findings"]) {
-		found[asMap(f)["subject"].(string)] = asMap(f)["severity"].(string) + " " + asMap(f)["issue"].(string)
+		found[asMap(f)["principal"].(string)] = asMap(f)["severity"].(string) + " " + asMap(f)["issue"].(string)
 	}
-	if !strings.HasPrefix(found["user:old-admin"], "low disabled") || !strings.HasPrefix(found["role_mapping:all-saml-admins"], "high") {
+	if !strings.HasPrefix(found["user:old-admin"], "medium disabled") || !strings.HasPrefix(found["role_mapping:all-saml-admins"], "high") {
 		t.Fatalf("findings = %v", found)
 	}
 	high := h.CallOK(t, "access_review", map[string]any{"min_severity": "high"})

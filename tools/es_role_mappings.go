@@ -152,6 +152,9 @@ var putRoleMappingSpec = toolkit.Spec{
 
 func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
 	var out PutRoleMappingOutput
+	if err := checkMappingRuleFields(in.Rules); err != nil {
+		return out, err
+	}
 	m, err := buildRoleMapping(in)
 	if err != nil {
 		return out, err

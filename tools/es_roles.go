@@ -188,6 +188,9 @@ func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutp
 		return out, err
 	}
 	c.Target("role:" + in.Name)
+	if err := checkRoleRules(ctx, t, in, out.Warn); err != nil {
+		return out, err
+	}
 	role, warnings, err := buildRoleDescriptor(ctx, t, in)
 	if err != nil {
 		return out, err

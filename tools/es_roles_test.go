@@ -232,7 +232,7 @@ func TestESRolesServerless(t *testing.T) {
 		t.Fatalf("put_role on serverless = %s", dump(out))
 	}
 	mustContain(t, h.CallErr(t, "put_role", map[string]any{"name": "ops", "run_as": []any{"bob"}}), "not available on Serverless")
-	mustContain(t, h.CallErr(t, "put_role", map[string]any{"name": "-bad-name"}), "on Serverless a role name")
+	mustContain(t, h.CallErr(t, "put_role", map[string]any{"name": "-bad-name"}), "role naming rule")
 	got := h.CallOK(t, "get_roles", map[string]any{"names": []any{"marketing-reader"}})
 	if len(asList(got["roles"])) != 1 {
 		t.Fatalf("get_roles = %s", dump(got))

@@ -306,3 +306,18 @@ func (e *Emulator) ProjectApplicationRoles(key, projectID string) (info KeyInfo,
 	}
 	return info, info.RoleAssignments.ApplicationRolesFor(p.typ, p.id), true
 }
+
+// BackdateInvitation moves an invitation's creation and expiry into the
+// past by d, so tests can build invitations pending for a long time or
+// expired. It reports whether the token was found.
+func (e *Emulator) BackdateInvitation(token string, d time.Duration) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	inv := e.invitations[token]
+	if inv == nil {
+		return false
+	}
+	inv.createdAt = inv.createdAt.Add(-d)
+	inv.expiresAt = inv.expiresAt.Add(-d)
+	return true
+}

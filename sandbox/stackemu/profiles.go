@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -217,4 +218,74 @@ func handleProfileHasPrivileges(x *rctx) {
 		body["errors"] = map[string]any{"count": len(details), "details": details}
 	}
 	x.ok(body)
+}
+
+// handleSuggestProfiles is GET/POST /_security/profile/_suggest: profiles
+// whose username, full name or email starts with name (every profile when
+// name is empty), up to size (default 10).
+func handleSuggestProfiles(x *rctx) {
+	name, size := "", 10
+	if len(x.body) > 0 {
+		v, ok := x.jsonBody(false)
+		if !ok {
+			return
+		}
+		if v != nil && v.kind == 'o' {
+			for _, kv := range v.obj {
+				switch kv.key {
+				case "name":
+					if kv.val != nil && kv.val.kind == 's' {
+						name = kv.val.str
+					}
+				case "size":
+					var n int
+					if kv.val != nil && json.Unmarshal([]byte(kv.val.token()), &n) == nil && n > 0 {
+						size = n
+					}
+				}
+			}
+		}
+	}
+	if q := x.q.Get("name"); q != "" {
+		name = q
+	}
+	lower := strings.ToLower(name)
+	matches := func(p *profile) bool {
+		if lower == "" {
+			return true
+		}
+		fields := []string{p.who.username}
+		if p.who.fullName != nil {
+			fields = append(fields, *p.who.fullName)
+		}
+		if p.who.email != nil {
+			fields = append(fields, *p.who.email)
+		}
+		for _, f := range fields {
+			if strings.HasPrefix(strings.ToLower(f), lower) {
+				return true
+			}
+		}
+		return false
+	}
+	x.c.mu.RLock()
+	var found []*profile
+	for _, p := range x.c.profiles {
+		if p.enabled && matches(p) {
+			found = append(found, p)
+		}
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].uid < found[j].uid })
+	total := len(found)
+	if len(found) > size {
+		found = found[:size]
+	}
+	out := []any{}
+	for _, p := range found {
+		r := p.render()
+		delete(r, "_doc")
+		out = append(out, r)
+	}
+	x.c.mu.RUnlock()
+	x.ok(map[string]any{"took": 0, "total": map[string]any{"value": total, "relation": "eq"}, "profiles": out})
 }

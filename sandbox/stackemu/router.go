@@ -126,6 +126,8 @@ func buildRoutes() []*route {
 	add("/_security/profile/_activate", map[string]*endpoint{"POST": {stackOnly: true, handle: handleActivateProfile}})
 	add("/_security/profile/_has_privileges", map[string]*endpoint{"GET": {action: sec + "profile/has_privileges", handle: handleProfileHasPrivileges},
 		"POST": {action: sec + "profile/has_privileges", handle: handleProfileHasPrivileges}})
+	suggest := &endpoint{action: sec + "profile/suggest", params: []string{"data"}, handle: handleSuggestProfiles}
+	add("/_security/profile/_suggest", map[string]*endpoint{"GET": suggest, "POST": suggest})
 	add("/_security/profile/{uid}", map[string]*endpoint{"GET": {action: sec + "profile/get", params: []string{"data"}, handle: handleGetProfiles}})
 	add("/_security/privilege/_builtin", map[string]*endpoint{"GET": {action: sec + "privilege/builtin/get", handle: handleBuiltinPrivileges}})
 

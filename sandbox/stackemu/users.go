@@ -227,7 +227,8 @@ func handlePutUser(x *rctx) {
 }
 
 func handleGetUsers(x *rctx) {
-	if _, ok := x.boolParam("with_profile_uid", false); !ok {
+	withUID, ok := x.boolParam("with_profile_uid", false)
+	if !ok {
 		return
 	}
 	c := x.c
@@ -242,6 +243,7 @@ func handleGetUsers(x *rctx) {
 		for n, u := range c.users {
 			out[n] = u.render()
 		}
+		c.addProfileUIDs(out, withUID)
 		x.ok(out)
 		return
 	}
@@ -256,6 +258,7 @@ func handleGetUsers(x *rctx) {
 		x.status(http.StatusNotFound, map[string]any{})
 		return
 	}
+	c.addProfileUIDs(out, withUID)
 	x.ok(out)
 }
 
@@ -630,3 +633,18 @@ func anyStrings(s []string) []any {
 }
 
 var _ = strings.TrimSpace
+
+// addProfileUIDs adds profile_uid to the rendered native users that have
+// activated a profile, when with_profile_uid=true was asked.
+func (c *Cluster) addProfileUIDs(out map[string]any, withUID bool) {
+	if !withUID {
+		return
+	}
+	for n, v := range out {
+		if m, ok := v.(map[string]any); ok {
+			if p, ok := c.profiles[profileUID(n, "default_native")]; ok {
+				m["profile_uid"] = p.uid
+			}
+		}
+	}
+}

@@ -302,13 +302,13 @@ func confirmRole(ctx context.Context, c *toolkit.Call, t *toolkit.StackTarget, n
 	change := policy.RoleChange{Name: name}
 	var err error
 	if change.New, err = policyRole(plan.final); err != nil {
-		return toolkit.InvalidArgs("the role cannot be judged (%v); nothing was changed", err)
+		return toolkit.InvalidArgs("the role cannot be judged (%v)", err)
 	}
 	ask := approval{target: "role:" + name, where: t.Label()}
 	if plan.exists {
 		before, err := policyRole(old)
 		if err != nil {
-			return toolkit.InvalidArgs("the current role cannot be judged (%v); nothing was changed", err)
+			return toolkit.InvalidArgs("the current role cannot be judged (%v)", err)
 		}
 		change.Old = &before
 		ask.reasons = append(ask.reasons, fmt.Sprintf("replace the existing role %s (%s)", name, strings.Join(out.Changes, "; ")))

@@ -237,7 +237,14 @@ func escalationCases() []escalationCase {
 		putUser("dormant", []string{"ops-all"}, false)(t, h)
 	}, tool: "set_user_enabled", args: fixed(map[string]any{"username": "dormant", "enabled": true}), state: userState("dormant"), want: `"enabled":true`})
 	// put_role: privileges by name and by action pattern
-	for _, cl := range [][]string{{"all"}, {"manage_security"}, {"cluster:*"}, {"cluster:admin/xpack/security/*"}, {"cluster:admin/xpack/security/user/put"},
+	// Action patterns in new roles and keys are refused before anything is
+	// asked (TestInternalActionNamesAreRefused); roles that already hold them
+	// are judged by what they cover when they are assigned.
+	for _, pattern := range []string{"cluster:admin/xpack/security/*", "cluster:admin/xpack/security/user/put", "cluster:admin/*"} {
+		add(escalationCase{name: "create_user holding a role of " + pattern, setup: putRole("ops-actions", esapi.RoleDescriptor{Cluster: []string{pattern}}), tool: "create_user",
+			args: fixed(map[string]any{"username": "carol", "roles": list("ops-actions")}), state: userState("carol"), want: "ops-actions"})
+	}
+	for _, cl := range [][]string{{"all"}, {"manage_security"},
 		{"manage_saml"}, {"manage_oidc"}, {"grant_api_key"}, {"monitor", "manage_token"}} {
 		add(escalationCase{name: "put_role cluster " + strings.Join(cl, ","), tool: "put_role",
 			args: fixed(roleArgs("r1", map[string]any{"cluster": list(cl...)})), state: roleState("r1"), want: cl[len(cl)-1]})
@@ -261,9 +268,9 @@ func escalationCases() []escalationCase {
 	add(escalationCase{name: "put_role Kibana all in every space", tool: "put_role",
 		args:  fixed(roleArgs("r1", map[string]any{"kibana": list2(map[string]any{"base": list("all"), "spaces": list("*")})})),
 		state: roleState("r1"), want: "kibana"})
-	add(escalationCase{name: "put_role redefines a held role as cluster:*", tool: "put_role",
-		args:  fixed(roleArgs("logs-reader", map[string]any{"cluster": list("cluster:*"), "indices": list2(idx(list("logs-*"), "read", "view_index_metadata"))})),
-		state: roleState("logs-reader"), want: "cluster:*"})
+	add(escalationCase{name: "put_role redefines a held role with manage_security", tool: "put_role",
+		args:  fixed(roleArgs("logs-reader", map[string]any{"cluster": list("manage_security"), "indices": list2(idx(list("logs-*"), "read", "view_index_metadata"))})),
+		state: roleState("logs-reader"), want: "manage_security"})
 	add(escalationCase{name: "put_role cancels document-level security of its holders", tool: "put_role",
 		args:  fixed(roleArgs("hr-department-viewer", map[string]any{"indices": list2(idx(list("hr-*"), "read"))})),
 		state: roleState("hr-department-viewer"), want: `"names":["hr-*"],"privileges":["read"]}`})
@@ -286,10 +293,10 @@ func escalationCases() []escalationCase {
 	// create_es_api_key
 	add(escalationCase{name: "create_es_api_key cluster all", tool: "create_es_api_key",
 		args: fixed(keyArgs("k1", map[string]any{"cluster": list("all")})), state: keyState("k1"), want: `"all"`})
-	add(escalationCase{name: "create_es_api_key cluster:*", tool: "create_es_api_key",
-		args: fixed(keyArgs("k1", map[string]any{"cluster": list("cluster:*")})), state: keyState("k1"), want: "cluster:*"})
-	add(escalationCase{name: "create_es_api_key security actions", tool: "create_es_api_key",
-		args: fixed(keyArgs("k1", map[string]any{"cluster": list("cluster:admin/xpack/security/*")})), state: keyState("k1"), want: "security"})
+	add(escalationCase{name: "create_es_api_key manage_security", tool: "create_es_api_key",
+		args: fixed(keyArgs("k1", map[string]any{"cluster": list("manage_security")})), state: keyState("k1"), want: "manage_security"})
+	add(escalationCase{name: "create_es_api_key manage_saml", tool: "create_es_api_key",
+		args: fixed(keyArgs("k1", map[string]any{"cluster": list("manage_saml")})), state: keyState("k1"), want: "manage_saml"})
 	add(escalationCase{name: "create_es_api_key all on /.*/", tool: "create_es_api_key",
 		args: fixed(keyArgs("k1", map[string]any{"indices": list2(idx(list("/.*/"), "all"))})), state: keyState("k1"), want: "/.*/"})
 	add(escalationCase{name: "create_es_api_key grant_api_key", tool: "create_es_api_key",
@@ -451,5 +458,36 @@ func TestEveryEscalationNeedsApproval(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// New roles and keys never name internal actions (the skills' rule): the
+// spellings that once went through as superuser are refused before any
+// prompt, and nothing changes.
+func TestInternalActionNamesAreRefused(t *testing.T) {
+	p := &prompts{action: mcp.ElicitationResponseActionAccept}
+	h := servertest.New(t, policyOpts(p.answer))
+	for _, pattern := range []string{"cluster:*", "cluster:admin/xpack/security/*", "cluster:admin/xpack/security/user/put"} {
+		for _, call := range []struct {
+			tool  string
+			args  map[string]any
+			state func(*testing.T, *servertest.Harness) string
+		}{
+			{"put_role", roleArgs("r1", map[string]any{"cluster": list(pattern)}), roleState("r1")},
+			{"create_es_api_key", keyArgs("k1", map[string]any{"cluster": list(pattern)}), keyState("k1")},
+		} {
+			before := call.state(t, h)
+			res := h.Call(t, call.tool, call.args)
+			if !res.IsError {
+				t.Fatalf("%s with %s was applied: %s", call.tool, pattern, servertest.Text(res))
+			}
+			mustContain(t, servertest.Text(res), "internal action name")
+			if after := call.state(t, h); after != before {
+				t.Errorf("%s with %s changed %s", call.tool, pattern, after)
+			}
+		}
+	}
+	if asked := p.seen(); len(asked) != 0 {
+		t.Errorf("a refused change asked the person: %q", asked)
 	}
 }

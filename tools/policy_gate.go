@@ -46,7 +46,7 @@ func judgeFail(t *toolkit.StackTarget, err error) error {
 		return toolkit.UpstreamFailure(err, "check that the server's credentials can read roles (read_security), then try again",
 			"The role definitions needed to judge this change could not be read, so nothing was changed.")
 	}
-	return toolkit.InvalidArgs("the access policy cannot judge this change (%v); nothing was changed", err)
+	return toolkit.InvalidArgs("the access policy cannot judge this change (%v)", err)
 }
 
 // approval is what a write asks the person: reasons that need approval

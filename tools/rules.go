@@ -41,7 +41,7 @@ func checkRoleRules(ctx context.Context, t *toolkit.StackTarget, in PutRoleInput
 		problems = append(problems, internalActions(fmt.Sprintf("indices[%d].privileges", i), ix.Privileges, indexPrivilegeCover)...)
 	}
 	if len(problems) > 0 {
-		return toolkit.InvalidArgs("%s. Never use internal action names; nothing was changed", strings.Join(problems, "; "))
+		return toolkit.InvalidArgs("%s. Never use internal action names", strings.Join(problems, "; "))
 	}
 	if err := checkKibanaIDs(ctx, t, in.Kibana); err != nil {
 		return err
@@ -72,7 +72,7 @@ func checkKeyRules(in CreateESAPIKeyInput) error {
 		}
 	}
 	if len(problems) > 0 {
-		return toolkit.InvalidArgs("%s. Never use internal action names; nothing was changed", strings.Join(problems, "; "))
+		return toolkit.InvalidArgs("%s. Never use internal action names", strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -197,7 +197,7 @@ func checkMappingRuleFields(rules map[string]any) error {
 	walk(rules)
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return toolkit.InvalidArgs("rules match on unknown field(s) %s; a role-mapping rule can match only username, dn, groups, realm.name and metadata.<key>; nothing was changed", strings.Join(bad, ", "))
+		return toolkit.InvalidArgs("rules match on unknown field(s) %s; a role-mapping rule can match only username, dn, groups, realm.name and metadata.<key>", strings.Join(bad, ", "))
 	}
 	return nil
 }
@@ -342,7 +342,7 @@ func checkKibanaIDs(ctx context.Context, t *toolkit.StackTarget, grants []Kibana
 		}
 	}
 	if len(problems) > 0 {
-		return toolkit.InvalidArgs("%s; nothing was changed", strings.Join(problems, "; "))
+		return toolkit.InvalidArgs("%s", strings.Join(problems, "; "))
 	}
 	return nil
 }

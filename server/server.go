@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/prompts"
+	"github.com/elastic-access-mcp/elastic-access-mcp/surface"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
 
@@ -81,7 +83,8 @@ func New(cfg Config) (*Server, error) {
 		auditOut = os.Stderr
 	}
 	s := &Server{Env: env, Tools: selected, Report: report, cfg: cfg, logger: cfg.Logger, audit: newAuditLog(auditOut)}
-	s.MCP = mcpserver.NewMCPServer(cfg.Name, cfg.Version,
+	src := upstreamSource(env)
+	opts := []mcpserver.ServerOption{
 		mcpserver.WithTitle("Elastic Access"),
 		mcpserver.WithDescription("Manage access in Elastic Cloud, Elasticsearch and Kibana safely: members, invitations, roles, role mappings, users and API keys."),
 		mcpserver.WithInstructions(instructions),
@@ -95,11 +98,15 @@ func New(cfg Config) (*Server, error) {
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.deadlineMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.sinkPreflightMiddleware),
-	)
+	}
+	s.MCP = mcpserver.NewMCPServer(cfg.Name, cfg.Version, append(opts, surface.Options(src)...)...)
 	s.Tools = nil
 	for _, t := range selected {
 		s.Register(t)
 	}
+	// Prompts come after the tools: a prompt whose tools this configuration
+	// does not offer (a read-only server has no write tools) is left out.
+	surface.Register(s.MCP, src, prompts.Options{HasTool: s.HasTool})
 	return s, nil
 }
 

@@ -29,6 +29,9 @@ func (c *Cluster) serveKibana(w http.ResponseWriter, r *http.Request) {
 			segs[i] = u
 		}
 	}
+	if c.serveKibanaSpaces(w, r, segs) {
+		return
+	}
 	isRoles := len(segs) >= 3 && segs[0] == "api" && segs[1] == "security" && segs[2] == "role"
 	if !isRoles || len(segs) > 4 {
 		writeBoom(w, r, http.StatusNotFound, "Not Found")

@@ -199,6 +199,7 @@ func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 			CanElicit: clientCanElicit(ctx),
 			Sink:      s.sinkFor(ctx),
 			OfferLink: s.offerLink,
+			Notify:    notifier{s},
 		})
 		if prompt, ok := toolkit.AsInputRequest(err); ok {
 			return prompt, nil

@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
+	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// notifications collects what a client receives.
+type notifications struct {
+	mu  sync.Mutex
+	got []mcp.JSONRPCNotification
+}
+
+func (n *notifications) listen(c *client.Client) {
+	c.OnNotification(func(x mcp.JSONRPCNotification) {
+		n.mu.Lock()
+		n.got = append(n.got, x)
+		n.mu.Unlock()
+	})
+}
+
+func (n *notifications) of(method string) []map[string]any {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []map[string]any
+	for _, x := range n.got {
+		if x.Method == method {
+			out = append(out, x.Params.AdditionalFields)
+		}
+	}
+	return out
+}
+
+// waitFor waits until at least n notifications of method arrived (they
+// travel on their own channel and may trail the result).
+func (n *notifications) waitFor(method string, count int) []map[string]any {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if got := n.of(method); len(got) >= count {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return n.of(method)
+}
+
+const plantedSecret = "Zq8vN3kT5pLw2XrY7sHd" // remembered by the redactor below
+
+// notifyProbe logs at every level and reports progress, with a secret in
+// every message.
+func notifyProbe() toolkit.Tool {
+	return toolkit.Define(toolkit.Spec{Name: "notify_probe", Title: "Notify probe", Toolset: toolkit.ToolsetDiagnostics, Tier: toolkit.Read},
+		func(ctx context.Context, c *toolkit.Call, _ struct{}) (struct{}, error) {
+			for _, l := range []mcp.LoggingLevel{mcp.LoggingLevelDebug, mcp.LoggingLevelInfo, mcp.LoggingLevelWarning, mcp.LoggingLevelError} {
+				c.Log(ctx, l, fmt.Sprintf("%s message with key %s", l, plantedSecret))
+			}
+			for i := 1; i <= 3; i++ {
+				c.Progress(ctx, i, 3, "step with key "+plantedSecret)
+			}
+			return struct{}{}, nil
+		})
+}
+
+func TestLogNotificationsHonourTheLevelAndCarryNoSecret(t *testing.T) {
+	redact.Default().Remember(plantedSecret)
+	h := servertest.New(t, servertest.Options{Legacy: true})
+	h.Server.Register(notifyProbe())
+	var n notifications
+	n.listen(h.Client)
+	ctx := context.Background()
+	if err := h.Client.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelWarning}}); err != nil {
+		t.Fatal(err)
+	}
+	h.Call(t, "notify_probe", nil)
+	logs := n.waitFor("notifications/message", 2)
+	time.Sleep(100 * time.Millisecond) // a stray lower-level message would arrive by now
+	logs = n.of("notifications/message")
+	var levels []string
+	for _, l := range logs {
+		levels = append(levels, fmt.Sprint(l["level"]))
+		if data := fmt.Sprint(l["data"]); strings.Contains(data, plantedSecret) || !strings.Contains(data, "message with key") {
+			t.Errorf("log notification %q: secret leaked or message lost", data)
+		}
+	}
+	if strings.Join(levels, ",") != "warning,error" {
+		t.Errorf("at level warning the client got %v, want warning,error", levels)
+	}
+	if p := n.of("notifications/progress"); len(p) != 0 {
+		t.Errorf("progress sent without a progressToken: %v", p)
+	}
+}
+
+func TestProgressNotificationsFollowTheToken(t *testing.T) {
+	redact.Default().Remember(plantedSecret)
+	for _, legacy := range []bool{true, false} {
+		t.Run(fmt.Sprintf("legacy=%v", legacy), func(t *testing.T) {
+			h := servertest.New(t, servertest.Options{Legacy: legacy})
+			h.Server.Register(notifyProbe())
+			var n notifications
+			n.listen(h.Client)
+			var req mcp.CallToolRequest
+			req.Params.Name = "notify_probe"
+			req.Params.Meta = &mcp.Meta{ProgressToken: "tok-1"}
+			if _, err := h.Client.CallTool(context.Background(), req); err != nil {
+				t.Fatal(err)
+			}
+			got := n.waitFor("notifications/progress", 3)
+			if len(got) != 3 {
+				t.Fatalf("got %d progress notifications, want 3: %v", len(got), got)
+			}
+			for i, p := range got {
+				if p["progressToken"] != "tok-1" || fmt.Sprint(p["progress"]) != fmt.Sprint(i+1) || fmt.Sprint(p["total"]) != "3" {
+					t.Errorf("progress %d: %v", i, p)
+				}
+				if strings.Contains(fmt.Sprint(p["message"]), plantedSecret) {
+					t.Errorf("progress message leaks the secret: %v", p["message"])
+				}
+			}
+		})
+	}
+}

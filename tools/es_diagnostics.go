@@ -263,13 +263,17 @@ func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (A
 		return out, stackFail(t, err)
 	}
 	powerful := reviewRoles(roles, &out)
+	c.Progress(ctx, 1, 4, "roles reviewed")
 	if t.Flavor(ctx) != esapi.FlavorServerless {
 		reviewUsers(ctx, t, powerful, &out)
+		c.Progress(ctx, 2, 4, "users reviewed")
 		reviewRoleMappings(ctx, t, powerful, &out)
+		c.Progress(ctx, 3, 4, "role mappings reviewed")
 	} else {
 		out.Reviewed = append(out.Reviewed, "users and role mappings: not on Serverless (review organization members with list_org_members)")
 	}
 	reviewAPIKeys(ctx, t, longLived, &out)
+	c.Progress(ctx, 4, 4, "API keys reviewed")
 	out.keepAtLeast(in.MinSeverity)
 	return out, nil
 }

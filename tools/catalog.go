@@ -14,6 +14,7 @@ func All() []toolkit.Tool {
 		listOrgMembersTool(),
 		listOrgInvitationsTool(),
 		listProjectsTool(),
+		listDeploymentsTool(),
 		inviteOrgMembersTool(),
 		cancelOrgInvitationsTool(),
 		removeOrgMembersTool(),

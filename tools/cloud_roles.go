@@ -97,6 +97,9 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 	if err != nil {
 		return out, err
 	}
+	if err := checkDeploymentIDsOnAdd(ctx, cc, tr.ra, add); err != nil {
+		return out, err
+	}
 	members, err := resolveMembers(ctx, cc, in.Members)
 	if err != nil {
 		return out, err

@@ -30,6 +30,7 @@ func All() []toolkit.Tool {
 		getRolesTool(),
 		putRoleTool(),
 		deleteRolesTool(),
+		listKibanaSpacesTool(),
 		// users
 		getUsersTool(),
 		createUserTool(),

@@ -186,6 +186,9 @@ func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutp
 	if err != nil {
 		return out, err
 	}
+	if err := checkKibanaSpaces(ctx, t, grantedSpaces(kib)); err != nil {
+		return out, err
+	}
 	c.Target("role:" + in.Name)
 	role, warnings, err := buildRoleDescriptor(ctx, t, in)
 	if err != nil {

@@ -46,6 +46,7 @@ func All() []toolkit.Tool {
 		listESAPIKeysTool(),
 		createESAPIKeyTool(),
 		invalidateESAPIKeysTool(),
+		updateESAPIKeyTool(),
 		// diagnostics
 		whoamiTool(),
 		checkPrivilegesTool(),

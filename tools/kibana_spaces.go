@@ -26,7 +26,9 @@ type SpaceView struct {
 	Description string `json:"description,omitempty"`
 }
 
-func listKibanaSpacesTool() toolkit.Tool { return toolkit.Define(listKibanaSpacesSpec, listKibanaSpaces) }
+func listKibanaSpacesTool() toolkit.Tool {
+	return toolkit.Define(listKibanaSpacesSpec, listKibanaSpaces)
+}
 
 var listKibanaSpacesSpec = toolkit.Spec{
 	Name:    "list_kibana_spaces",

@@ -51,5 +51,6 @@ func All() []toolkit.Tool {
 		whoamiTool(),
 		checkPrivilegesTool(),
 		accessReviewTool(),
+		offboardPersonTool(),
 	}
 }

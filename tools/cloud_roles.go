@@ -14,6 +14,8 @@ import (
 type CloudRolesInput struct {
 	Members []string              `json:"members" jsonschema:"user ids or emails of existing members (see list_org_members)" validate:"required,min=1,max=50,dive,required"`
 	Roles   []RoleAssignmentInput `json:"roles" jsonschema:"the role assignments" validate:"required,min=1,max=20,dive"`
+	// ReplaceCustom is for assign_cloud_roles only.
+	ReplaceCustom bool `json:"replace_custom,omitempty" jsonschema:"assign only: where a member holds a custom role on the project, remove it in the same call (otherwise refused)"`
 }
 
 // CloudRolesOutput reports, per member, what changed.
@@ -104,6 +106,15 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 	if err != nil {
 		return out, err
 	}
+	if in.ReplaceCustom && !add {
+		return out, toolkit.InvalidArgs("replace_custom belongs to assign_cloud_roles")
+	}
+	var replaced []replacedCustom
+	if in.ReplaceCustom {
+		replaced = planReplaceCustom(members, grants(&tr.ra), org)
+		// Taking the custom roles away needs the person's approval too.
+		tr.escalations = append(tr.escalations, describeReplaced(replaced, org)...)
+	}
 	plans, err := planMemberRoles(ctx, members, grants(&tr.ra), add, pi)
 	if err != nil {
 		return out, err
@@ -114,6 +125,9 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 	}
 	anything, err := confirmRoleChange(ctx, c, plans, add, tr)
 	if err != nil {
+		return out, err
+	}
+	if err := removeReplacedCustom(ctx, cc, replaced, org, anything, &out.WriteReport); err != nil {
 		return out, err
 	}
 	if err := applyRolePlans(ctx, cc, plans, add, org, pi, &out); err != nil {
@@ -324,7 +338,7 @@ func customConflict(m cloudapi.Member, g grant, pi *projectIndex, ctx context.Co
 			continue
 		}
 		if len(g.apps) == 0 && len(cur.apps) > 0 {
-			return toolkit.Refused("remove the custom role first with remove_project_custom_role, or keep the custom role and skip this assignment",
+			return toolkit.Refused("call again with replace_custom: true to remove the custom role in the same call (or remove it first with remove_project_custom_role), or keep the custom role and skip this assignment",
 				"%s has the custom role(s) %s on %s; adding the predefined role %s there would give them the union of both, widening their access.",
 				memberLabel(m), strings.Join(cur.apps, ","), describeGrantProjects(ctx, cur, g, pi), g.role)
 		}

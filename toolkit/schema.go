@@ -3,6 +3,7 @@ package toolkit
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -26,6 +27,7 @@ const (
 func inputSchemaFor[In any](tier Tier) (json.RawMessage, []string) {
 	schema := generated(mcp.NewTool("_", mcp.WithInputSchema[In]()), "inputSchema")
 	normalizeSchema(schema, true)
+	addEnums(reflect.TypeFor[In](), schema)
 	props, _ := schema["properties"].(map[string]any)
 	if props == nil {
 		props = map[string]any{}

@@ -34,10 +34,8 @@ func inputSchemaFor[In any](tier Tier) (json.RawMessage, []string) {
 		schema["properties"] = props
 	}
 	if tier != Read {
-		props[argDryRun] = map[string]any{
-			"type":        "boolean",
-			"description": "Return the exact requests this call would send, and change nothing.",
-		}
+		// The name says it; the server instructions explain it once.
+		props[argDryRun] = map[string]any{"type": "boolean"}
 	}
 	schema["additionalProperties"] = false
 	keys := make([]string, 0, len(props))

@@ -187,8 +187,9 @@ func Define[In, Out any](spec Spec, h Handler[In, Out]) Tool {
 // destructive and open-world, which makes clients refuse to auto-approve reads.
 func (t Tool) Annotations() mcp.ToolAnnotation {
 	readOnly := t.Tier == Read
+	// The title is the tool's top-level title (every protocol version the
+	// server speaks has it); repeating it here only costs the model context.
 	return mcp.ToolAnnotation{
-		Title:           t.Title,
 		ReadOnlyHint:    mcp.ToBoolPtr(readOnly),
 		DestructiveHint: mcp.ToBoolPtr(t.Tier == Destructive),
 		IdempotentHint:  mcp.ToBoolPtr(readOnly || t.Idempotent),

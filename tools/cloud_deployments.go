@@ -11,7 +11,7 @@ import (
 
 // ListDeploymentsInput filters deployments.
 type ListDeploymentsInput struct {
-	Name string `json:"name,omitempty" jsonschema:"only deployments whose name or alias contains this text (case-insensitive)"`
+	Name string `json:"name,omitempty"`
 }
 
 // ListDeploymentsOutput lists hosted deployments.
@@ -33,8 +33,8 @@ var listDeploymentsSpec = toolkit.Spec{
 	Title:   "List hosted deployments",
 	Toolset: toolkit.ToolsetOrg,
 	Tier:    toolkit.Read,
-	Description: "List the organization's Elastic Cloud Hosted deployments (id, name, alias). Call it to find the " +
-		"deployment_ids of a deployment-scope role. Serverless projects: list_projects.",
+	Description: "List Elastic Cloud Hosted deployments (id, name, alias). Call first to get the deployment_ids of a " +
+		"deployment-scope role. Serverless projects: list_projects.",
 }
 
 func listDeployments(ctx context.Context, c *toolkit.Call, in ListDeploymentsInput) (ListDeploymentsOutput, error) {

@@ -12,10 +12,10 @@ import (
 
 // CloudRolesInput names members and role assignments.
 type CloudRolesInput struct {
-	Members []string              `json:"members" jsonschema:"user ids or emails of existing members (see list_org_members)" validate:"required,min=1,max=50,dive,required"`
-	Roles   []RoleAssignmentInput `json:"roles" jsonschema:"the role assignments" validate:"required,min=1,max=20,dive"`
+	Members []string              `json:"members" jsonschema:"member user ids or emails" validate:"required,min=1,max=50,dive,required"`
+	Roles   []RoleAssignmentInput `json:"roles" validate:"required,min=1,max=20,dive"`
 	// ReplaceCustom is for assign_cloud_roles only.
-	ReplaceCustom bool `json:"replace_custom,omitempty" jsonschema:"assign only: where a member holds a custom role on the project, remove it in the same call (otherwise refused)"`
+	ReplaceCustom bool `json:"replace_custom,omitempty" jsonschema:"remove a custom role held on the project in the same call"`
 }
 
 // CloudRolesOutput reports, per member, what changed.
@@ -43,13 +43,9 @@ var assignCloudRolesSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Give existing members of the Elastic Cloud organization more roles: organization roles, deployment roles, or " +
-		"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
-		"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
-		"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
-		"stack a predefined role on a project where the member has a custom role, since the union widens access. Organization " +
-		"owner and organization-wide application roles ask the person to confirm. Call list_org_members first. Needs an " +
-		"Organization owner's API key.",
+	Description: "Add organization, deployment or Serverless project roles to members; nothing is taken away. Over a custom " +
+		"project role, set replace_custom. Non-members: invite_org_members; custom roles: assign_project_custom_role. " +
+		"Call list_org_members first.",
 }
 
 func assignCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
@@ -66,11 +62,8 @@ var removeCloudRolesSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Destructive,
 	Idempotent: true,
-	Description: "Take role assignments away from members of the Elastic Cloud organization: organization, deployment or " +
-		"Serverless project roles (by project id or name, or all: true for the whole-type assignment). Only what the member " +
-		"holds is removed; the result shows the roles left. Asks the person to confirm. To remove a custom project role use " +
-		"remove_project_custom_role; to remove someone entirely use remove_org_members. Call list_org_members first to see the " +
-		"exact assignments. Needs an Organization owner's API key.",
+	Description: "Take Cloud role assignments away from members, after approval; the result shows what is left. Custom project " +
+		"roles: remove_project_custom_role; everything: remove_org_members. Call list_org_members first.",
 }
 
 func removeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {

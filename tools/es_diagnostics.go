@@ -15,7 +15,7 @@ import (
 // esDiagnosticTools returns check_privileges and access_review.
 // PrivilegeIndexInput is one index check.
 type PrivilegeIndexInput struct {
-	Names                  []string `json:"names" jsonschema:"index names or patterns, e.g. logs-*" validate:"required,min=1,dive,required"`
+	Names                  []string `json:"names" jsonschema:"index patterns" validate:"required,min=1,dive,required"`
 	Privileges             []string `json:"privileges" jsonschema:"index privileges, e.g. read, view_index_metadata, write" validate:"required,min=1,dive,required"`
 	AllowRestrictedIndices bool     `json:"allow_restricted_indices,omitempty"`
 }
@@ -63,10 +63,8 @@ var checkPrivilegesSpec = toolkit.Spec{
 	Title:   "Check privileges",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Check which cluster, index, Kibana feature and application privileges the server's own credential has " +
-		"(_has_privileges), and explain what is missing and how to grant it. With no arguments it checks what this server's tools " +
-		"need. Use it after a 403 (together with whoami), or to verify a new role or key: run the server with that user's or key's " +
-		"credentials. It cannot check other users' privileges; read their roles with get_users and get_roles instead.",
+	Description: "Check the server credential's own privileges and explain how to grant what is missing; no arguments checks " +
+		"what the tools need. Use after a 403, with whoami. Other users: get_users and get_roles.",
 }
 
 func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInput) (CheckPrivilegesOutput, error) {
@@ -198,8 +196,8 @@ func explainMissing(username string, m missingPrivileges, defaultCheck bool, out
 // AccessReviewInput scopes the review.
 type AccessReviewInput struct {
 	ProjectArg
-	MinSeverity string `json:"min_severity,omitempty" jsonschema:"only findings at or above this level: low (default), medium, high" validate:"omitempty,oneof=low medium high"`
-	MaxKeyAge   string `json:"long_lived_key,omitempty" jsonschema:"API keys valid for longer than this from now are reported as long-lived; default 90d" validate:"omitempty,duration"`
+	MinSeverity string `json:"min_severity,omitempty" jsonschema:"lowest severity shown; default low" validate:"omitempty,oneof=low medium high"`
+	MaxKeyAge   string `json:"long_lived_key,omitempty" jsonschema:"long-lived threshold; default 90d" validate:"omitempty,duration"`
 }
 
 // Finding is one risky grant.
@@ -241,11 +239,8 @@ var accessReviewSpec = toolkit.Spec{
 	Title:   "Review risky access",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Audit the cluster or project for risky access and return compact findings with severity and a fix: superuser-like " +
-		"roles (cluster all or manage_security, all on *, run_as), users holding built-in admin roles, disabled users still holding " +
-		"privileged roles, API keys that never expire or live long or carry their owner's full privileges, and role mappings that " +
-		"give admin roles by broad rules. It only reads (needs read_security, and manage_api_key to see every key). Follow up with " +
-		"get_roles, get_users or list_es_api_keys, and fix with the write tools.",
+	Description: "Audit a cluster or project for risky access (superuser-like roles, admin users, long-lived or unscoped keys, " +
+		"broad mappings), with severity and fix. Follow up with get_roles, get_users, list_es_api_keys.",
 }
 
 func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (AccessReviewOutput, error) {

@@ -15,10 +15,10 @@ import (
 // UpdateESAPIKeyInput changes existing keys.
 type UpdateESAPIKeyInput struct {
 	ProjectArg
-	IDs             []string                  `json:"ids" jsonschema:"ids of keys owned by the server's credential (list_es_api_keys)" validate:"required,min=1,max=100,dive,required"`
-	RoleDescriptors map[string]ESKeyRoleInput `json:"role_descriptors,omitempty" jsonschema:"new privileges, replacing the old descriptors whole; omit to keep them" validate:"omitempty,max=20,dive"`
-	Metadata        map[string]any            `json:"metadata,omitempty" jsonschema:"new metadata, replacing the old whole; omit to keep it"`
-	Expiration      string                    `json:"expiration,omitempty" jsonschema:"new lifetime from now, e.g. 7d; omit to keep the expiry" validate:"omitempty,duration"`
+	IDs             []string                  `json:"ids" jsonschema:"key ids (list_es_api_keys)" validate:"required,min=1,max=100,dive,required"`
+	RoleDescriptors map[string]ESKeyRoleInput `json:"role_descriptors,omitempty" jsonschema:"replace the descriptors; omit to keep" validate:"omitempty,max=20,dive"`
+	Metadata        map[string]any            `json:"metadata,omitempty" jsonschema:"replaces the metadata"`
+	Expiration      string                    `json:"expiration,omitempty" jsonschema:"new lifetime from now, e.g. 7d" validate:"omitempty,duration"`
 }
 
 // UpdateESAPIKeyOutput reports the update.
@@ -37,9 +37,8 @@ var updateESAPIKeySpec = toolkit.Spec{
 	Title:   "Update Elasticsearch API keys",
 	Toolset: toolkit.ToolsetESKeys,
 	Tier:    toolkit.Destructive,
-	Description: "Change the role descriptors, metadata or expiry of existing Elasticsearch API keys, in bulk, keeping their " +
-		"secrets, after the person approves. Only keys owned by the server's credential, which must be a user (not an API " +
-		"key). New descriptors replace the old. Find ids with list_es_api_keys.",
+	Description: "Change the role descriptors, metadata or expiry of existing Elasticsearch API keys (in bulk, secrets " +
+		"unchanged), after approval. Only keys of the server's own user. Call list_es_api_keys for ids.",
 }
 
 func updateESAPIKey(ctx context.Context, c *toolkit.Call, in UpdateESAPIKeyInput) (UpdateESAPIKeyOutput, error) {

@@ -35,8 +35,8 @@ var listKibanaSpacesSpec = toolkit.Spec{
 	Title:   "List Kibana spaces",
 	Toolset: toolkit.ToolsetRoles,
 	Tier:    toolkit.Read,
-	Description: "List the Kibana spaces (id, name). Call it before put_role to get the space ids of Kibana privileges; " +
-		"\"*\" means every space.",
+	Description: "List the Kibana spaces (id, name). Call before put_role to get the space ids of Kibana privileges; \"*\" means " +
+		"every space.",
 }
 
 func listKibanaSpaces(ctx context.Context, c *toolkit.Call, in ListKibanaSpacesInput) (ListKibanaSpacesOutput, error) {

@@ -15,7 +15,7 @@ import (
 // OffboardPersonInput names the person.
 type OffboardPersonInput struct {
 	Identity   string `json:"identity" jsonschema:"the person's email or Elasticsearch username" validate:"required,max=320"`
-	NativeUser string `json:"native_user,omitempty" jsonschema:"what to do with their native users: disable (default; keeps the audit trail) or delete" validate:"omitempty,oneof=disable delete"`
+	NativeUser string `json:"native_user,omitempty" jsonschema:"native users: disable (default) or delete" validate:"omitempty,oneof=disable delete"`
 }
 
 // OffboardStep is one step of the plan and what became of it.
@@ -58,9 +58,8 @@ var offboardPersonSpec = toolkit.Spec{
 	Title:   "Offboard a person",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Destructive,
-	Description: "Remove a leaving person's access on both planes in one plan, approved once: their Cloud API keys, pending " +
-		"invitations and membership, their Elasticsearch API keys, and native users with that username or email (disabled, " +
-		"or deleted). Reports each step: done, failed, not run. Run with dry_run: true first to show the plan.",
+	Description: "Remove a leaving person's access on both planes in one plan, approved once: Cloud keys, invitations, " +
+		"membership; Elasticsearch keys and native users. Reports each step. Dry-run first.",
 }
 
 func offboardPerson(ctx context.Context, c *toolkit.Call, in OffboardPersonInput) (OffboardPersonOutput, error) {

@@ -129,3 +129,31 @@ func TestProgressNotificationsFollowTheToken(t *testing.T) {
 		})
 	}
 }
+
+// Every call logs its outcome to the client: failures at warning (with the
+// redacted reason), successes at debug.
+func TestCallsLogTheirOutcome(t *testing.T) {
+	h := servertest.New(t, servertest.Options{Legacy: true})
+	var n notifications
+	n.listen(h.Client)
+	ctx := context.Background()
+	if err := h.Client.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelWarning}}); err != nil {
+		t.Fatal(err)
+	}
+	h.Call(t, "whoami", nil)
+	h.CallErr(t, "list_org_members", map[string]any{"emial": "x"})
+	logs := n.waitFor("notifications/message", 1)
+	time.Sleep(100 * time.Millisecond)
+	logs = n.of("notifications/message")
+	if len(logs) != 1 || !strings.Contains(fmt.Sprint(logs[0]["data"]), "list_org_members failed") {
+		t.Fatalf("at level warning: %v", logs)
+	}
+	if err := h.Client.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelDebug}}); err != nil {
+		t.Fatal(err)
+	}
+	h.Call(t, "whoami", nil)
+	logs = n.waitFor("notifications/message", 2)
+	if len(logs) < 2 || !strings.Contains(fmt.Sprint(logs[len(logs)-1]["data"]), "whoami done") {
+		t.Errorf("at level debug: %v", logs)
+	}
+}

@@ -194,6 +194,7 @@ func buildEnv(cfg Config) (*toolkit.Env, error) {
 // knows about the request, and turns the outcome into a result.
 func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		start := time.Now()
 		out, err := t.Invoke(ctx, s.Env, toolkit.CallOptions{
 			Request:   req,
 			CanElicit: clientCanElicit(ctx),
@@ -202,11 +203,15 @@ func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 			Notify:    notifier{s},
 		})
 		if prompt, ok := toolkit.AsInputRequest(err); ok {
+			notifier{s}.Log(ctx, mcp.LoggingLevelInfo, t.Name+": waiting for the person's approval")
 			return prompt, nil
 		}
 		if err != nil {
-			return errorResult(err), nil
+			res := errorResult(err)
+			notifier{s}.Log(ctx, mcp.LoggingLevelWarning, t.Name+" failed: "+toolkit.Describe(err).Error())
+			return res, nil
 		}
+		notifier{s}.Log(ctx, mcp.LoggingLevelDebug, fmt.Sprintf("%s done in %s", t.Name, time.Since(start).Round(time.Millisecond)))
 		return structuredResult(out)
 	}
 }

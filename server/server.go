@@ -195,6 +195,7 @@ func buildEnv(cfg Config) (*toolkit.Env, error) {
 func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		start := time.Now()
+		ctx, progressSent := withProgressCount(ctx)
 		out, err := t.Invoke(ctx, s.Env, toolkit.CallOptions{
 			Request:   req,
 			CanElicit: clientCanElicit(ctx),
@@ -202,6 +203,7 @@ func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 			OfferLink: s.offerLink,
 			Notify:    notifier{s},
 		})
+		progressWritten(ctx, progressSent)
 		if prompt, ok := toolkit.AsInputRequest(err); ok {
 			notifier{s}.Log(ctx, mcp.LoggingLevelInfo, t.Name+": waiting for the person's approval")
 			return prompt, nil

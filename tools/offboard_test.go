@@ -4,10 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/fault"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // offboardHarness has both planes, and gives alice (Cloud member with a
@@ -145,5 +147,31 @@ func TestOffboardPersonPlanningFailure(t *testing.T) {
 	h.CallErr(t, "offboard_person", map[string]any{"identity": "alice@example.com"})
 	if !isMember(h, "alice@example.com") || esKeyInvalidated(t, h, esKey) {
 		t.Error("a failed plan changed something")
+	}
+}
+
+// A cancelled offboarding stops before the next upstream call: the steps
+// after the one in flight are never sent.
+func TestOffboardPersonStopsWhenCancelled(t *testing.T) {
+	a := &approvals{}
+	h, esKey := offboardHarness(t, a)
+	// The first step (deleting alice's Cloud key) hangs until the call is
+	// cancelled.
+	h.Sandbox.Cloud.Faults().Add(fault.Fault{Method: "DELETE", Path: "/api/v1/users/auth/keys*", Kind: fault.Latency, Delay: 2 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	var req mcp.CallToolRequest
+	req.Params.Name = "offboard_person"
+	req.Params.Arguments = map[string]any{"identity": "alice@example.com"}
+	_, _ = h.Client.CallTool(ctx, req)
+	time.Sleep(2500 * time.Millisecond) // longer than the hang: the handler has ended
+	if !isMember(h, "alice@example.com") {
+		t.Error("the membership was removed after the call was cancelled")
+	}
+	if esKeyInvalidated(t, h, esKey) {
+		t.Error("the Elasticsearch key was invalidated after the call was cancelled")
+	}
+	if u, _ := esReadUser(t, h, "alice"); !u.Enabled {
+		t.Error("alice was disabled after the call was cancelled")
 	}
 }

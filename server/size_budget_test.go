@@ -11,11 +11,11 @@ import (
 
 // What a model reads of tools/list is each tool's name, title,
 // description, input schema and annotations; it is paid for in context on
-// every turn. These budgets keep the catalog lean: the average well under
+// every turn. These budgets keep the catalog lean: the average under
 // the 1,000 bytes a tool, and no single tool a wall of text. Grow a tool
 // only by shortening another.
 const (
-	averageToolBudget = 1050 // bytes, over the whole catalog
+	averageToolBudget = 1000 // bytes, over the whole catalog
 	singleToolBudget  = 3000 // bytes, any one tool
 )
 

@@ -162,6 +162,11 @@ func normalizeSchema(node any, closeObjects bool) {
 				n["anyOf"] = anyOf
 			}
 		}
+		// additionalProperties: true is the default for a free-form map;
+		// saying it costs context.
+		if _, hasProps := n["properties"]; !hasProps && n["additionalProperties"] == true {
+			delete(n, "additionalProperties")
+		}
 		if closeObjects {
 			if _, hasProps := n["properties"]; hasProps {
 				if _, set := n["additionalProperties"]; !set {

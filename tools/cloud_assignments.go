@@ -23,7 +23,7 @@ import (
 // role ids and the organization id filled in (cloud-api.md §3-§4).
 type RoleAssignmentInput struct {
 	Scope string `json:"scope" jsonschema:"deployment: hosted; project: Serverless" validate:"required,oneof=organization deployment project"`
-	Role  string `json:"role" jsonschema:"organization-admin, billing-admin; deployment: admin, editor, viewer; project: admin, viewer, developer, editor, t1_analyst..." validate:"required"`
+	Role  string `json:"role" jsonschema:"e.g. organization-admin, billing-admin, admin, editor, viewer, developer, t1_analyst" validate:"required"`
 	// ProjectType is optional when project_ids name projects: it is read from them.
 	ProjectType      string   `json:"project_type,omitempty" jsonschema:"project scope; required with all" validate:"omitempty,oneof=elasticsearch observability security"`
 	ProjectIDs       []string `json:"project_ids,omitempty" jsonschema:"project ids or names; not with all" validate:"omitempty,max=100,dive,required"`

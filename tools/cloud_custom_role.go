@@ -21,7 +21,7 @@ type ProjectCustomRoleInput struct {
 // AssignProjectCustomRoleInput adds the replace option.
 type AssignProjectCustomRoleInput struct {
 	ProjectCustomRoleInput
-	ReplacePredefined bool `json:"replace_predefined,omitempty" jsonschema:"remove a predefined role held on the project in the same call"`
+	ReplacePredefined bool `json:"replace_predefined,omitempty" jsonschema:"replace a predefined role held on the project"`
 }
 
 // ProjectCustomRoleOutput reports the change.
@@ -46,8 +46,8 @@ var assignProjectCustomRoleSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Give a member a custom stack role on one Serverless project (viewer role plus application_roles). Over a " +
-		"predefined role there, set replace_predefined. Create the role first with put_role (project argument).",
+	Description: "Give a member a custom stack role on one Serverless project (viewer plus application_roles). Over a predefined " +
+		"role set replace_predefined. Create the role first with put_role (project argument).",
 }
 
 func assignProjectCustomRole(ctx context.Context, c *toolkit.Call, in AssignProjectCustomRoleInput) (ProjectCustomRoleOutput, error) {
@@ -123,8 +123,8 @@ var removeProjectCustomRoleSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Destructive,
 	Idempotent: true,
-	Description: "Take a custom role on one Serverless project away from a member, after approval; other roles stay, and the " +
-		"role itself stays (delete_roles). Call list_org_members first.",
+	Description: "Take a custom role on one Serverless project away from a member, after approval; the role itself stays " +
+		"(delete_roles).",
 }
 
 func removeProjectCustomRole(ctx context.Context, c *toolkit.Call, in ProjectCustomRoleInput) (ProjectCustomRoleOutput, error) {

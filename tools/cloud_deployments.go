@@ -33,8 +33,8 @@ var listDeploymentsSpec = toolkit.Spec{
 	Title:   "List hosted deployments",
 	Toolset: toolkit.ToolsetOrg,
 	Tier:    toolkit.Read,
-	Description: "List Elastic Cloud Hosted deployments (id, name, alias). Call first to get the deployment_ids of a " +
-		"deployment-scope role. Serverless projects: list_projects.",
+	Description: "List Elastic Cloud Hosted deployments (id, name). Call first to get the deployment_ids of a deployment-scope " +
+		"role.",
 }
 
 func listDeployments(ctx context.Context, c *toolkit.Call, in ListDeploymentsInput) (ListDeploymentsOutput, error) {

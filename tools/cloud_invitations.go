@@ -74,7 +74,7 @@ func viewInvitation(ctx context.Context, inv cloudapi.Invitation, pi *projectInd
 // InviteOrgMembersInput invites people with roles.
 type InviteOrgMembersInput struct {
 	Emails    []string              `json:"emails" validate:"required,min=1,max=50,dive,required,email"`
-	Roles     []RoleAssignmentInput `json:"roles,omitempty" jsonschema:"roles on acceptance; empty for none (before a custom project role)" validate:"omitempty,max=20,dive"`
+	Roles     []RoleAssignmentInput `json:"roles,omitempty" jsonschema:"roles on acceptance; none before a custom project role" validate:"omitempty,max=20,dive"`
 	ExpiresIn string                `json:"expires_in,omitempty" jsonschema:"e.g. 72h (default) or 7d" validate:"omitempty,duration"`
 }
 
@@ -95,9 +95,8 @@ var inviteOrgMembersSpec = toolkit.Spec{
 	Title:   "Invite people to the organization",
 	Toolset: toolkit.ToolsetOrg,
 	Tier:    toolkit.Write,
-	Description: "Invite people by email to the Cloud organization, with roles on acceptance. Members and pending invitees are " +
-		"reported, not re-invited. For a custom project role invite without roles, then assign_project_custom_role. " +
-		"Call list_org_members first.",
+	Description: "Invite people by email to the Cloud organization with roles on acceptance; members and pending invitees are " +
+		"reported, not re-invited. Custom project role: invite without roles, then assign_project_custom_role.",
 }
 
 func inviteOrgMembers(ctx context.Context, c *toolkit.Call, in InviteOrgMembersInput) (InviteOrgMembersOutput, error) {
@@ -255,13 +254,12 @@ func cancelOrgInvitationsTool() toolkit.Tool {
 }
 
 var cancelOrgInvitationsSpec = toolkit.Spec{
-	Name:       "cancel_org_invitations",
-	Title:      "Cancel organization invitations",
-	Toolset:    toolkit.ToolsetOrg,
-	Tier:       toolkit.Destructive,
-	Idempotent: true,
-	Description: "Cancel open organization invitations by email (tokens stay on the server), after approval. Use before " +
-		"re-inviting with other roles. Members: remove_org_members.",
+	Name:        "cancel_org_invitations",
+	Title:       "Cancel organization invitations",
+	Toolset:     toolkit.ToolsetOrg,
+	Tier:        toolkit.Destructive,
+	Idempotent:  true,
+	Description: "Cancel open organization invitations by email, after approval. Use before re-inviting with other roles.",
 }
 
 func cancelOrgInvitations(ctx context.Context, c *toolkit.Call, in CancelOrgInvitationsInput) (CancelOrgInvitationsOutput, error) {

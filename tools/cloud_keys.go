@@ -51,8 +51,8 @@ var listCloudAPIKeysSpec = toolkit.Spec{
 	Title:   "List Cloud API keys",
 	Toolset: toolkit.ToolsetCloudKeys,
 	Tier:    toolkit.Read,
-	Description: "List Cloud API keys (description, expiry, roles, stack access; never values). Call before create_cloud_api_key " +
-		"to reuse one, or to find keys to revoke.",
+	Description: "List Cloud API keys (description, expiry, roles; never values). Call before create_cloud_api_key to reuse one, " +
+		"or to find keys to revoke.",
 }
 
 func listCloudAPIKeys(ctx context.Context, c *toolkit.Call, in ListCloudAPIKeysInput) (ListCloudAPIKeysOutput, error) {
@@ -213,7 +213,7 @@ type CreateCloudAPIKeyInput struct {
 	Description string                `json:"description" jsonschema:"what the key is for, e.g. ci-deploy" validate:"required,max=255"`
 	Expiration  string                `json:"expiration" jsonschema:"lifetime, e.g. 7d or 12h; 1d-7d for CI and one-off work" validate:"required,duration"`
 	Roles       []RoleAssignmentInput `json:"roles" jsonschema:"role assignments; prefer project scope" validate:"required,min=1,max=20,dive"`
-	StackAccess []string              `json:"stack_access,omitempty" jsonschema:"stack roles for organization and project assignments; without them the key cannot call Elasticsearch or Kibana" validate:"omitempty,max=20"`
+	StackAccess []string              `json:"stack_access,omitempty" jsonschema:"stack roles for the assignments; without them the key cannot call Elasticsearch or Kibana" validate:"omitempty,max=20"`
 	ForceNew    bool                  `json:"force_new,omitempty" jsonschema:"create even if an identical key exists"`
 }
 
@@ -241,9 +241,8 @@ var createCloudAPIKeySpec = toolkit.Spec{
 	Title:   "Create a Cloud API key",
 	Toolset: toolkit.ToolsetCloudKeys,
 	Tier:    toolkit.Write,
-	Description: "Create an expiring Cloud API key with explicit roles; stack_access adds Elasticsearch/Kibana roles. An " +
-		"identical key is reused unless force_new; the value goes to the person out of band. Call list_cloud_api_keys " +
-		"first.",
+	Description: "Create an expiring Cloud API key with explicit roles; stack_access adds Elasticsearch/Kibana roles. The value " +
+		"goes to the person out of band. Call list_cloud_api_keys first to reuse one.",
 }
 
 func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKeyInput) (CreateCloudAPIKeyOutput, error) {
@@ -398,13 +397,12 @@ func deleteCloudAPIKeysTool() toolkit.Tool {
 }
 
 var deleteCloudAPIKeysSpec = toolkit.Spec{
-	Name:       "delete_cloud_api_keys",
-	Title:      "Delete Cloud API keys",
-	Toolset:    toolkit.ToolsetCloudKeys,
-	Tier:       toolkit.Destructive,
-	Idempotent: true,
-	Description: "Revoke Elastic Cloud API keys by id, after approval; irreversible, and never the server's own key. Call " +
-		"list_cloud_api_keys first. Elasticsearch keys: invalidate_es_api_keys.",
+	Name:        "delete_cloud_api_keys",
+	Title:       "Delete Cloud API keys",
+	Toolset:     toolkit.ToolsetCloudKeys,
+	Tier:        toolkit.Destructive,
+	Idempotent:  true,
+	Description: "Revoke Cloud API keys by id, after approval; irreversible. Call list_cloud_api_keys first.",
 }
 
 func deleteCloudAPIKeys(ctx context.Context, c *toolkit.Call, in DeleteCloudAPIKeysInput) (DeleteCloudAPIKeysOutput, error) {

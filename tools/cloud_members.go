@@ -15,7 +15,7 @@ import (
 type ListOrgMembersInput struct {
 	Email   string `json:"email,omitempty"`
 	Role    string `json:"role,omitempty" jsonschema:"only holders of this Cloud or application role"`
-	Project string `json:"project,omitempty" jsonschema:"only members with access to this project (id or name)"`
+	Project string `json:"project,omitempty" jsonschema:"only members with access to this project"`
 	Limit   int    `json:"limit,omitempty" jsonschema:"page size, default 50, at most 500" validate:"omitempty,min=1,max=500"`
 	Cursor  string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
 }
@@ -44,9 +44,8 @@ var listOrgMembersSpec = toolkit.Spec{
 	Title:   "List organization members",
 	Toolset: toolkit.ToolsetOrg,
 	Tier:    toolkit.Read,
-	Description: "List Cloud organization members and their roles (organization, deployment, project, stack roles inside " +
-		"projects). Call first for \"who has access\" and before inviting or changing roles. Invitations: " +
-		"list_org_invitations.",
+	Description: "List Cloud organization members and their roles. Call first for \"who has access\" and before inviting or " +
+		"changing roles. Invitations: list_org_invitations.",
 }
 
 func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
@@ -164,7 +163,7 @@ var removeOrgMembersSpec = toolkit.Spec{
 	Tier:       toolkit.Destructive,
 	Idempotent: true,
 	Description: "Remove people from the Cloud organization, after approval: they lose every Cloud role. Some roles only: " +
-		"remove_cloud_roles; invitations: cancel_org_invitations; everything incl. keys: offboard_person.",
+		"remove_cloud_roles; keys too: offboard_person.",
 }
 
 func removeOrgMembers(ctx context.Context, c *toolkit.Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {

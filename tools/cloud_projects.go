@@ -39,7 +39,7 @@ var listProjectsSpec = toolkit.Spec{
 	Toolset: toolkit.ToolsetOrg,
 	Tier:    toolkit.Read,
 	Description: "List Serverless projects (id, name, type, region, endpoints). Call first to turn a project name into the id " +
-		"and type other tools need. Hosted deployments: list_deployments.",
+		"and type other tools need.",
 }
 
 func listProjects(ctx context.Context, c *toolkit.Call, in ListProjectsInput) (ListProjectsOutput, error) {

@@ -15,7 +15,7 @@ type CloudRolesInput struct {
 	Members []string              `json:"members" jsonschema:"member user ids or emails" validate:"required,min=1,max=50,dive,required"`
 	Roles   []RoleAssignmentInput `json:"roles" validate:"required,min=1,max=20,dive"`
 	// ReplaceCustom is for assign_cloud_roles only.
-	ReplaceCustom bool `json:"replace_custom,omitempty" jsonschema:"remove a custom role held on the project in the same call"`
+	ReplaceCustom bool `json:"replace_custom,omitempty" jsonschema:"replace a custom role held on the project"`
 }
 
 // CloudRolesOutput reports, per member, what changed.
@@ -43,9 +43,8 @@ var assignCloudRolesSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Add organization, deployment or Serverless project roles to members; nothing is taken away. Over a custom " +
-		"project role, set replace_custom. Non-members: invite_org_members; custom roles: assign_project_custom_role. " +
-		"Call list_org_members first.",
+	Description: "Add organization, deployment or project roles to members; nothing is taken away. Over a custom project role " +
+		"set replace_custom. Non-members: invite_org_members. Call list_org_members first.",
 }
 
 func assignCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
@@ -62,8 +61,8 @@ var removeCloudRolesSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Destructive,
 	Idempotent: true,
-	Description: "Take Cloud role assignments away from members, after approval; the result shows what is left. Custom project " +
-		"roles: remove_project_custom_role; everything: remove_org_members. Call list_org_members first.",
+	Description: "Take Cloud role assignments away from members, after approval. Custom project roles: " +
+		"remove_project_custom_role. Call list_org_members first.",
 }
 
 func removeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {

@@ -40,8 +40,8 @@ var whoamiSpec = toolkit.Spec{
 	Title:   "Who am I",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Report what this server is connected to, as whom, which toolsets are active and why, and the safety tier. Call " +
-		"first, and when a tool is missing or a call gets 401/403.",
+	Description: "Report what this server is connected to, as whom, which toolsets are active and why. Call first, and when a " +
+		"tool is missing or a call gets 401/403.",
 }
 
 func whoami(ctx context.Context, c *toolkit.Call, _ WhoamiInput) (WhoamiOutput, error) {

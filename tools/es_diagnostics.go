@@ -63,8 +63,8 @@ var checkPrivilegesSpec = toolkit.Spec{
 	Title:   "Check privileges",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Check the server credential's own privileges and explain how to grant what is missing; no arguments checks " +
-		"what the tools need. Use after a 403, with whoami. Other users: get_users and get_roles.",
+	Description: "Check the server credential's own privileges and explain how to grant what is missing. Use after a 403, with " +
+		"whoami.",
 }
 
 func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInput) (CheckPrivilegesOutput, error) {
@@ -239,8 +239,8 @@ var accessReviewSpec = toolkit.Spec{
 	Title:   "Review risky access",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Audit a cluster or project for risky access (superuser-like roles, admin users, long-lived or unscoped keys, " +
-		"broad mappings), with severity and fix. Follow up with get_roles, get_users, list_es_api_keys.",
+	Description: "Audit a cluster or project for risky access (superuser-like roles, admin users, long-lived keys, broad " +
+		"mappings) with severity and fix.",
 }
 
 func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (AccessReviewOutput, error) {

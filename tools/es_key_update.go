@@ -37,8 +37,8 @@ var updateESAPIKeySpec = toolkit.Spec{
 	Title:   "Update Elasticsearch API keys",
 	Toolset: toolkit.ToolsetESKeys,
 	Tier:    toolkit.Destructive,
-	Description: "Change the role descriptors, metadata or expiry of existing Elasticsearch API keys (in bulk, secrets " +
-		"unchanged), after approval. Only keys of the server's own user. Call list_es_api_keys for ids.",
+	Description: "Change role descriptors, metadata or expiry of Elasticsearch API keys of the server's user (in bulk), after " +
+		"approval. Call list_es_api_keys for ids.",
 }
 
 func updateESAPIKey(ctx context.Context, c *toolkit.Call, in UpdateESAPIKeyInput) (UpdateESAPIKeyOutput, error) {

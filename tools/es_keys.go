@@ -91,8 +91,8 @@ var listESAPIKeysSpec = toolkit.Spec{
 	Title:   "List Elasticsearch API keys",
 	Toolset: toolkit.ToolsetESKeys,
 	Tier:    toolkit.Read,
-	Description: "List Elasticsearch API keys by name (wildcards), owner, realm or status; never secrets. Call before " +
-		"create_es_api_key to reuse one, or to explain a 401.",
+	Description: "List Elasticsearch API keys by name, owner, realm or status; never secrets. Call before create_es_api_key to " +
+		"reuse one, or to explain a 401.",
 }
 
 func listESAPIKeys(ctx context.Context, c *toolkit.Call, in ListESAPIKeysInput) (ListESAPIKeysOutput, error) {
@@ -196,7 +196,7 @@ var createESAPIKeySpec = toolkit.Spec{
 	Toolset: toolkit.ToolsetESKeys,
 	Tier:    toolkit.Write,
 	Description: "Create an expiring Elasticsearch API key scoped by role_descriptors; the value goes to the person out of band; " +
-		"escalations need approval. Call list_es_api_keys first to reuse one.",
+		"escalations need approval. Call list_es_api_keys first.",
 }
 
 func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput) (CreateESAPIKeyOutput, error) {
@@ -370,12 +370,11 @@ func invalidateESAPIKeysTool() toolkit.Tool {
 }
 
 var invalidateESAPIKeysSpec = toolkit.Spec{
-	Name:    "invalidate_es_api_keys",
-	Title:   "Invalidate Elasticsearch API keys",
-	Toolset: toolkit.ToolsetESKeys,
-	Tier:    toolkit.Destructive,
-	Description: "Revoke Elasticsearch API keys by ids or exact name, after approval; irreversible, never the server's own key. " +
-		"Call list_es_api_keys first.",
+	Name:        "invalidate_es_api_keys",
+	Title:       "Invalidate Elasticsearch API keys",
+	Toolset:     toolkit.ToolsetESKeys,
+	Tier:        toolkit.Destructive,
+	Description: "Revoke Elasticsearch API keys by ids or exact name, after approval; irreversible. Call list_es_api_keys first.",
 }
 
 func invalidateESAPIKeys(ctx context.Context, c *toolkit.Call, in InvalidateESAPIKeysInput) (InvalidateESAPIKeysOutput, error) {

@@ -75,8 +75,8 @@ var getRoleMappingsSpec = toolkit.Spec{
 	Title:   "Get role mappings",
 	Toolset: toolkit.ToolsetRoleMappings,
 	Tier:    toolkit.Read,
-	Description: "List or read role mappings: which roles SAML, LDAP, AD, PKI, OIDC or JWT users get, by rules. Call before " +
-		"put_role_mapping to extend one. Not on Serverless.",
+	Description: "List or read role mappings (roles for SAML, LDAP, AD, PKI, OIDC, JWT users by rules). Call before " +
+		"put_role_mapping. Not on Serverless.",
 }
 
 func getRoleMappings(ctx context.Context, c *toolkit.Call, in GetRoleMappingsInput) (GetRoleMappingsOutput, error) {
@@ -120,7 +120,7 @@ type PutRoleMappingInput struct {
 	Name          string              `json:"name" jsonschema:"mapping name, e.g. saml-log-readers" validate:"required,esname"`
 	Roles         []string            `json:"roles,omitempty" jsonschema:"roles to grant (use this or role_templates)" validate:"omitempty,max=100,dive,esname"`
 	RoleTemplates []RoleTemplateInput `json:"role_templates,omitempty" jsonschema:"role names from user attributes" validate:"omitempty,max=20,dive"`
-	Rules         map[string]any      `json:"rules" jsonschema:"one of any or all (rule arrays), field ({\"groups\":\"admins\"}), except (in all); fields username, dn, groups, realm.name, metadata.*" validate:"required"`
+	Rules         map[string]any      `json:"rules" jsonschema:"any or all (rule arrays), field ({\"groups\":\"admins\"}) or except; fields username, dn, groups, realm.name, metadata.*" validate:"required"`
 	Enabled       bool                `json:"enabled,omitempty" jsonschema:"default false: stored, not applied"`
 	Metadata      map[string]any      `json:"metadata,omitempty"`
 }
@@ -141,8 +141,8 @@ var putRoleMappingSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetRoleMappings,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Create or replace a role mapping giving SAML, LDAP, AD, PKI, OIDC or JWT users roles by rules. New mappings " +
-		"start disabled unless enabled. Replacing or escalating needs approval. Not on Serverless.",
+	Description: "Create or replace a role mapping giving external-realm users roles by rules. New mappings start disabled " +
+		"unless enabled. Replacing or escalating needs approval. Not on Serverless.",
 }
 
 func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
@@ -401,12 +401,11 @@ func deleteRoleMappingsTool() toolkit.Tool {
 }
 
 var deleteRoleMappingsSpec = toolkit.Spec{
-	Name:    "delete_role_mappings",
-	Title:   "Delete role mappings",
-	Toolset: toolkit.ToolsetRoleMappings,
-	Tier:    toolkit.Destructive,
-	Description: "Delete role mappings, after approval; matched users lose those roles at next login. To pause one, " +
-		"put_role_mapping with enabled: false. Not on Serverless.",
+	Name:        "delete_role_mappings",
+	Title:       "Delete role mappings",
+	Toolset:     toolkit.ToolsetRoleMappings,
+	Tier:        toolkit.Destructive,
+	Description: "Delete role mappings, after approval. To pause one, put_role_mapping with enabled: false.",
 }
 
 func deleteRoleMappings(ctx context.Context, c *toolkit.Call, in DeleteRoleMappingsInput) (DeleteRoleMappingsOutput, error) {

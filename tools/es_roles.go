@@ -90,8 +90,8 @@ var getRolesSpec = toolkit.Spec{
 	Title:   "Get Elasticsearch roles",
 	Toolset: toolkit.ToolsetRoles,
 	Tier:    toolkit.Read,
-	Description: "List or read Elasticsearch roles (cluster, index, DLS/FLS, Kibana); full: true for complete definitions. Call " +
-		"before put_role to reuse a role. Holders: get_users, get_role_mappings.",
+	Description: "List or read Elasticsearch roles (privileges, DLS/FLS, Kibana); full: true for complete definitions. Call " +
+		"before put_role to reuse a role.",
 }
 
 func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesOutput, error) {
@@ -136,7 +136,7 @@ type PutRoleInput struct {
 	Name         string                 `json:"name" jsonschema:"e.g. logs-reader" validate:"required,esname"`
 	Description  string                 `json:"description,omitempty" jsonschema:"display name" validate:"max=2048"`
 	Cluster      []string               `json:"cluster,omitempty" jsonschema:"e.g. monitor; none for read-only data access" validate:"dive,required"`
-	Indices      []RoleIndexInput       `json:"indices,omitempty" jsonschema:"index privileges, optionally with DLS (query) and FLS" validate:"dive"`
+	Indices      []RoleIndexInput       `json:"indices,omitempty" validate:"dive"`
 	Applications []RoleApplicationInput `json:"applications,omitempty" jsonschema:"raw application privileges; for Kibana use kibana" validate:"dive"`
 	Kibana       []KibanaGrantInput     `json:"kibana,omitempty" jsonschema:"Kibana privileges per space" validate:"dive"`
 	RunAs        []string               `json:"run_as,omitempty" jsonschema:"users it may impersonate (not Serverless)" validate:"dive,required"`
@@ -161,8 +161,8 @@ var putRoleSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetRoles,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Create or replace a role: cluster and index privileges, DLS (query, templated by user metadata), FLS, Kibana " +
-		"features per space. Replacing or escalating needs approval. Call get_roles and list_kibana_spaces first.",
+	Description: "Create or replace a role: cluster and index privileges, DLS (templated by user metadata), FLS, Kibana features " +
+		"per space. Replacing or escalating needs approval. Call get_roles and list_kibana_spaces first.",
 }
 
 func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutput, error) {
@@ -362,8 +362,8 @@ var deleteRolesSpec = toolkit.Spec{
 	Title:   "Delete roles",
 	Toolset: toolkit.ToolsetRoles,
 	Tier:    toolkit.Destructive,
-	Description: "Delete custom roles, after approval; holders lose the access, API keys keep theirs. Built-in roles are " +
-		"refused. Check holders first with get_users and get_role_mappings.",
+	Description: "Delete custom roles, after approval; holders lose the access. Check holders first with get_users and " +
+		"get_role_mappings.",
 }
 
 func deleteRoles(ctx context.Context, c *toolkit.Call, in DeleteRolesInput) (DeleteRolesOutput, error) {

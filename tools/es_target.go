@@ -13,7 +13,7 @@ import (
 // ProjectArg is the `project` argument of every Elasticsearch tool: which
 // Serverless project to act on instead of the configured cluster.
 type ProjectArg struct {
-	Project string `json:"project,omitempty" jsonschema:"Serverless project id or name; default: configured cluster"`
+	Project string `json:"project,omitempty" jsonschema:"Serverless project id or name"`
 }
 
 // esTarget resolves the target of a tool call and returns a context whose

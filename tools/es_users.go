@@ -133,7 +133,7 @@ func getUsers(ctx context.Context, c *toolkit.Call, in GetUsersInput) (GetUsersO
 type CreateUserInput struct {
 	ProjectArg
 	Username string         `json:"username" validate:"required,esname"`
-	Roles    []string       `json:"roles" jsonschema:"roles to give; they must exist (get_roles, put_role)" validate:"required,min=1,max=100,dive,esname"`
+	Roles    []string       `json:"roles" jsonschema:"existing roles (get_roles)" validate:"required,min=1,max=100,dive,esname"`
 	FullName string         `json:"full_name,omitempty" validate:"max=512"`
 	Email    string         `json:"email,omitempty" validate:"omitempty,email"`
 	Metadata map[string]any `json:"metadata,omitempty" jsonschema:"user attributes for templated DLS, e.g. {\"department\":\"hr\"}"`
@@ -154,8 +154,8 @@ var createUserSpec = toolkit.Spec{
 	Title:   "Create a native user",
 	Toolset: toolkit.ToolsetUsers,
 	Tier:    toolkit.Write,
-	Description: "Create a native user with roles (not Serverless). The server generates the password and hands it to the person " +
-		"out of band; never ask for one. Existing users: update_user.",
+	Description: "Create a native user with roles (not Serverless). The server generates the password and hands it to the " +
+		"person; never ask for one. Existing users: update_user.",
 }
 
 func createUser(ctx context.Context, c *toolkit.Call, in CreateUserInput) (CreateUserOutput, error) {
@@ -255,7 +255,7 @@ type UpdateUserInput struct {
 	SetRoles    []string       `json:"set_roles,omitempty" jsonschema:"replaces every role; not with add_roles or remove_roles" validate:"omitempty,max=100,dive,esname"`
 	FullName    string         `json:"full_name,omitempty" validate:"max=512"`
 	Email       string         `json:"email,omitempty" validate:"omitempty,email"`
-	Metadata    map[string]any `json:"metadata,omitempty" jsonschema:"replaces the metadata (attributes for DLS templates)"`
+	Metadata    map[string]any `json:"metadata,omitempty" jsonschema:"replaces the metadata"`
 }
 
 // UpdateUserOutput reports the change.
@@ -278,8 +278,8 @@ var updateUserSpec = toolkit.Spec{
 	// destructive allowance and the person's approval instead.
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Change a native user's roles (add_roles, remove_roles or set_roles), name, email or metadata, keeping the " +
-		"rest; removing roles needs approval. Call get_users first.",
+	Description: "Change a native user's roles (add, remove or set), name, email or metadata, keeping the rest; removing roles " +
+		"needs approval. Call get_users first.",
 }
 
 func updateUser(ctx context.Context, c *toolkit.Call, in UpdateUserInput) (UpdateUserOutput, error) {
@@ -415,13 +415,12 @@ type SetUserEnabledOutput struct {
 func setUserEnabledTool() toolkit.Tool { return toolkit.Define(setUserEnabledSpec, setUserEnabled) }
 
 var setUserEnabledSpec = toolkit.Spec{
-	Name:       "set_user_enabled",
-	Title:      "Enable or disable a native user",
-	Toolset:    toolkit.ToolsetUsers,
-	Tier:       toolkit.Destructive,
-	Idempotent: true,
-	Description: "Disable a native user (reversible, keeps the audit trail; prefer it to delete_users) or enable one. Disabling " +
-		"needs approval; never the server's own user.",
+	Name:        "set_user_enabled",
+	Title:       "Enable or disable a native user",
+	Toolset:     toolkit.ToolsetUsers,
+	Tier:        toolkit.Destructive,
+	Idempotent:  true,
+	Description: "Disable a native user (reversible; prefer it to delete_users) or enable one. Disabling needs approval.",
 }
 
 func setUserEnabled(ctx context.Context, c *toolkit.Call, in SetUserEnabledInput) (SetUserEnabledOutput, error) {
@@ -467,12 +466,11 @@ func resetUserPasswordTool() toolkit.Tool {
 }
 
 var resetUserPasswordSpec = toolkit.Spec{
-	Name:    "reset_user_password",
-	Title:   "Reset a native user's password",
-	Toolset: toolkit.ToolsetUsers,
-	Tier:    toolkit.Destructive,
-	Description: "Give a native user a new generated password, handed to the person out of band, after approval; the old one " +
-		"stops working. Never reserved users or the server's own.",
+	Name:        "reset_user_password",
+	Title:       "Reset a native user's password",
+	Toolset:     toolkit.ToolsetUsers,
+	Tier:        toolkit.Destructive,
+	Description: "Give a native user a new generated password, handed to the person out of band, after approval.",
 }
 
 func resetUserPassword(ctx context.Context, c *toolkit.Call, in ResetUserPasswordInput) (ResetUserPasswordOutput, error) {
@@ -534,12 +532,11 @@ type DeleteUsersOutput struct {
 func deleteUsersTool() toolkit.Tool { return toolkit.Define(deleteUsersSpec, deleteUsers) }
 
 var deleteUsersSpec = toolkit.Spec{
-	Name:    "delete_users",
-	Title:   "Delete native users",
-	Toolset: toolkit.ToolsetUsers,
-	Tier:    toolkit.Destructive,
-	Description: "Delete native users, after approval. Prefer set_user_enabled with enabled: false, which can be undone. Never " +
-		"reserved users or the server's own.",
+	Name:        "delete_users",
+	Title:       "Delete native users",
+	Toolset:     toolkit.ToolsetUsers,
+	Tier:        toolkit.Destructive,
+	Description: "Delete native users, after approval. Prefer set_user_enabled with enabled: false, which can be undone.",
 }
 
 func deleteUsers(ctx context.Context, c *toolkit.Call, in DeleteUsersInput) (DeleteUsersOutput, error) {

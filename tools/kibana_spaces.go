@@ -31,12 +31,11 @@ func listKibanaSpacesTool() toolkit.Tool {
 }
 
 var listKibanaSpacesSpec = toolkit.Spec{
-	Name:    "list_kibana_spaces",
-	Title:   "List Kibana spaces",
-	Toolset: toolkit.ToolsetRoles,
-	Tier:    toolkit.Read,
-	Description: "List the Kibana spaces (id, name). Call before put_role to get the space ids of Kibana privileges; \"*\" means " +
-		"every space.",
+	Name:        "list_kibana_spaces",
+	Title:       "List Kibana spaces",
+	Toolset:     toolkit.ToolsetRoles,
+	Tier:        toolkit.Read,
+	Description: "List Kibana spaces (id, name). Call before put_role for the space ids of Kibana privileges.",
 }
 
 func listKibanaSpaces(ctx context.Context, c *toolkit.Call, in ListKibanaSpacesInput) (ListKibanaSpacesOutput, error) {

@@ -59,7 +59,7 @@ var offboardPersonSpec = toolkit.Spec{
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Destructive,
 	Description: "Remove a leaving person's access on both planes in one plan, approved once: Cloud keys, invitations, " +
-		"membership; Elasticsearch keys and native users. Reports each step. Dry-run first.",
+		"membership; Elasticsearch keys, native users. Dry-run first.",
 }
 
 func offboardPerson(ctx context.Context, c *toolkit.Call, in OffboardPersonInput) (OffboardPersonOutput, error) {

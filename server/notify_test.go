@@ -157,3 +157,37 @@ func TestCallsLogTheirOutcome(t *testing.T) {
 		t.Errorf("at level debug: %v", logs)
 	}
 }
+
+// In the 2026-07-28 protocol the level travels with each request; a
+// request that asks for no level gets no log notifications.
+func TestModernRequestsChooseTheirLogLevel(t *testing.T) {
+	h := servertest.New(t, servertest.Options{})
+	var n notifications
+	n.listen(h.Client)
+	call := func(level mcp.LoggingLevel) {
+		var req mcp.CallToolRequest
+		req.Params.Name = "list_org_members"
+		req.Params.Arguments = map[string]any{"emial": "x"}
+		if level != "" {
+			req.Params.Meta = &mcp.Meta{}
+			req.Params.Meta.SetMetaField(mcp.MetaKeyLogLevel, level)
+		}
+		if _, err := h.Client.CallTool(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call("")
+	time.Sleep(100 * time.Millisecond)
+	if got := n.of("notifications/message"); len(got) != 0 {
+		t.Fatalf("a request without a level got log notifications: %v", got)
+	}
+	call(mcp.LoggingLevelError)
+	time.Sleep(100 * time.Millisecond)
+	if got := n.of("notifications/message"); len(got) != 0 {
+		t.Fatalf("a warning reached a request that asked for errors only: %v", got)
+	}
+	call(mcp.LoggingLevelWarning)
+	if got := n.waitFor("notifications/message", 1); len(got) != 1 || fmt.Sprint(got[0]["level"]) != "warning" {
+		t.Fatalf("at level warning: %v", got)
+	}
+}

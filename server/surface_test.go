@@ -81,6 +81,24 @@ func TestServerServesPromptsResourcesAndCompletions(t *testing.T) {
 	if err != nil || len(tl.ResourceTemplates) == 0 {
 		t.Fatalf("resources/templates/list: %v %v", tl, err)
 	}
+	// Every template, with a parameter value its completion offers.
+	for _, tmpl := range tl.ResourceTemplates {
+		raw := tmpl.URITemplate.Raw()
+		open, end := strings.Index(raw, "{"), strings.Index(raw, "}")
+		var creq mcp.CompleteRequest
+		creq.Params.Ref = mcp.ResourceReference{Type: "ref/resource", URI: raw}
+		creq.Params.Argument.Name = raw[open+1 : end]
+		got, err := h.Client.Complete(ctx, creq)
+		if err != nil || len(got.Completion.Values) == 0 {
+			t.Errorf("no completion for %s: %v %v", raw, got, err)
+			continue
+		}
+		var rreq mcp.ReadResourceRequest
+		rreq.Params.URI = raw[:open] + got.Completion.Values[0] + raw[end+1:]
+		if res, err := h.Client.ReadResource(ctx, rreq); err != nil || !json.Valid([]byte(res.Contents[0].(mcp.TextResourceContents).Text)) {
+			t.Errorf("read %s: %v", rreq.Params.URI, err)
+		}
+	}
 
 	for _, c := range []struct {
 		ref        any

@@ -3,12 +3,14 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
+	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/cloudemu"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/client"
@@ -189,5 +191,36 @@ func TestModernRequestsChooseTheirLogLevel(t *testing.T) {
 	call(mcp.LoggingLevelWarning)
 	if got := n.waitFor("notifications/message", 1); len(got) != 1 || fmt.Sprint(got[0]["level"]) != "warning" {
 		t.Fatalf("at level warning: %v", got)
+	}
+}
+
+// Paging through a large organization reports each page read, and the
+// numbers only ever increase.
+func TestPagingReportsProgress(t *testing.T) {
+	h := servertest.New(t, servertest.Options{NoElasticsearch: true, NoKibana: true})
+	owner := h.Sandbox.CloudSeed.Members[h.Sandbox.CloudSeed.OwnerEmail]
+	for i := 0; i < 230; i++ {
+		h.Sandbox.Cloud.CreateKey(owner, fmt.Sprintf("bulk-%03d", i), 24*time.Hour, cloudemu.RoleAssignments{})
+	}
+	var n notifications
+	n.listen(h.Client)
+	var req mcp.CallToolRequest
+	req.Params.Name = "list_cloud_api_keys"
+	req.Params.Meta = &mcp.Meta{ProgressToken: "pages"}
+	res, err := h.Client.CallTool(context.Background(), req)
+	if err != nil || res.IsError {
+		t.Fatalf("%v %v", err, res)
+	}
+	got := n.waitFor("notifications/progress", 3)
+	if len(got) < 3 {
+		t.Fatalf("three pages, %d progress notifications: %v", len(got), got)
+	}
+	last := 0.0
+	for _, p := range got {
+		v, _ := strconv.ParseFloat(fmt.Sprint(p["progress"]), 64)
+		if v <= last {
+			t.Errorf("progress went from %v to %v: %v", last, v, got)
+		}
+		last = v
 	}
 }

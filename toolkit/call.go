@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -26,6 +27,7 @@ type Call struct {
 	sink       redact.Sink
 	offerLink  func(ctx context.Context, ref redact.Ref, label string) bool
 	notify     Notifier
+	progress   progressState
 }
 
 // CallOptions are what the server knows about a call that the tool does not.
@@ -67,6 +69,9 @@ func (t Tool) Invoke(ctx context.Context, env *Env, opts CallOptions) (any, erro
 	if c.dryRun {
 		c.recorder = &recorder{}
 		ctx = withRecorder(ctx, c.recorder)
+	}
+	if c.wantsProgress() {
+		ctx = cloudapi.WithPageObserver(ctx, func(op string, _, items int) { c.pageRead(ctx, op, items) })
 	}
 	if c.info != nil {
 		c.info.DryRun = c.dryRun

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startStdio, assertNoSecrets, secretsFromDocument, secretRefs, textOf } from './lib/harness.js';
+import {
+  startStdio, startHTTPServer, connectHTTP, assertNoSecrets, secretsFromDocument, secretRefs, textOf,
+} from './lib/harness.js';
 
 // complete asks for the values of one argument.
 async function complete(s, ref, name, value, context) {
@@ -123,6 +125,30 @@ describe('stdio, notifications', () => {
       assertNoSecrets(s.stderr(), secrets, "the server's stderr");
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('streamable HTTP, notifications', () => {
+  test('progress and log notifications reach an HTTP client', async () => {
+    const srv = await startHTTPServer();
+    const s = await connectHTTP(srv);
+    const logs = [];
+    s.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.push(n.params));
+    try {
+      const progress = [];
+      const review = await s.client.callTool({ name: 'access_review', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
+      assert.ok(!review.isError, textOf(review));
+      assert.equal(progress.length, 4, `access_review reported progress ${JSON.stringify(progress)}`);
+
+      await s.client.setLoggingLevel('warning');
+      const failed = await s.call('list_org_members', { emial: 'x' });
+      assert.equal(failed.isError, true);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(logs.some((l) => l.level === 'warning' && /list_org_members failed/.test(String(l.data))), JSON.stringify(logs));
+    } finally {
+      await s.close();
+      await srv.stop();
     }
   });
 });

@@ -80,13 +80,14 @@ func TestLogNotificationsHonourTheLevelAndCarryNoSecret(t *testing.T) {
 	var n notifications
 	n.listen(h.Client)
 	ctx := context.Background()
+	//lint:ignore SA1019 logging/setLevel of the session-era protocol is what this test exercises
 	if err := h.Client.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelWarning}}); err != nil {
 		t.Fatal(err)
 	}
 	h.Call(t, "notify_probe", nil)
-	logs := n.waitFor("notifications/message", 2)
+	n.waitFor("notifications/message", 2)
 	time.Sleep(100 * time.Millisecond) // a stray lower-level message would arrive by now
-	logs = n.of("notifications/message")
+	logs := n.of("notifications/message")
 	var levels []string
 	for _, l := range logs {
 		levels = append(levels, fmt.Sprint(l["level"]))
@@ -139,17 +140,19 @@ func TestCallsLogTheirOutcome(t *testing.T) {
 	var n notifications
 	n.listen(h.Client)
 	ctx := context.Background()
+	//lint:ignore SA1019 logging/setLevel of the session-era protocol is what this test exercises
 	if err := h.Client.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelWarning}}); err != nil {
 		t.Fatal(err)
 	}
 	h.Call(t, "whoami", nil)
 	h.CallErr(t, "list_org_members", map[string]any{"emial": "x"})
-	logs := n.waitFor("notifications/message", 1)
+	n.waitFor("notifications/message", 1)
 	time.Sleep(100 * time.Millisecond)
-	logs = n.of("notifications/message")
+	logs := n.of("notifications/message")
 	if len(logs) != 1 || !strings.Contains(fmt.Sprint(logs[0]["data"]), "list_org_members failed") {
 		t.Fatalf("at level warning: %v", logs)
 	}
+	//lint:ignore SA1019 logging/setLevel of the session-era protocol is what this test exercises
 	if err := h.Client.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelDebug}}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
@@ -203,9 +204,11 @@ func planStackOffboarding(ctx context.Context, c *toolkit.Call, identity, mode s
 		}
 		out.Checked = append(out.Checked, fmt.Sprintf("Elasticsearch at %s: native users named %s or with that email (%d found)", t.ES.URL(), identity, len(names)))
 	}
+	// Keys are owned by usernames: the native users found, and the identity
+	// itself, which a user of another realm (SAML, LDAP) may log in with.
 	owners := append([]string(nil), names...)
-	if len(owners) == 0 && !strings.Contains(identity, "@") {
-		owners = []string{identity} // a user of another realm (SAML, LDAP) may own keys
+	if !slices.Contains(owners, identity) {
+		owners = append(owners, identity)
 	}
 	if len(owners) > 0 {
 		self, err := esSelfKeyID(ctx, t)

@@ -81,7 +81,7 @@ var (
 		Description: "Elasticsearch API keys"}
 	// ToolsetDiagnostics is always available: it explains what is missing.
 	ToolsetDiagnostics = Toolset{Name: "diagnostics",
-		Description: "who the server acts as, what it may do, and an access review"}
+		Description: "who the server acts as, what it may do, an access review, and offboarding across both planes"}
 )
 
 // Toolsets lists every toolset in the order they are documented.

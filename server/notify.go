@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
 // loggerName names the server in log notifications.
@@ -81,7 +83,10 @@ func (n notifier) Log(ctx context.Context, level mcp.LoggingLevel, message strin
 	msg, _ := redact.Default().Text(message)
 	// The level filter (logging/setLevel, or the request's own level in the
 	// 2026-07-28 protocol) is applied by mcp-go.
-	if err := n.s.MCP.SendLogMessageToClient(ctx, mcp.NewLoggingMessageNotification(level, loggerName, msg)); err != nil {
+	err := n.s.MCP.SendLogMessageToClient(ctx, mcp.NewLoggingMessageNotification(level, loggerName, msg))
+	// A session that cannot take log messages is normal (no logging
+	// support, not initialized yet): not worth a line per call.
+	if err != nil && !errors.Is(err, mcpserver.ErrSessionDoesNotSupportLogging) && !errors.Is(err, mcpserver.ErrNotificationNotInitialized) {
 		n.s.logger.Debug("log notification not sent", "reason", err.Error())
 	}
 }

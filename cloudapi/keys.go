@@ -88,6 +88,7 @@ func collect[T any](ctx context.Context, maxPages int, op string, page func(cont
 				all = append(all, it)
 			}
 		}
+		observePage(ctx, op, n+1, len(all))
 		if next == "" || cursors[next] {
 			return all, nil
 		}

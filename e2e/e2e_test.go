@@ -71,7 +71,7 @@ func TestNodeSDKEndToEnd(t *testing.T) {
 	out := runLogged(t, 3*time.Minute, dir, env, node,
 		// The timeout is this command's.
 		"--test", "--test-reporter=spec",
-		"stdio.test.js", "http.test.js")
+		"stdio.test.js", "http.test.js", "surface.test.js")
 	if !bytes.Contains(out, []byte("fail 0")) {
 		t.Fatalf("the Node.js suite did not report `fail 0`:\n%s", out)
 	}

@@ -196,29 +196,3 @@ func (k *KibanaClient) do(ctx context.Context, method, rawPath string, body, out
 	}
 	return nil
 }
-
-// KibanaFeature is one Kibana feature (GET /api/features).
-type KibanaFeature struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// Features lists the Kibana features whose ids roles may grant.
-func (k *KibanaClient) Features(ctx context.Context) ([]KibanaFeature, error) {
-	var out []KibanaFeature
-	err := k.do(ctx, http.MethodGet, PathEscape("api", "features"), nil, &out)
-	return out, err
-}
-
-// KibanaSpace is one Kibana space (GET /api/spaces/space).
-type KibanaSpace struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// Spaces lists the Kibana spaces.
-func (k *KibanaClient) Spaces(ctx context.Context) ([]KibanaSpace, error) {
-	var out []KibanaSpace
-	err := k.do(ctx, http.MethodGet, PathEscape("api", "spaces", "space"), nil, &out)
-	return out, err
-}

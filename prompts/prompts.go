@@ -19,7 +19,7 @@ import (
 
 // Upcoming are tools that prompts mention in optional steps before every
 // build serves them. A step naming one is shown only when the server has it.
-var Upcoming = []string{"explain_access", "offboard_person", "update_es_api_key", "list_deployments", "list_kibana_spaces"}
+var Upcoming = []string{"explain_access"}
 
 // Arg is one prompt argument.
 type Arg struct {

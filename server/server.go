@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/prompts"
+	"github.com/elastic-access-mcp/elastic-access-mcp/surface"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/elastic-access-mcp/elastic-access-mcp/tools"
 
@@ -108,11 +110,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{Env: env, Tools: selected, Report: report, cfg: cfg, logger: cfg.Logger, audit: newAuditLog(auditOut),
 		operator: &envHolder{env: env}, callers: callerEnvs{m: map[string]*envHolder{}}, state: cfg.State}
-	var validate []mcpserver.ServerOption
-	if cfg.ValidateOutput {
-		validate = append(validate, mcpserver.WithOutputSchemaValidation())
-	}
-	s.MCP = mcpserver.NewMCPServer(cfg.Name, cfg.Version, append(validate,
+	src := upstreamSource(env)
+	opts := []mcpserver.ServerOption{
 		mcpserver.WithTitle("Elastic Access"),
 		mcpserver.WithDescription("Manage access in Elastic Cloud, Elasticsearch and Kibana safely: members, invitations, roles, role mappings, users and API keys."),
 		mcpserver.WithInstructions(instructions),
@@ -127,11 +126,18 @@ func New(cfg Config) (*Server, error) {
 		mcpserver.WithToolHandlerMiddleware(s.redactMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.deadlineMiddleware),
 		mcpserver.WithToolHandlerMiddleware(s.sinkPreflightMiddleware),
-	)...)
+	}
+	if cfg.ValidateOutput {
+		opts = append(opts, mcpserver.WithOutputSchemaValidation())
+	}
+	s.MCP = mcpserver.NewMCPServer(cfg.Name, cfg.Version, append(opts, surface.Options(src)...)...)
 	s.Tools = nil
 	for _, t := range selected {
 		s.Register(t)
 	}
+	// Prompts come after the tools: a prompt whose tools this configuration
+	// does not offer (a read-only server has no write tools) is left out.
+	surface.Register(s.MCP, src, prompts.Options{HasTool: s.HasTool})
 	return s, nil
 }
 
@@ -241,19 +247,27 @@ func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 			return errorResult(err), nil
 		}
 		s.countApprovalAnswer(req)
+		start := time.Now()
+		ctx, progressSent := withProgressCount(ctx)
 		out, err := t.Invoke(ctx, h.env, toolkit.CallOptions{
 			Request:   req,
 			CanElicit: clientCanElicit(ctx),
 			Sink:      s.sinkFor(ctx),
 			OfferLink: s.offerLink,
+			Notify:    notifier{s},
 		})
+		progressWritten(ctx, progressSent)
 		if prompt, ok := toolkit.AsInputRequest(err); ok {
 			s.cfg.Metrics.Approval(metrics.ApprovalAsked)
+			notifier{s}.Log(ctx, mcp.LoggingLevelInfo, t.Name+": waiting for the person's approval")
 			return prompt, nil
 		}
 		if err != nil {
-			return errorResult(err), nil
+			res := errorResult(err)
+			notifier{s}.Log(ctx, mcp.LoggingLevelWarning, t.Name+" failed: "+toolkit.Describe(err).Error())
+			return res, nil
 		}
+		notifier{s}.Log(ctx, mcp.LoggingLevelDebug, fmt.Sprintf("%s done in %s", t.Name, time.Since(start).Round(time.Millisecond)))
 		return structuredResult(out)
 	}
 }

@@ -29,7 +29,9 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, er
 	std.SetErrorLogger(log.New(errLog, "", log.LstdFlags))
 	p := &pending{}
 	c := &cancelledIDs{}
-	return std.Listen(ctx, &drainingReader{r: in, pending: p, cancelled: c}, &answerCounter{w: out, pending: p, cancelled: c})
+	progress := &pending{}
+	ctx = context.WithValue(ctx, progressQueueKey{}, progress)
+	return std.Listen(ctx, &drainingReader{r: in, pending: p, cancelled: c}, &answerCounter{w: out, pending: p, cancelled: c, progress: progress})
 }
 
 // pending counts requests read and not yet answered.
@@ -162,6 +164,7 @@ type answerCounter struct {
 	w         io.Writer
 	pending   *pending
 	cancelled *cancelledIDs
+	progress  *pending // progress notifications queued and not yet written
 }
 
 func (a *answerCounter) Write(b []byte) (int, error) {
@@ -189,5 +192,8 @@ func (a *answerCounter) Write(b []byte) (int, error) {
 		}
 	}
 	a.pending.add(-countLines(out, false) - dropped)
+	if a.progress != nil {
+		a.progress.add(-bytes.Count(out, []byte(`"method":"notifications/progress"`)))
+	}
 	return len(b), nil
 }

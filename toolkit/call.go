@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -25,6 +26,8 @@ type Call struct {
 	info       *CallInfo
 	sink       redact.Sink
 	offerLink  func(ctx context.Context, ref redact.Ref, label string) bool
+	notify     Notifier
+	progress   progressState
 }
 
 // CallOptions are what the server knows about a call that the tool does not.
@@ -36,13 +39,16 @@ type CallOptions struct {
 	// through the client (URL-mode elicitation); when the person accepts,
 	// the result leaves the link out.
 	OfferLink func(ctx context.Context, ref redact.Ref, label string) bool
+	// Notify carries progress and log messages to the client (see
+	// Call.Progress and Call.Log); nil drops them.
+	Notify Notifier
 }
 
 // Invoke runs a tool for one request. It returns either the tool's output,
 // an error for the agent, or (through AsInputRequest) a confirmation prompt.
 func (t Tool) Invoke(ctx context.Context, env *Env, opts CallOptions) (any, error) {
 	args := opts.Request.GetArguments()
-	c := &Call{Env: env, Tool: t, req: opts.Request, canElicit: opts.CanElicit, sink: opts.Sink, offerLink: opts.OfferLink, info: InfoFromContext(ctx)}
+	c := &Call{Env: env, Tool: t, req: opts.Request, canElicit: opts.CanElicit, sink: opts.Sink, offerLink: opts.OfferLink, notify: opts.Notify, info: InfoFromContext(ctx)}
 	if v, ok := args[argDryRun]; ok {
 		b, isBool := v.(bool)
 		if !isBool {
@@ -63,6 +69,9 @@ func (t Tool) Invoke(ctx context.Context, env *Env, opts CallOptions) (any, erro
 	if c.dryRun {
 		c.recorder = &recorder{}
 		ctx = withRecorder(ctx, c.recorder)
+	}
+	if c.wantsProgress() {
+		ctx = cloudapi.WithPageObserver(ctx, func(op string, _, items int) { c.pageRead(ctx, op, items) })
 	}
 	if c.info != nil {
 		c.info.DryRun = c.dryRun

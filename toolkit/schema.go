@@ -3,6 +3,7 @@ package toolkit
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -26,16 +27,15 @@ const (
 func inputSchemaFor[In any](tier Tier) (json.RawMessage, []string) {
 	schema := generated(mcp.NewTool("_", mcp.WithInputSchema[In]()), "inputSchema")
 	normalizeSchema(schema, true)
+	addEnums(reflect.TypeFor[In](), schema)
 	props, _ := schema["properties"].(map[string]any)
 	if props == nil {
 		props = map[string]any{}
 		schema["properties"] = props
 	}
 	if tier != Read {
-		props[argDryRun] = map[string]any{
-			"type":        "boolean",
-			"description": "Return the exact requests this call would send, and change nothing.",
-		}
+		// The name says it; the server instructions explain it once.
+		props[argDryRun] = map[string]any{"type": "boolean"}
 	}
 	schema["additionalProperties"] = false
 	keys := make([]string, 0, len(props))
@@ -161,6 +161,11 @@ func normalizeSchema(node any, closeObjects bool) {
 				delete(n, "type")
 				n["anyOf"] = anyOf
 			}
+		}
+		// additionalProperties: true is the default for a free-form map;
+		// saying it costs context.
+		if _, hasProps := n["properties"]; !hasProps && n["additionalProperties"] == true {
+			delete(n, "additionalProperties")
 		}
 		if closeObjects {
 			if _, hasProps := n["properties"]; hasProps {

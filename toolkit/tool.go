@@ -81,7 +81,7 @@ var (
 		Description: "Elasticsearch API keys"}
 	// ToolsetDiagnostics is always available: it explains what is missing.
 	ToolsetDiagnostics = Toolset{Name: "diagnostics",
-		Description: "who the server acts as, what it may do, and an access review"}
+		Description: "who the server acts as, what it may do, an access review, and offboarding across both planes"}
 )
 
 // Toolsets lists every toolset in the order they are documented.
@@ -187,8 +187,9 @@ func Define[In, Out any](spec Spec, h Handler[In, Out]) Tool {
 // destructive and open-world, which makes clients refuse to auto-approve reads.
 func (t Tool) Annotations() mcp.ToolAnnotation {
 	readOnly := t.Tier == Read
+	// The title is the tool's top-level title (every protocol version the
+	// server speaks has it); repeating it here only costs the model context.
 	return mcp.ToolAnnotation{
-		Title:           t.Title,
 		ReadOnlyHint:    mcp.ToBoolPtr(readOnly),
 		DestructiveHint: mcp.ToBoolPtr(t.Tier == Destructive),
 		IdempotentHint:  mcp.ToBoolPtr(readOnly || t.Idempotent),

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
@@ -15,11 +16,11 @@ import (
 // AccessReviewInput scopes the review.
 type AccessReviewInput struct {
 	ProjectArg
-	Projects    []string `json:"projects,omitempty" jsonschema:"Serverless projects to review, by id or name; [*] for every project of the organization. Default: the configured Elasticsearch, or every project when only Elastic Cloud is configured" validate:"omitempty,max=100,dive,required"`
-	Planes      []string `json:"planes,omitempty" jsonschema:"cloud (the organization: owners, members, invitations, Cloud API keys) and/or elasticsearch (roles, users, role mappings, API keys); default: every configured plane" validate:"omitempty,dive,oneof=cloud elasticsearch"`
-	MinSeverity string   `json:"min_severity,omitempty" jsonschema:"only findings at or above this level: info (default), low, medium, high" validate:"omitempty,oneof=info low medium high"`
-	MaxKeyAge   string   `json:"long_lived_key,omitempty" jsonschema:"API keys (Elasticsearch and Cloud) valid for longer than this from now are reported as long-lived; default 90d" validate:"omitempty,duration"`
-	Concurrency int      `json:"concurrency,omitempty" jsonschema:"how many projects are reviewed at once; default 4" validate:"omitempty,min=1,max=16"`
+	Projects    []string `json:"projects,omitempty" jsonschema:"projects to review; [*] for all" validate:"omitempty,max=100,dive,required"`
+	Planes      []string `json:"planes,omitempty" jsonschema:"planes to review; default all configured" validate:"omitempty,dive,oneof=cloud elasticsearch"`
+	MinSeverity string   `json:"min_severity,omitempty" jsonschema:"lowest severity; default info" validate:"omitempty,oneof=info low medium high"`
+	MaxKeyAge   string   `json:"long_lived_key,omitempty" jsonschema:"long-lived key threshold; default 90d" validate:"omitempty,duration"`
+	Concurrency int      `json:"concurrency,omitempty" jsonschema:"projects reviewed at once; default 4" validate:"omitempty,min=1,max=16"`
 }
 
 // Finding is one risky grant, with the call that fixes it.
@@ -61,14 +62,8 @@ var accessReviewSpec = toolkit.Spec{
 	Title:   "Review risky access",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Audit access across Elastic Cloud and Elasticsearch and return findings, each with a stable id, plane, severity, " +
-		"principal, evidence and the exact tool call that fixes it. Cloud: Organization owners (only one, or only the server's own), " +
-		"organization-wide stack access, admin on every project, custom plus predefined roles stacked on a project, members with no " +
-		"role, stale invitations, Cloud API keys expiring soon, long-lived or with stack access everywhere. Elasticsearch (the " +
-		"configured cluster and/or Serverless projects, reviewed a few at a time): superuser-like roles, users and mappings, " +
-		"document/field restrictions cancelled by a broader role, internal action names, mapping rules on unknown fields, role " +
-		"templates that can produce a superuser-like role, disabled privileged users, risky API keys, and Serverless predefined roles " +
-		"(information). It only reads. Fix findings one at a time with the fix_call, after the person agrees.",
+	Description: "Audit Cloud and Elasticsearch access for risky grants (owners, superuser-like roles, cancelled DLS/FLS, risky " +
+		"keys, stale invitations...); each finding names the tool call that fixes it. Read-only.",
 }
 
 func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (AccessReviewOutput, error) {
@@ -82,20 +77,33 @@ func accessReview(ctx context.Context, c *toolkit.Call, in AccessReviewInput) (A
 		in.Projects = append(in.Projects, in.Project)
 	}
 	hasCloud := c.Env.Configured(toolkit.PlaneCloud) && c.Env.Cloud != nil
-	if wantPlane("cloud") && hasCloud {
+	reviewsCloud := wantPlane("cloud") && hasCloud
+	var targets []string
+	if wantPlane("elasticsearch") {
+		var err error
+		if targets, err = reviewTargets(ctx, c, in.Projects, hasCloud); err != nil {
+			return out, err
+		}
+	}
+	// Progress counts stages: the organization, then each cluster or
+	// project as its review ends.
+	stages := len(targets)
+	if reviewsCloud {
+		stages++
+	}
+	var done atomic.Int32
+	stageDone := func(what string) { c.Progress(ctx, int(done.Add(1)), stages, what+" reviewed") }
+	if reviewsCloud {
 		reviewCloud(ctx, c, longLived, &out)
+		stageDone("the Elastic Cloud organization")
 	} else if len(in.Planes) > 0 && wantPlane("cloud") {
 		out.Reviewed = append(out.Reviewed, "cloud: not configured (set EC_API_KEY)")
 	}
 	if wantPlane("elasticsearch") {
-		targets, err := reviewTargets(ctx, c, in.Projects, hasCloud)
-		if err != nil {
-			return out, err
-		}
 		if len(targets) == 0 && len(in.Planes) > 0 {
 			out.Reviewed = append(out.Reviewed, "elasticsearch: not configured (set ELASTICSEARCH_URL, or EC_API_KEY to reach projects)")
 		}
-		reviewStacks(ctx, c, targets, in.Concurrency, longLived, &out)
+		reviewStacks(ctx, c, targets, in.Concurrency, longLived, &out, stageDone)
 	}
 	if len(out.Reviewed) == 0 {
 		out.Reviewed = append(out.Reviewed, "nothing was reviewed: configure EC_API_KEY (Elastic Cloud) and/or ELASTICSEARCH_URL")
@@ -145,7 +153,7 @@ func reviewTargets(ctx context.Context, c *toolkit.Call, projects []string, hasC
 
 // reviewStacks reviews each target, at most concurrency at a time, and
 // merges the results in target order so the output is stable.
-func reviewStacks(ctx context.Context, c *toolkit.Call, targets []string, concurrency int, longLived time.Duration, out *AccessReviewOutput) {
+func reviewStacks(ctx context.Context, c *toolkit.Call, targets []string, concurrency int, longLived time.Duration, out *AccessReviewOutput, stageDone func(string)) {
 	if concurrency <= 0 {
 		concurrency = 4
 	}
@@ -159,6 +167,11 @@ func reviewStacks(ctx context.Context, c *toolkit.Call, targets []string, concur
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			r := &results[i]
+			label := ref
+			if label == "" {
+				label = "the configured cluster"
+			}
+			defer stageDone(label)
 			t, tctx, err := esTarget(ctx, c, ref)
 			if err != nil {
 				r.Reviewed = append(r.Reviewed, fmt.Sprintf("project %s: not reachable (%s)", ref, toolkit.Describe(err).Error()))

@@ -14,6 +14,7 @@ func All() []toolkit.Tool {
 		listOrgMembersTool(),
 		listOrgInvitationsTool(),
 		listProjectsTool(),
+		listDeploymentsTool(),
 		inviteOrgMembersTool(),
 		cancelOrgInvitationsTool(),
 		removeOrgMembersTool(),
@@ -29,6 +30,7 @@ func All() []toolkit.Tool {
 		getRolesTool(),
 		putRoleTool(),
 		deleteRolesTool(),
+		listKibanaSpacesTool(),
 		// users
 		getUsersTool(),
 		createUserTool(),
@@ -44,10 +46,12 @@ func All() []toolkit.Tool {
 		listESAPIKeysTool(),
 		createESAPIKeyTool(),
 		invalidateESAPIKeysTool(),
+		updateESAPIKeyTool(),
 		// diagnostics
 		whoamiTool(),
 		checkPrivilegesTool(),
 		explainAccessTool(),
 		accessReviewTool(),
+		offboardPersonTool(),
 	}
 }

@@ -22,14 +22,14 @@ import (
 // naturally. It is translated to the Cloud schema with canonical, prefixed
 // role ids and the organization id filled in (cloud-api.md §3-§4).
 type RoleAssignmentInput struct {
-	Scope string `json:"scope" jsonschema:"where the role applies: organization, deployment (hosted deployments) or project (Serverless projects)" validate:"required,oneof=organization deployment project"`
-	Role  string `json:"role" jsonschema:"the role. organization: organization-admin (owner) or billing-admin. deployment: admin, editor or viewer (or deployment-admin...). project: admin or viewer on every type, developer on elasticsearch, editor on observability and security, Security analyst roles such as t1_analyst; short (viewer) and canonical (elasticsearch-viewer) forms are both accepted" validate:"required"`
+	Scope string `json:"scope" jsonschema:"deployment: hosted; project: Serverless" validate:"required,oneof=organization deployment project"`
+	Role  string `json:"role" jsonschema:"role id, e.g. viewer, editor, admin, organization-admin" validate:"required"`
 	// ProjectType is optional when project_ids name projects: it is read from them.
-	ProjectType      string   `json:"project_type,omitempty" jsonschema:"project scope: elasticsearch, observability or security; required with all, otherwise taken from the projects" validate:"omitempty,oneof=elasticsearch observability security"`
-	ProjectIDs       []string `json:"project_ids,omitempty" jsonschema:"project scope: the projects, by id or exact name (see list_projects); omit when all is true" validate:"omitempty,max=100,dive,required"`
-	DeploymentIDs    []string `json:"deployment_ids,omitempty" jsonschema:"deployment scope: the deployment ids; omit when all is true" validate:"omitempty,max=100,dive,required"`
-	All              bool     `json:"all,omitempty" jsonschema:"deployment or project scope: every deployment, or every project of project_type, including future ones"`
-	ApplicationRoles []string `json:"application_roles,omitempty" jsonschema:"Elasticsearch/Kibana roles granted inside the projects instead of the role's default stack role (built-in names such as viewer, or custom roles defined in the project). On organization scope they apply to every current and future project and need the person's approval" validate:"omitempty,max=20,dive,required"`
+	ProjectType      string   `json:"project_type,omitempty" jsonschema:"project scope; required with all" validate:"omitempty,oneof=elasticsearch observability security"`
+	ProjectIDs       []string `json:"project_ids,omitempty" jsonschema:"project ids or names; not with all" validate:"omitempty,max=100,dive,required"`
+	DeploymentIDs    []string `json:"deployment_ids,omitempty" jsonschema:"deployment ids (list_deployments)" validate:"omitempty,max=100,dive,required"`
+	All              bool     `json:"all,omitempty" jsonschema:"all deployments, or all projects of the type"`
+	ApplicationRoles []string `json:"application_roles,omitempty" jsonschema:"custom stack roles instead of the default" validate:"omitempty,max=20,dive,required"`
 }
 
 // AssignmentView is one role assignment as the tools show it.

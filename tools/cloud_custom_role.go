@@ -13,16 +13,16 @@ import (
 
 // ProjectCustomRoleInput names a member, a project and a custom role.
 type ProjectCustomRoleInput struct {
-	Member      string `json:"member" jsonschema:"user id or email of an existing member (see list_org_members)" validate:"required"`
-	Project     string `json:"project" jsonschema:"the Serverless project, by id or exact name (see list_projects)" validate:"required"`
-	ProjectType string `json:"project_type,omitempty" jsonschema:"elasticsearch, observability or security; only needed when a name is ambiguous" validate:"omitempty,oneof=elasticsearch observability security"`
-	CustomRole  string `json:"custom_role" jsonschema:"the name of the custom Elasticsearch/Kibana role defined in that project" validate:"required,max=507"`
+	Member      string `json:"member" jsonschema:"member user id or email" validate:"required"`
+	Project     string `json:"project" jsonschema:"Serverless project" validate:"required"`
+	ProjectType string `json:"project_type,omitempty" jsonschema:"only when a name is ambiguous" validate:"omitempty,oneof=elasticsearch observability security"`
+	CustomRole  string `json:"custom_role" jsonschema:"custom role defined in the project" validate:"required,max=507"`
 }
 
 // AssignProjectCustomRoleInput adds the replace option.
 type AssignProjectCustomRoleInput struct {
 	ProjectCustomRoleInput
-	ReplacePredefined bool `json:"replace_predefined,omitempty" jsonschema:"when the member holds a predefined role (viewer, admin...) on this project, remove it in the same call; without it the call is refused"`
+	ReplacePredefined bool `json:"replace_predefined,omitempty" jsonschema:"replace a predefined role held on the project"`
 }
 
 // ProjectCustomRoleOutput reports the change.
@@ -47,13 +47,8 @@ var assignProjectCustomRoleSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Give an existing organization member a custom Elasticsearch/Kibana role on exactly one Serverless project. It " +
-		"assigns the project type's viewer role id together with application_roles [custom_role], so the person sees the " +
-		"project in the Cloud console and gets only the custom role on sign-in. Refuses when the member already holds a " +
-		"predefined role on the project (the union would widen access) unless replace_predefined is true, which removes that " +
-		"role first (after confirmation). A custom role that is superuser-like in the project (such as admin) needs the person's approval. Warns when the custom role does not exist in the project: create it first with " +
-		"put_role (project argument). For new people: invite without roles, and call this after they accept. Needs an " +
-		"Organization owner's API key.",
+	Description: "Give a member a custom stack role on one Serverless project (viewer plus application_roles). Over a predefined " +
+		"role set replace_predefined. Create the role first with put_role (project argument).",
 }
 
 func assignProjectCustomRole(ctx context.Context, c *toolkit.Call, in AssignProjectCustomRoleInput) (ProjectCustomRoleOutput, error) {
@@ -141,10 +136,8 @@ var removeProjectCustomRoleSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Destructive,
 	Idempotent: true,
-	Description: "Take a custom Elasticsearch/Kibana role on one Serverless project away from an organization member (the " +
-		"viewer role id plus application_roles pair that assign_project_custom_role created). Asks the person to confirm. " +
-		"It does not delete the role itself from the project (that is delete_roles) and leaves the member's other roles alone. " +
-		"Call list_org_members first to see who holds it.",
+	Description: "Take a custom role on one Serverless project away from a member, after approval; the role itself stays " +
+		"(delete_roles).",
 }
 
 func removeProjectCustomRole(ctx context.Context, c *toolkit.Call, in ProjectCustomRoleInput) (ProjectCustomRoleOutput, error) {

@@ -17,7 +17,7 @@ import (
 
 // ListOrgInvitationsInput filters the invitation list.
 type ListOrgInvitationsInput struct {
-	Email string `json:"email,omitempty" jsonschema:"only invitations whose email contains this text (case-insensitive)"`
+	Email string `json:"email,omitempty"`
 }
 
 // ListOrgInvitationsOutput lists invitations, never their tokens.
@@ -39,13 +39,11 @@ func listOrgInvitationsTool() toolkit.Tool {
 }
 
 var listOrgInvitationsSpec = toolkit.Spec{
-	Name:    "list_org_invitations",
-	Title:   "List organization invitations",
-	Toolset: toolkit.ToolsetOrg,
-	Tier:    toolkit.Read,
-	Description: "List the Elastic Cloud organization's open invitations: email, the roles granted on acceptance, when they were " +
-		"sent and when they expire. Invitation tokens are never shown (cancel_org_invitations works by email). Use it before " +
-		"inviting someone again or to check whether a person has accepted (accepted invitations become members: list_org_members).",
+	Name:        "list_org_invitations",
+	Title:       "List organization invitations",
+	Toolset:     toolkit.ToolsetOrg,
+	Tier:        toolkit.Read,
+	Description: "List open organization invitations (email, roles, expiry; never tokens). Call before inviting someone again.",
 }
 
 func listOrgInvitations(ctx context.Context, c *toolkit.Call, in ListOrgInvitationsInput) (ListOrgInvitationsOutput, error) {
@@ -76,9 +74,9 @@ func viewInvitation(ctx context.Context, inv cloudapi.Invitation, pi *projectInd
 
 // InviteOrgMembersInput invites people with roles.
 type InviteOrgMembersInput struct {
-	Emails    []string              `json:"emails" jsonschema:"the email addresses to invite" validate:"required,min=1,max=50,dive,required,email"`
-	Roles     []RoleAssignmentInput `json:"roles,omitempty" jsonschema:"roles granted when the invitation is accepted; leave empty to invite without roles (the first step when the person will get a custom project role with assign_project_custom_role)" validate:"omitempty,max=20,dive"`
-	ExpiresIn string                `json:"expires_in,omitempty" jsonschema:"how long the invitation stays valid, such as 72h or 7d (the service's default is 72 hours)" validate:"omitempty,duration"`
+	Emails    []string              `json:"emails" validate:"required,min=1,max=50,dive,required,email"`
+	Roles     []RoleAssignmentInput `json:"roles,omitempty" jsonschema:"roles on acceptance; none before a custom project role" validate:"omitempty,max=20,dive"`
+	ExpiresIn string                `json:"expires_in,omitempty" jsonschema:"e.g. 72h (default) or 7d" validate:"omitempty,duration"`
 }
 
 // InviteOrgMembersOutput reports who was invited and who was not, and why.
@@ -98,12 +96,8 @@ var inviteOrgMembersSpec = toolkit.Spec{
 	Title:   "Invite people to the organization",
 	Toolset: toolkit.ToolsetOrg,
 	Tier:    toolkit.Write,
-	Description: "Invite people by email to the Elastic Cloud organization, with the roles they get on acceptance (organization, " +
-		"deployment or Serverless project roles; project roles take project ids or names from list_projects). People who are " +
-		"already members are not invited again: the result names them, and assign_cloud_roles gives them roles. People with a " +
-		"pending invitation are reported and skipped (cancel_org_invitations first to change its roles). Inviting someone as " +
-		"Organization owner, with admin roles, or with organization-wide or superuser-like application roles, asks the person to confirm. For a custom project role, " +
-		"invite without roles and call assign_project_custom_role after acceptance. Needs an Organization owner's API key.",
+	Description: "Invite people by email to the Cloud organization with roles on acceptance; members and pending invitees are " +
+		"reported, not re-invited. Custom project role: invite without roles, then assign_project_custom_role.",
 }
 
 func inviteOrgMembers(ctx context.Context, c *toolkit.Call, in InviteOrgMembersInput) (InviteOrgMembersOutput, error) {
@@ -237,7 +231,7 @@ func joinRefs(refs []MemberRef) string {
 
 // CancelOrgInvitationsInput names invitations by email.
 type CancelOrgInvitationsInput struct {
-	Emails []string `json:"emails" jsonschema:"the invited email addresses whose open invitations to cancel" validate:"required,min=1,max=50,dive,required"`
+	Emails []string `json:"emails" validate:"required,min=1,max=50,dive,required"`
 }
 
 // CancelOrgInvitationsOutput reports the cancellation.
@@ -267,14 +261,12 @@ func cancelOrgInvitationsTool() toolkit.Tool {
 }
 
 var cancelOrgInvitationsSpec = toolkit.Spec{
-	Name:       "cancel_org_invitations",
-	Title:      "Cancel organization invitations",
-	Toolset:    toolkit.ToolsetOrg,
-	Tier:       toolkit.Destructive,
-	Idempotent: true,
-	Description: "Cancel open invitations to the Elastic Cloud organization by email (the invitation tokens are looked up and used " +
-		"on the server; they are never shown). Asks the person to confirm. Use it to withdraw an invitation or before inviting " +
-		"again with different roles. It does not remove members: see remove_org_members. Needs an Organization owner's API key.",
+	Name:        "cancel_org_invitations",
+	Title:       "Cancel organization invitations",
+	Toolset:     toolkit.ToolsetOrg,
+	Tier:        toolkit.Destructive,
+	Idempotent:  true,
+	Description: "Cancel open organization invitations by email, after approval. Use before re-inviting with other roles.",
 }
 
 func cancelOrgInvitations(ctx context.Context, c *toolkit.Call, in CancelOrgInvitationsInput) (CancelOrgInvitationsOutput, error) {

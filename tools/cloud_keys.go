@@ -18,9 +18,9 @@ import (
 // cloudKeyTools returns the Cloud API key tools.
 // ListCloudAPIKeysInput filters and pages the key list.
 type ListCloudAPIKeysInput struct {
-	Description string `json:"description,omitempty" jsonschema:"only keys whose description contains this text (case-insensitive)"`
+	Description string `json:"description,omitempty"`
 	Limit       int    `json:"limit,omitempty" jsonschema:"page size, default 50, at most 500" validate:"omitempty,min=1,max=500"`
-	Cursor      string `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
+	Cursor      string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
 }
 
 // ListCloudAPIKeysOutput is one page of keys.
@@ -52,11 +52,8 @@ var listCloudAPIKeysSpec = toolkit.Spec{
 	Title:   "List Cloud API keys",
 	Toolset: toolkit.ToolsetCloudKeys,
 	Tier:    toolkit.Read,
-	Description: "List the organization's Elastic Cloud API keys: id, description, creation and expiry (with days left), a " +
-		"summary of their role assignments, and whether they have Elasticsearch/Kibana access (application_roles). Never " +
-		"shows key values, which Elastic shows only once at creation. Call it before create_cloud_api_key to reuse a key " +
-		"that serves the same purpose, and to find keys to revoke. It does not list Elasticsearch API keys " +
-		"(list_es_api_keys). Needs an Organization owner's API key.",
+	Description: "List Cloud API keys (description, expiry, roles; never values). Call before create_cloud_api_key to reuse one, " +
+		"or to find keys to revoke.",
 }
 
 func listCloudAPIKeys(ctx context.Context, c *toolkit.Call, in ListCloudAPIKeysInput) (ListCloudAPIKeysOutput, error) {
@@ -214,11 +211,11 @@ func parseKeyExpiration(v string) (time.Time, bool) {
 
 // CreateCloudAPIKeyInput describes a new key.
 type CreateCloudAPIKeyInput struct {
-	Description string                `json:"description" jsonschema:"what the key is for, e.g. ci-deploy; also used to find an existing key for the same purpose" validate:"required,max=255"`
-	Expiration  string                `json:"expiration" jsonschema:"how long the key lives, e.g. 7d or 12h; 1d-7d suits CI and one-off work; the server caps it (90 days unless the operator changed it)" validate:"required,duration"`
-	Roles       []RoleAssignmentInput `json:"roles" jsonschema:"what the key may do: organization, deployment or project role assignments; prefer project-scoped roles" validate:"required,min=1,max=20,dive"`
-	StackAccess []string              `json:"stack_access,omitempty" jsonschema:"Elasticsearch/Kibana roles (admin, developer, viewer or custom role names) added as application_roles to every organization and project assignment that has none; without them the key cannot call Elasticsearch or Kibana. Never added to deployment assignments. The role_id stays the role chosen in roles (developer on elasticsearch sends elasticsearch-developer); the viewer-plus-custom-role pairing is only for people, see assign_project_custom_role" validate:"omitempty,max=20"`
-	ForceNew    bool                  `json:"force_new,omitempty" jsonschema:"create a new key even when an unexpired key with the same description and roles exists"`
+	Description string                `json:"description" jsonschema:"what the key is for, e.g. ci-deploy" validate:"required,max=255"`
+	Expiration  string                `json:"expiration" jsonschema:"lifetime, e.g. 7d or 12h; 1d-7d for CI and one-off work" validate:"required,duration"`
+	Roles       []RoleAssignmentInput `json:"roles" jsonschema:"role assignments; prefer project scope" validate:"required,min=1,max=20,dive"`
+	StackAccess []string              `json:"stack_access,omitempty" jsonschema:"stack roles; without them the key has no Elasticsearch or Kibana access" validate:"omitempty,max=20"`
+	ForceNew    bool                  `json:"force_new,omitempty" jsonschema:"create even if an identical key exists"`
 }
 
 // CreateCloudAPIKeyOutput describes the key; the secret is in the sink.
@@ -245,13 +242,8 @@ var createCloudAPIKeySpec = toolkit.Spec{
 	Title:   "Create a Cloud API key",
 	Toolset: toolkit.ToolsetCloudKeys,
 	Tier:    toolkit.Write,
-	Description: "Create an Elastic Cloud API key with a description, a required expiration and explicit role assignments " +
-		"(organization, deployment or project roles, as in assign_cloud_roles). stack_access gives the key Elasticsearch/Kibana " +
-		"roles in the projects it covers; without it the key works only on the Cloud API. If an unexpired key with the same " +
-		"description and roles exists it is returned instead (its value cannot be shown again; force_new makes a new one). " +
-		"The new key's value never appears in the conversation: it is handed to the person out of band, and the result says " +
-		"where. Organization owner keys, admin roles, and organization-wide or superuser-like stack access ask the person to confirm. Call list_projects first " +
-		"to name projects. Needs an Organization owner's API key.",
+	Description: "Create an expiring Cloud API key with explicit roles; stack_access adds Elasticsearch/Kibana roles. The value " +
+		"goes to the person out of band. Call list_cloud_api_keys first to reuse one.",
 }
 
 func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKeyInput) (CreateCloudAPIKeyOutput, error) {
@@ -421,7 +413,7 @@ func handOverCloudKey(ctx context.Context, c *toolkit.Call, created *cloudapi.AP
 
 // DeleteCloudAPIKeysInput names keys by id.
 type DeleteCloudAPIKeysInput struct {
-	IDs []string `json:"ids" jsonschema:"ids of the Cloud API keys to delete (see list_cloud_api_keys)" validate:"required,min=1,max=100,dive,required"`
+	IDs []string `json:"ids" jsonschema:"key ids (list_cloud_api_keys)" validate:"required,min=1,max=100,dive,required"`
 }
 
 // DeleteCloudAPIKeysOutput reports the deletion.
@@ -436,14 +428,12 @@ func deleteCloudAPIKeysTool() toolkit.Tool {
 }
 
 var deleteCloudAPIKeysSpec = toolkit.Spec{
-	Name:       "delete_cloud_api_keys",
-	Title:      "Delete Cloud API keys",
-	Toolset:    toolkit.ToolsetCloudKeys,
-	Tier:       toolkit.Destructive,
-	Idempotent: true,
-	Description: "Revoke Elastic Cloud API keys by id: anything using them stops working at once, and a deleted key cannot be " +
-		"restored. Asks the person to confirm. Refuses to delete the key this server runs with. Call list_cloud_api_keys first " +
-		"to get ids. It does not touch Elasticsearch API keys (invalidate_es_api_keys). Needs an Organization owner's API key.",
+	Name:        "delete_cloud_api_keys",
+	Title:       "Delete Cloud API keys",
+	Toolset:     toolkit.ToolsetCloudKeys,
+	Tier:        toolkit.Destructive,
+	Idempotent:  true,
+	Description: "Revoke Cloud API keys by id, after approval; irreversible. Call list_cloud_api_keys first.",
 }
 
 func deleteCloudAPIKeys(ctx context.Context, c *toolkit.Call, in DeleteCloudAPIKeysInput) (DeleteCloudAPIKeysOutput, error) {

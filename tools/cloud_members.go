@@ -13,11 +13,11 @@ import (
 
 // ListOrgMembersInput filters and pages the member list.
 type ListOrgMembersInput struct {
-	Email   string `json:"email,omitempty" jsonschema:"only members whose email contains this text (case-insensitive)"`
-	Role    string `json:"role,omitempty" jsonschema:"only members holding this Cloud role, short or canonical (viewer, elasticsearch-viewer, organization-admin) or this application role name"`
-	Project string `json:"project,omitempty" jsonschema:"only members with access to this Serverless project (id or name): assigned to it, to all projects of its type, or Organization owners"`
+	Email   string `json:"email,omitempty"`
+	Role    string `json:"role,omitempty" jsonschema:"only holders of this Cloud or application role"`
+	Project string `json:"project,omitempty" jsonschema:"only members with access to this project"`
 	Limit   int    `json:"limit,omitempty" jsonschema:"page size, default 50, at most 500" validate:"omitempty,min=1,max=500"`
-	Cursor  string `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
+	Cursor  string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
 }
 
 // ListOrgMembersOutput is one page of members.
@@ -44,11 +44,8 @@ var listOrgMembersSpec = toolkit.Spec{
 	Title:   "List organization members",
 	Toolset: toolkit.ToolsetOrg,
 	Tier:    toolkit.Read,
-	Description: "List the members of the Elastic Cloud organization with their role assignments (organization, deployment and " +
-		"Serverless project roles, and the Elasticsearch/Kibana application roles they get inside projects). Use it to answer " +
-		"\"who has access\", and always before inviting someone (people who are already members get roles with assign_cloud_roles, " +
-		"not an invitation) or changing roles. Filter by email substring, role or project; results are paginated with limit and cursor. " +
-		"Pending invitations are not members: see list_org_invitations.",
+	Description: "List Cloud organization members and their roles. Call first for \"who has access\" and before inviting or " +
+		"changing roles. Invitations: list_org_invitations.",
 }
 
 func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput) (ListOrgMembersOutput, error) {
@@ -140,7 +137,7 @@ func memberMatches(m cloudapi.Member, email, role string, project *cloudapi.Proj
 
 // RemoveOrgMembersInput names the members to remove.
 type RemoveOrgMembersInput struct {
-	Members []string `json:"members" jsonschema:"user ids or emails of the members to remove (see list_org_members)" validate:"required,min=1,max=50,dive,required"`
+	Members []string `json:"members" jsonschema:"member user ids or emails" validate:"required,min=1,max=50,dive,required"`
 }
 
 // RemoveOrgMembersOutput reports the removal.
@@ -165,10 +162,8 @@ var removeOrgMembersSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Destructive,
 	Idempotent: true,
-	Description: "Remove people from the Elastic Cloud organization by user id or email: they lose every organization, deployment " +
-		"and project role at once. Asks the person to confirm. To take away only some access, use remove_cloud_roles instead; to " +
-		"withdraw an invitation that was not accepted, use cancel_org_invitations. Cloud API keys the members created keep working " +
-		"until they expire: review them with list_cloud_api_keys. Needs an Organization owner's API key.",
+	Description: "Remove people from the Cloud organization, after approval: they lose every Cloud role. Some roles only: " +
+		"remove_cloud_roles; keys too: offboard_person.",
 }
 
 func removeOrgMembers(ctx context.Context, c *toolkit.Call, in RemoveOrgMembersInput) (RemoveOrgMembersOutput, error) {

@@ -11,8 +11,8 @@ import (
 
 // ListProjectsInput filters projects.
 type ListProjectsInput struct {
-	Name string `json:"name,omitempty" jsonschema:"only projects whose name or alias contains this text (case-insensitive)"`
-	Type string `json:"type,omitempty" jsonschema:"only this project type: elasticsearch, observability or security" validate:"omitempty,oneof=elasticsearch observability security"`
+	Name string `json:"name,omitempty"`
+	Type string `json:"type,omitempty" jsonschema:"only this type" validate:"omitempty,oneof=elasticsearch observability security"`
 }
 
 // ListProjectsOutput lists projects.
@@ -38,10 +38,8 @@ var listProjectsSpec = toolkit.Spec{
 	Title:   "List Serverless projects",
 	Toolset: toolkit.ToolsetOrg,
 	Tier:    toolkit.Read,
-	Description: "List the organization's Elastic Cloud Serverless projects of every type (elasticsearch, observability, " +
-		"security) with id, name, type, region and endpoints. Call it to turn a project name the person uses (\"my search " +
-		"project\") into its id and type before assigning roles or creating keys, or to find the project argument of the " +
-		"Elasticsearch tools. It does not list hosted deployments.",
+	Description: "List Serverless projects (id, name, type, region, endpoints). Call first to turn a project name into the id " +
+		"and type other tools need.",
 }
 
 func listProjects(ctx context.Context, c *toolkit.Call, in ListProjectsInput) (ListProjectsOutput, error) {

@@ -13,8 +13,10 @@ import (
 
 // CloudRolesInput names members and role assignments.
 type CloudRolesInput struct {
-	Members []string              `json:"members" jsonschema:"user ids or emails of existing members (see list_org_members)" validate:"required,min=1,max=50,dive,required"`
-	Roles   []RoleAssignmentInput `json:"roles" jsonschema:"the role assignments" validate:"required,min=1,max=20,dive"`
+	Members []string              `json:"members" jsonschema:"member user ids or emails" validate:"required,min=1,max=50,dive,required"`
+	Roles   []RoleAssignmentInput `json:"roles" validate:"required,min=1,max=20,dive"`
+	// ReplaceCustom is for assign_cloud_roles only.
+	ReplaceCustom bool `json:"replace_custom,omitempty" jsonschema:"replace a custom role held on the project"`
 }
 
 // CloudRolesOutput reports, per member, what changed.
@@ -42,13 +44,8 @@ var assignCloudRolesSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Give existing members of the Elastic Cloud organization more roles: organization roles, deployment roles, or " +
-		"Serverless project roles (by project id or name, or all projects of a type). Roles are added to what members already " +
-		"hold; nothing is taken away. For people who are not members yet use invite_org_members; for a custom Elasticsearch/Kibana " +
-		"role on one project use assign_project_custom_role (it pairs the viewer role with the custom role correctly). Refuses to " +
-		"stack a predefined role on a project where the member has a custom role, since the union widens access. Grants the " +
-		"access policy judges escalations (Organization owner, admin roles, organization-wide or superuser-like application roles) ask the person to confirm. Call list_org_members first. Needs an " +
-		"Organization owner's API key.",
+	Description: "Add organization, deployment or project roles to members; nothing is taken away. Over a custom project role " +
+		"set replace_custom. Non-members: invite_org_members. Call list_org_members first.",
 }
 
 func assignCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
@@ -65,11 +62,8 @@ var removeCloudRolesSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetOrg,
 	Tier:       toolkit.Destructive,
 	Idempotent: true,
-	Description: "Take role assignments away from members of the Elastic Cloud organization: organization, deployment or " +
-		"Serverless project roles (by project id or name, or all: true for the whole-type assignment). Only what the member " +
-		"holds is removed; the result shows the roles left. Asks the person to confirm. To remove a custom project role use " +
-		"remove_project_custom_role; to remove someone entirely use remove_org_members. Call list_org_members first to see the " +
-		"exact assignments. Needs an Organization owner's API key.",
+	Description: "Take Cloud role assignments away from members, after approval. Custom project roles: " +
+		"remove_project_custom_role. Call list_org_members first.",
 }
 
 func removeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput) (CloudRolesOutput, error) {
@@ -98,9 +92,22 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 	if err != nil {
 		return out, err
 	}
+	if err := checkDeploymentIDsOnAdd(ctx, cc, tr.ra, add); err != nil {
+		return out, err
+	}
 	members, err := resolveMembers(ctx, cc, in.Members)
 	if err != nil {
 		return out, err
+	}
+	if in.ReplaceCustom && !add {
+		return out, toolkit.InvalidArgs("replace_custom belongs to assign_cloud_roles")
+	}
+	var replaced []replacedCustom
+	var reasons []string
+	if in.ReplaceCustom {
+		replaced = planReplaceCustom(members, grants(&tr.ra), org)
+		// Taking the custom roles away needs the person's approval too.
+		reasons = describeReplaced(replaced, org)
 	}
 	plans, err := planMemberRoles(ctx, members, grants(&tr.ra), add, pi)
 	if err != nil {
@@ -110,8 +117,11 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 	if add {
 		checkCustomRoles(ctx, cc, tr.customChecks, out.Warn)
 	}
-	anything, err := confirmRoleChange(ctx, c, plans, add, tr, org, &out.WriteReport)
+	anything, err := confirmRoleChange(ctx, c, plans, add, tr, org, reasons, &out.WriteReport)
 	if err != nil {
+		return out, err
+	}
+	if err := removeReplacedCustom(ctx, cc, replaced, org, anything, &out.WriteReport); err != nil {
 		return out, err
 	}
 	if err := applyRolePlans(ctx, cc, plans, add, org, pi, &out); err != nil {
@@ -195,7 +205,9 @@ func warnRoleOverlaps(plans []memberPlan, add bool, out *CloudRolesOutput) {
 // confirmRoleChange records the targets and asks the person to approve a
 // removal, or an addition the access policy judges an escalation;
 // anything says whether there is anything to send.
-func confirmRoleChange(ctx context.Context, c *toolkit.Call, plans []memberPlan, add bool, tr *translated, org string, report *toolkit.WriteReport) (anything bool, err error) {
+// reasons are changes that need the person's approval whatever they grant
+// (custom roles replaced).
+func confirmRoleChange(ctx context.Context, c *toolkit.Call, plans []memberPlan, add bool, tr *translated, org string, reasons []string, report *toolkit.WriteReport) (anything bool, err error) {
 	var targets, labels []string
 	var change policy.Change
 	for _, p := range plans {
@@ -222,7 +234,7 @@ func confirmRoleChange(ctx context.Context, c *toolkit.Call, plans []memberPlan,
 	if err != nil {
 		return true, err
 	}
-	return true, approve(ctx, c, report, delta, approval{target: target, where: "the Elastic Cloud organization", notes: []string{note}})
+	return true, approve(ctx, c, report, delta, approval{target: target, where: "the Elastic Cloud organization", reasons: reasons, notes: []string{note}})
 }
 
 // applyRolePlans sends each member's change in turn and reports it; a
@@ -326,7 +338,7 @@ func customConflict(m cloudapi.Member, g grant, pi *projectIndex, ctx context.Co
 			continue
 		}
 		if len(g.apps) == 0 && len(cur.apps) > 0 {
-			return toolkit.Refused("remove the custom role first with remove_project_custom_role, or keep the custom role and skip this assignment",
+			return toolkit.Refused("call again with replace_custom: true to remove the custom role in the same call (or remove it first with remove_project_custom_role), or keep the custom role and skip this assignment",
 				"%s has the custom role(s) %s on %s; adding the predefined role %s there would give them the union of both, widening their access.",
 				memberLabel(m), strings.Join(cur.apps, ","), describeGrantProjects(ctx, cur, g, pi), g.role)
 		}

@@ -40,9 +40,8 @@ var whoamiSpec = toolkit.Spec{
 	Title:   "Who am I",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Report which Elastic services this server is connected to (Elastic Cloud, Elasticsearch, Kibana), " +
-		"who its credentials are on each, which toolsets are active and why the others are not, and the safety tier. " +
-		"Call this first when a tool is missing or a call is refused with 401/403.",
+	Description: "Report what this server is connected to, as whom, which toolsets are active and why. Call first, and when a " +
+		"tool is missing or a call gets 401/403.",
 }
 
 func whoami(ctx context.Context, c *toolkit.Call, _ WhoamiInput) (WhoamiOutput, error) {

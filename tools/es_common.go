@@ -215,23 +215,23 @@ var serverlessRoleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // RoleIndexInput is one index privilege entry of a role or API key.
 type RoleIndexInput struct {
-	Names         []string           `json:"names" jsonschema:"index names or patterns, e.g. logs-*" validate:"required,min=1,dive,required"`
-	Privileges    []string           `json:"privileges" jsonschema:"index privileges, e.g. read and view_index_metadata for read-only; never internal action names" validate:"required,min=1,dive,required"`
-	FieldSecurity FieldSecurityInput `json:"field_security,omitempty" jsonschema:"field-level security: fields to grant and to hide"`
-	Query         any                `json:"query,omitempty" jsonschema:"document-level security: a Query DSL filter as an object or a JSON string, e.g. {\"term\":{\"region\":\"emea\"}}; may use {{_user.metadata.<attribute>}} (it is wrapped into a template automatically)"`
+	Names         []string           `json:"names" jsonschema:"index patterns" validate:"required,min=1,dive,required"`
+	Privileges    []string           `json:"privileges" jsonschema:"e.g. read, view_index_metadata" validate:"required,min=1,dive,required"`
+	FieldSecurity FieldSecurityInput `json:"field_security,omitempty" jsonschema:"field-level security"`
+	Query         any                `json:"query,omitempty" jsonschema:"DLS query; may use {{_user.metadata.*}}"`
 	// AllowRestrictedIndices reaches .security and other system indices.
-	AllowRestrictedIndices bool `json:"allow_restricted_indices,omitempty" jsonschema:"also cover restricted system indices such as .security; almost never needed"`
+	AllowRestrictedIndices bool `json:"allow_restricted_indices,omitempty" jsonschema:"include system indices; almost never"`
 }
 
 // FieldSecurityInput is field-level security.
 type FieldSecurityInput struct {
-	Grant  []string `json:"grant,omitempty" jsonschema:"fields the role may see (wildcards allowed); default [*] when only except is given"`
-	Except []string `json:"except,omitempty" jsonschema:"fields hidden from the role, e.g. ssn, pii.*"`
+	Grant  []string `json:"grant,omitempty" jsonschema:"visible fields (wildcards); default [*]"`
+	Except []string `json:"except,omitempty" jsonschema:"hidden fields"`
 }
 
 // RoleApplicationInput is an application privilege entry.
 type RoleApplicationInput struct {
-	Application string   `json:"application" jsonschema:"application name, e.g. kibana-.kibana" validate:"required"`
+	Application string   `json:"application" validate:"required"`
 	Privileges  []string `json:"privileges" validate:"required,min=1,dive,required"`
 	Resources   []string `json:"resources" validate:"required,min=1,dive,required"`
 }
@@ -369,9 +369,9 @@ func checkTemplateRenders(t any) error {
 
 // KibanaGrantInput grants Kibana privileges in some spaces.
 type KibanaGrantInput struct {
-	Base     []string            `json:"base,omitempty" jsonschema:"base privileges all or read over every feature; leave empty when granting features" validate:"dive,oneof=all read"`
-	Features map[string][]string `json:"features,omitempty" jsonschema:"feature privileges by feature id, e.g. {\"dashboard\":[\"read\"],\"discover\":[\"read\"]}; values all, read, minimal_all, minimal_read or a sub-feature privilege"`
-	Spaces   []string            `json:"spaces,omitempty" jsonschema:"space ids, or [*] for every space (the default)"`
+	Base     []string            `json:"base,omitempty" jsonschema:"all or read over every feature; not with features" validate:"dive,oneof=all read"`
+	Features map[string][]string `json:"features,omitempty" jsonschema:"by feature id, e.g. {\"dashboard\":[\"read\"]}; all, read, minimal_all, minimal_read"`
+	Spaces   []string            `json:"spaces,omitempty" jsonschema:"space ids (list_kibana_spaces); default [*]"`
 }
 
 const kibanaApp = "kibana-.kibana"

@@ -12,8 +12,8 @@ import (
 // esDiagnosticTools returns check_privileges and access_review.
 // PrivilegeIndexInput is one index check.
 type PrivilegeIndexInput struct {
-	Names                  []string `json:"names" jsonschema:"index names or patterns, e.g. logs-*" validate:"required,min=1,max=100,dive,required,max=1024"`
-	Privileges             []string `json:"privileges" jsonschema:"index privileges, e.g. read, view_index_metadata, write" validate:"required,min=1,max=100,dive,required,max=256"`
+	Names                  []string `json:"names" jsonschema:"index patterns" validate:"required,min=1,max=100,dive,required,max=1024"`
+	Privileges             []string `json:"privileges" jsonschema:"index privileges, e.g. read" validate:"required,min=1,max=100,dive,required,max=256"`
 	AllowRestrictedIndices bool     `json:"allow_restricted_indices,omitempty"`
 }
 
@@ -61,10 +61,8 @@ var checkPrivilegesSpec = toolkit.Spec{
 	Title:   "Check privileges",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Check which cluster, index, Kibana feature and application privileges the server's own credential has " +
-		"(_has_privileges), and explain what is missing and how to grant it. With no arguments it checks what this server's tools " +
-		"need. Use it after a 403 of the server's own calls (together with whoami). For another user, API key or Cloud member " +
-		"(a person's 403, or verifying a new role or key), use explain_access: it needs no credentials of theirs.",
+	Description: "Check the server credential's own privileges and explain how to grant what is missing. Use after a 403, with " +
+		"whoami. Other principals: explain_access.",
 }
 
 func checkPrivileges(ctx context.Context, c *toolkit.Call, in CheckPrivilegesInput) (CheckPrivilegesOutput, error) {

@@ -18,18 +18,18 @@ import (
 // ExplainAccessInput names one principal and, optionally, what to check.
 type ExplainAccessInput struct {
 	ProjectArg
-	Username string         `json:"username,omitempty" jsonschema:"a native user, or with realm an external-realm user (SAML, OIDC, LDAP, PKI, JWT)"`
-	Realm    string         `json:"realm,omitempty" jsonschema:"the external realm's name (realm.name in role mapping rules); with username"`
-	Groups   []string       `json:"groups,omitempty" jsonschema:"the external user's groups, as the realm reports them"`
-	DN       string         `json:"dn,omitempty" jsonschema:"the external user's distinguished name (LDAP, PKI)"`
-	Metadata map[string]any `json:"metadata,omitempty" jsonschema:"the external user's metadata as the realm reports it, e.g. {\"department\":\"hr\"}"`
-	APIKeyID string         `json:"api_key_id,omitempty" jsonschema:"an Elasticsearch API key, by id or name"`
-	Member   string         `json:"member,omitempty" jsonschema:"an Elastic Cloud organization member's email: explains their stack roles in each project (or in project)"`
-	Self     bool           `json:"self,omitempty" jsonschema:"explain the server's own credential"`
+	Username string         `json:"username,omitempty" jsonschema:"native user, or external-realm user with realm"`
+	Realm    string         `json:"realm,omitempty" jsonschema:"external realm name"`
+	Groups   []string       `json:"groups,omitempty" jsonschema:"external user's groups"`
+	DN       string         `json:"dn,omitempty" jsonschema:"external user's DN"`
+	Metadata map[string]any `json:"metadata,omitempty" jsonschema:"external user's metadata"`
+	APIKeyID string         `json:"api_key_id,omitempty" jsonschema:"API key id or name"`
+	Member   string         `json:"member,omitempty" jsonschema:"Cloud member email"`
+	Self     bool           `json:"self,omitempty" jsonschema:"the server's own credential"`
 
-	Cluster []string               `json:"cluster,omitempty" jsonschema:"cluster privileges to check, e.g. manage_security" validate:"dive,required"`
-	Indices []PrivilegeIndexInput  `json:"indices,omitempty" jsonschema:"index privileges to check on names or patterns" validate:"dive"`
-	Kibana  []PrivilegeKibanaInput `json:"kibana,omitempty" jsonschema:"Kibana feature privileges to check in a space" validate:"dive"`
+	Cluster []string               `json:"cluster,omitempty" jsonschema:"cluster privileges to check" validate:"dive,required"`
+	Indices []PrivilegeIndexInput  `json:"indices,omitempty" jsonschema:"index privileges to check" validate:"dive"`
+	Kibana  []PrivilegeKibanaInput `json:"kibana,omitempty" jsonschema:"Kibana privileges to check" validate:"dive"`
 }
 
 // ExplainAccessOutput is the explanation, per target (one, or one per
@@ -96,13 +96,8 @@ var explainAccessSpec = toolkit.Spec{
 	Title:   "Explain access",
 	Toolset: toolkit.ToolsetDiagnostics,
 	Tier:    toolkit.Read,
-	Description: "Explain what a principal can do and why: a native user (username), an external-realm user (username with realm, " +
-		"groups, dn, metadata: their roles are found by evaluating the role mappings, templates included), an Elasticsearch API key " +
-		"(api_key_id, by id or name), an Elastic Cloud member (member: their stack roles in each project), or the server's own " +
-		"credential (self). For the cluster, indices and kibana privileges asked, it says allowed or not, which role grants each, and " +
-		"the effective document- and field-level security (with a warning when one role cancels another's restriction); with nothing " +
-		"asked it summarizes what the principal can do. It works from the role definitions, confirmed by Elasticsearch's privilege " +
-		"check where one applies. Use it for \"why does joe get a 403 on logs-*\" without running as joe; fix with put_role and update_user.",
+	Description: "Explain what a user, realm user, API key, Cloud member or the server can do and why: per privilege, the " +
+		"granting roles and effective DLS/FLS. Answers \"why does joe get a 403\" without running as joe.",
 }
 
 func explainAccess(ctx context.Context, c *toolkit.Call, in ExplainAccessInput) (ExplainAccessOutput, error) {

@@ -73,10 +73,10 @@ type ListESAPIKeysInput struct {
 	ProjectArg
 	Name   string `json:"name,omitempty" jsonschema:"key name; * wildcards allowed, e.g. ci-*"`
 	Owner  string `json:"owner,omitempty" jsonschema:"only keys created by this username"`
-	Realm  string `json:"realm,omitempty" jsonschema:"only keys whose owner authenticated in this realm"`
-	Status string `json:"status,omitempty" jsonschema:"active, expired, invalidated or all (default all)" validate:"omitempty,oneof=active expired invalidated all"`
+	Realm  string `json:"realm,omitempty" jsonschema:"owner realm"`
+	Status string `json:"status,omitempty" jsonschema:"default all" validate:"omitempty,oneof=active expired invalidated all"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"page size, default 50" validate:"omitempty,min=1,max=1000"`
-	Cursor string `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
+	Cursor string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
 }
 
 // ListESAPIKeysOutput is one page of keys, newest first.
@@ -93,10 +93,8 @@ var listESAPIKeysSpec = toolkit.Spec{
 	Title:   "List Elasticsearch API keys",
 	Toolset: toolkit.ToolsetESKeys,
 	Tier:    toolkit.Read,
-	Description: "List Elasticsearch API keys (never their secrets), newest first, filtered by name (wildcards), owner, realm and " +
-		"status (active, expired, invalidated). Use it before create_es_api_key to reuse a key serving the same purpose, and to explain " +
-		"a 401 (an expired or invalidated key). With only manage_own_api_key the credential sees just its own keys. These are not " +
-		"Elastic Cloud API keys (list_cloud_api_keys).",
+	Description: "List Elasticsearch API keys by name, owner, realm or status; never secrets. Call before create_es_api_key to " +
+		"reuse one, or to explain a 401.",
 }
 
 func listESAPIKeys(ctx context.Context, c *toolkit.Call, in ListESAPIKeysInput) (ListESAPIKeysOutput, error) {
@@ -176,9 +174,9 @@ type ESKeyRoleInput struct {
 type CreateESAPIKeyInput struct {
 	ProjectArg
 	Name            string                    `json:"name" jsonschema:"what the key is for, e.g. metrics-reader-key" validate:"required,max=256"`
-	Expiration      string                    `json:"expiration" jsonschema:"lifetime such as 1d, 7d, 30d or 90d; match it to the task (CI and one-off work: 1d to 7d)" validate:"required,duration"`
-	RoleDescriptors map[string]ESKeyRoleInput `json:"role_descriptors" jsonschema:"the key's privileges by descriptor name, e.g. {\"metrics-reader\":{\"indices\":[{\"names\":[\"metrics-*\"],\"privileges\":[\"read\",\"view_index_metadata\"]}]}}; the key can never exceed its creator's privileges" validate:"required,min=1,max=20,dive"`
-	Metadata        map[string]any            `json:"metadata,omitempty" jsonschema:"free-form metadata such as purpose or owner team; keys may not start with _"`
+	Expiration      string                    `json:"expiration" jsonschema:"lifetime, e.g. 7d; 1d-7d for CI and one-off work" validate:"required,duration"`
+	RoleDescriptors map[string]ESKeyRoleInput `json:"role_descriptors" jsonschema:"privileges by descriptor name, e.g. {\"reader\":{\"indices\":[{\"names\":[\"logs-*\"]}]}}" validate:"required,min=1,max=20,dive"`
+	Metadata        map[string]any            `json:"metadata,omitempty" jsonschema:"e.g. purpose, owner team"`
 }
 
 // CreateESAPIKeyOutput reports the new key; the secret is withheld.
@@ -199,11 +197,8 @@ var createESAPIKeySpec = toolkit.Spec{
 	Title:   "Create an Elasticsearch API key",
 	Toolset: toolkit.ToolsetESKeys,
 	Tier:    toolkit.Write,
-	Description: "Create an Elasticsearch API key owned by the server's credential, scoped by role_descriptors and always expiring " +
-		"(the operator sets the maximum). The encoded key is handed to the person out of band (the result says where); you never see it. " +
-		"Its privileges are a snapshot limited by the creator's: later role changes do not reach it. Call list_es_api_keys first to " +
-		"reuse a key for the same purpose. Descriptors the access policy judges superuser-like (however the privileges are spelled) need the person's approval. For Elastic Cloud keys use " +
-		"create_cloud_api_key.",
+	Description: "Create an expiring Elasticsearch API key scoped by role_descriptors; the value goes to the person out of band; " +
+		"escalations need approval. Call list_es_api_keys first.",
 }
 
 func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput) (CreateESAPIKeyOutput, error) {
@@ -423,13 +418,11 @@ func invalidateESAPIKeysTool() toolkit.Tool {
 }
 
 var invalidateESAPIKeysSpec = toolkit.Spec{
-	Name:    "invalidate_es_api_keys",
-	Title:   "Invalidate Elasticsearch API keys",
-	Toolset: toolkit.ToolsetESKeys,
-	Tier:    toolkit.Destructive,
-	Description: "Invalidate (revoke) Elasticsearch API keys by ids or by exact name, after the person approves. Irreversible: " +
-		"anything using the keys gets 401 at once. The key this server runs with is never invalidated. List them first with " +
-		"list_es_api_keys.",
+	Name:        "invalidate_es_api_keys",
+	Title:       "Invalidate Elasticsearch API keys",
+	Toolset:     toolkit.ToolsetESKeys,
+	Tier:        toolkit.Destructive,
+	Description: "Revoke Elasticsearch API keys by ids or exact name, after approval; irreversible. Call list_es_api_keys first.",
 }
 
 func invalidateESAPIKeys(ctx context.Context, c *toolkit.Call, in InvalidateESAPIKeysInput) (InvalidateESAPIKeysOutput, error) {

@@ -60,7 +60,7 @@ func roleMappingView(name string, m esapi.RoleMapping) RoleMappingView {
 type GetRoleMappingsInput struct {
 	ProjectArg
 	Names []string `json:"names,omitempty" jsonschema:"mapping names; empty = every mapping" validate:"omitempty,max=100,dive,esname"`
-	Role  string   `json:"role,omitempty" jsonschema:"only mappings that grant this role (static roles only)"`
+	Role  string   `json:"role,omitempty" jsonschema:"only mappings granting this role"`
 }
 
 // GetRoleMappingsOutput lists mappings.
@@ -76,9 +76,8 @@ var getRoleMappingsSpec = toolkit.Spec{
 	Title:   "Get role mappings",
 	Toolset: toolkit.ToolsetRoleMappings,
 	Tier:    toolkit.Read,
-	Description: "List or read role mappings: which roles users of external realms (SAML, LDAP, Active Directory, PKI, OIDC, JWT) get, " +
-		"by rules on username, groups, dn, realm.name and metadata. Call this before put_role_mapping to extend an existing mapping. " +
-		"Self-managed and Elastic Cloud Hosted only: Serverless has no role mappings (SAML is set up at the organization level).",
+	Description: "List or read role mappings (roles for SAML, LDAP, AD, PKI, OIDC, JWT users by rules). Call before " +
+		"put_role_mapping. Not on Serverless.",
 }
 
 func getRoleMappings(ctx context.Context, c *toolkit.Call, in GetRoleMappingsInput) (GetRoleMappingsOutput, error) {
@@ -112,8 +111,8 @@ func getRoleMappings(ctx context.Context, c *toolkit.Call, in GetRoleMappingsInp
 
 // RoleTemplateInput is one role template.
 type RoleTemplateInput struct {
-	Template any    `json:"template" jsonschema:"a mustache template as {\"source\":\"...\"} or a string, e.g. {\"source\":\"{{#tojson}}groups{{/tojson}}\"}" validate:"required"`
-	Format   string `json:"format,omitempty" jsonschema:"string (one role name) or json (an array of role names); default string" validate:"omitempty,oneof=string json"`
+	Template any    `json:"template" jsonschema:"mustache, e.g. {\"source\":\"{{#tojson}}groups{{/tojson}}\"}" validate:"required"`
+	Format   string `json:"format,omitempty" jsonschema:"string (one role) or json (array); default string" validate:"omitempty,oneof=string json"`
 }
 
 // PutRoleMappingInput is a complete role mapping.
@@ -121,10 +120,10 @@ type PutRoleMappingInput struct {
 	ProjectArg
 	Name          string              `json:"name" jsonschema:"mapping name, e.g. saml-log-readers" validate:"required,esname"`
 	Roles         []string            `json:"roles,omitempty" jsonschema:"roles to grant (use this or role_templates)" validate:"omitempty,max=100,dive,esname"`
-	RoleTemplates []RoleTemplateInput `json:"role_templates,omitempty" jsonschema:"templates producing role names from user attributes (needs scripting enabled)" validate:"omitempty,max=20,dive"`
-	Rules         map[string]any      `json:"rules" jsonschema:"rule: exactly one of any, all (arrays of rules), field ({\"groups\":\"admins\"}), or except (only directly inside all). Fields: username, dn, groups, realm.name, metadata.*" validate:"required"`
-	Enabled       bool                `json:"enabled,omitempty" jsonschema:"default false: the mapping is stored but not applied, so it can be checked first; set true to apply it"`
-	Metadata      map[string]any      `json:"metadata,omitempty" jsonschema:"free-form metadata; keys may not start with _"`
+	RoleTemplates []RoleTemplateInput `json:"role_templates,omitempty" jsonschema:"role names from user attributes" validate:"omitempty,max=20,dive"`
+	Rules         map[string]any      `json:"rules" jsonschema:"any or all (rule arrays), field ({\"groups\":\"admins\"}) or except; fields username, dn, groups, realm.name, metadata.*" validate:"required"`
+	Enabled       bool                `json:"enabled,omitempty" jsonschema:"default false: stored, not applied"`
+	Metadata      map[string]any      `json:"metadata,omitempty"`
 }
 
 // PutRoleMappingOutput reports the mapping written.
@@ -143,11 +142,8 @@ var putRoleMappingSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetRoleMappings,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Create a role mapping, or replace one (after showing the difference and asking the person), that gives users of " +
-		"external realms (SAML, LDAP, AD, PKI, OIDC, JWT) roles by rules on username, groups, dn, realm.name and metadata.*. Use static " +
-		"roles for simple cases, role_templates to derive role names from attributes. The rule DSL is checked before anything is sent. " +
-		"New mappings are stored disabled unless enabled: true: create disabled, check with get_role_mappings, then enable. Mapping to " +
-		"superuser-like roles, or role templates whose output depends on the user, needs the person's approval. Create the roles first with put_role. Not available on Serverless.",
+	Description: "Create or replace a role mapping giving external-realm users roles by rules. New mappings start disabled " +
+		"unless enabled. Replacing or escalating needs approval. Not on Serverless.",
 }
 
 func putRoleMapping(ctx context.Context, c *toolkit.Call, in PutRoleMappingInput) (PutRoleMappingOutput, error) {
@@ -419,12 +415,11 @@ func deleteRoleMappingsTool() toolkit.Tool {
 }
 
 var deleteRoleMappingsSpec = toolkit.Spec{
-	Name:    "delete_role_mappings",
-	Title:   "Delete role mappings",
-	Toolset: toolkit.ToolsetRoleMappings,
-	Tier:    toolkit.Destructive,
-	Description: "Delete role mappings, after the person approves: users of external realms matched only by them lose those roles at " +
-		"their next login. To pause a mapping instead, put_role_mapping it with enabled: false. Not available on Serverless.",
+	Name:        "delete_role_mappings",
+	Title:       "Delete role mappings",
+	Toolset:     toolkit.ToolsetRoleMappings,
+	Tier:        toolkit.Destructive,
+	Description: "Delete role mappings, after approval. To pause one, put_role_mapping with enabled: false.",
 }
 
 func deleteRoleMappings(ctx context.Context, c *toolkit.Call, in DeleteRoleMappingsInput) (DeleteRoleMappingsOutput, error) {

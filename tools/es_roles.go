@@ -17,10 +17,10 @@ import (
 type GetRolesInput struct {
 	ProjectArg
 	Names          []string `json:"names,omitempty" jsonschema:"role names; empty = every role" validate:"omitempty,max=100,dive,esname"`
-	Full           bool     `json:"full,omitempty" jsonschema:"return each role's complete definition (DLS queries, metadata, remote privileges) instead of the compact summary"`
-	IncludeBuiltIn bool     `json:"include_built_in,omitempty" jsonschema:"also list Elasticsearch's built-in roles (superuser, viewer, editor...); named roles are always returned"`
+	Full           bool     `json:"full,omitempty" jsonschema:"complete definitions instead of summaries"`
+	IncludeBuiltIn bool     `json:"include_built_in,omitempty" jsonschema:"also list built-in roles"`
 	Limit          int      `json:"limit,omitempty" jsonschema:"page size, default 100" validate:"omitempty,min=1,max=1000"`
-	Cursor         string   `json:"cursor,omitempty" jsonschema:"the next_cursor of the previous page"`
+	Cursor         string   `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
 }
 
 // GetRolesOutput is one page of roles.
@@ -91,10 +91,8 @@ var getRolesSpec = toolkit.Spec{
 	Title:   "Get Elasticsearch roles",
 	Toolset: toolkit.ToolsetRoles,
 	Tier:    toolkit.Read,
-	Description: "List or read Elasticsearch roles (which also carry Kibana privileges): cluster privileges, index patterns with " +
-		"privileges, document- and field-level security markers, Kibana features. Compact by default; full: true returns complete " +
-		"definitions. Built-in roles are hidden unless include_built_in is set or they are named. Call this before put_role to reuse a " +
-		"role that already fits. It does not show who has a role: see get_users and get_role_mappings.",
+	Description: "List or read Elasticsearch roles (privileges, DLS/FLS, Kibana); full: true for complete definitions. Call " +
+		"before put_role to reuse a role.",
 }
 
 func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesOutput, error) {
@@ -136,14 +134,14 @@ func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesO
 // PutRoleInput is a complete role definition.
 type PutRoleInput struct {
 	ProjectArg
-	Name         string                 `json:"name" jsonschema:"role name: short, lower-case, hyphenated, e.g. logs-reader" validate:"required,esname"`
-	Description  string                 `json:"description,omitempty" jsonschema:"short display name shown in Kibana, e.g. Logs Reader" validate:"max=2048"`
-	Cluster      []string               `json:"cluster,omitempty" jsonschema:"cluster privileges, e.g. monitor; leave empty for read-only data access" validate:"dive,required"`
-	Indices      []RoleIndexInput       `json:"indices,omitempty" jsonschema:"index privileges, with optional document-level (query) and field-level (field_security) security" validate:"dive"`
-	Applications []RoleApplicationInput `json:"applications,omitempty" jsonschema:"application privileges in raw form; for Kibana use kibana instead" validate:"dive"`
-	Kibana       []KibanaGrantInput     `json:"kibana,omitempty" jsonschema:"Kibana feature or base privileges per space, e.g. [{\"features\":{\"dashboard\":[\"read\"]},\"spaces\":[\"*\"]}]" validate:"dive"`
-	RunAs        []string               `json:"run_as,omitempty" jsonschema:"users this role may impersonate; not available on Serverless" validate:"dive,required"`
-	Metadata     map[string]any         `json:"metadata,omitempty" jsonschema:"free-form metadata; keys may not start with _"`
+	Name         string                 `json:"name" jsonschema:"e.g. logs-reader" validate:"required,esname"`
+	Description  string                 `json:"description,omitempty" jsonschema:"display name" validate:"max=2048"`
+	Cluster      []string               `json:"cluster,omitempty" jsonschema:"e.g. monitor; none for read-only data access" validate:"dive,required"`
+	Indices      []RoleIndexInput       `json:"indices,omitempty" validate:"dive"`
+	Applications []RoleApplicationInput `json:"applications,omitempty" jsonschema:"raw application privileges; for Kibana use kibana" validate:"dive"`
+	Kibana       []KibanaGrantInput     `json:"kibana,omitempty" jsonschema:"Kibana privileges per space" validate:"dive"`
+	RunAs        []string               `json:"run_as,omitempty" jsonschema:"users it may impersonate (not Serverless)" validate:"dive,required"`
+	Metadata     map[string]any         `json:"metadata,omitempty"`
 }
 
 // PutRoleOutput reports the role written.
@@ -164,14 +162,8 @@ var putRoleSpec = toolkit.Spec{
 	Toolset:    toolkit.ToolsetRoles,
 	Tier:       toolkit.Write,
 	Idempotent: true,
-	Description: "Create a role, or replace an existing one (after showing the difference and asking the person), with cluster and index " +
-		"privileges, document-level security (query, also templated by user attributes such as {{_user.metadata.department}}), " +
-		"field-level security, Kibana feature and space privileges, and metadata. Read-only data access is read plus " +
-		"view_index_metadata with no cluster privileges. Privilege and role names are checked against the cluster before anything is " +
-		"sent. Kibana privileges go through the Kibana role API when Kibana is known, otherwise through the equivalent Elasticsearch " +
-		"application privileges. Grants the access policy judges escalations (cluster or security administration however spelled, such as all, manage_security or cluster:*; all or write on every index; the security indices; run_as; dropping a document- or field-level restriction) need the person's approval. " +
-		"Built-in roles are never changed. Call get_roles first to reuse a fitting role; then assign it with create_user/update_user, " +
-		"put_role_mapping, or assign_project_custom_role on Serverless.",
+	Description: "Create or replace a role: cluster and index privileges, DLS (templated by user metadata), FLS, Kibana features " +
+		"per space. Replacing or escalating needs approval. Call get_roles and list_kibana_spaces first.",
 }
 
 func putRole(ctx context.Context, c *toolkit.Call, in PutRoleInput) (PutRoleOutput, error) {
@@ -349,7 +341,7 @@ func writeRole(ctx context.Context, t *toolkit.StackTarget, in PutRoleInput, pla
 // DeleteRolesInput names roles to delete.
 type DeleteRolesInput struct {
 	ProjectArg
-	Names []string `json:"names" jsonschema:"role names to delete" validate:"required,min=1,max=50,dive,esname"`
+	Names []string `json:"names" validate:"required,min=1,max=50,dive,esname"`
 }
 
 // DeleteRolesOutput reports the deletion.
@@ -368,8 +360,8 @@ var deleteRolesSpec = toolkit.Spec{
 	Title:   "Delete roles",
 	Toolset: toolkit.ToolsetRoles,
 	Tier:    toolkit.Destructive,
-	Description: "Delete custom roles, after the person approves. Users and role-mapped users holding a deleted role lose the access it gave; API keys keep the privileges they were created with. Built-in roles are refused. Check who uses a role " +
-		"first with get_users and get_role_mappings.",
+	Description: "Delete custom roles, after approval; holders lose the access. Check holders first with get_users and " +
+		"get_role_mappings.",
 }
 
 func deleteRoles(ctx context.Context, c *toolkit.Call, in DeleteRolesInput) (DeleteRolesOutput, error) {

@@ -14,7 +14,7 @@ import (
 // ProjectArg is the `project` argument of every Elasticsearch tool: which
 // Serverless project to act on instead of the configured cluster.
 type ProjectArg struct {
-	Project string `json:"project,omitempty" jsonschema:"optional Serverless project id or name (see list_projects); default: the configured ELASTICSEARCH_URL"`
+	Project string `json:"project,omitempty" jsonschema:"Serverless project"`
 }
 
 // esTarget resolves the target of a tool call and returns a context whose

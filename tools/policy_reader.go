@@ -55,6 +55,20 @@ func policyRole(d esapi.RoleDescriptor) (policy.Role, error) {
 	return role, err
 }
 
+// toPolicyRoles converts named role descriptors (an API key's) with
+// policyRole.
+func toPolicyRoles(in map[string]esapi.RoleDescriptor) (map[string]policy.Role, error) {
+	out := make(map[string]policy.Role, len(in))
+	for name, d := range in {
+		r, err := policyRole(d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out[name] = r
+	}
+	return out, nil
+}
+
 // roleReadError marks a failure to read role definitions upstream, as
 // opposed to a definition the policy rejects.
 type roleReadError struct{ err error }

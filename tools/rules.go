@@ -318,12 +318,12 @@ func checkKibanaIDs(ctx context.Context, t *toolkit.StackTarget, grants []Kibana
 		return nil
 	}
 	var features, spaces []string
-	if fs, err := t.Kibana.Features(ctx); err == nil {
+	if fs, err := t.Kibana.ListFeatures(ctx); err == nil {
 		for _, f := range fs {
 			features = append(features, f.ID)
 		}
 	}
-	if ss, err := t.Kibana.Spaces(ctx); err == nil {
+	if ss, err := t.Kibana.ListSpaces(ctx); err == nil {
 		for _, s := range ss {
 			spaces = append(spaces, s.ID)
 		}
@@ -337,7 +337,7 @@ func checkKibanaIDs(ctx context.Context, t *toolkit.StackTarget, grants []Kibana
 		}
 		for _, s := range g.Spaces {
 			if s != "*" && len(spaces) > 0 && !slices.Contains(spaces, s) {
-				problems = append(problems, fmt.Sprintf("kibana[%d].spaces: %q is not a space of this Kibana; spaces: %s", i, s, strings.Join(spaces, ", ")))
+				problems = append(problems, fmt.Sprintf("kibana[%d].spaces: %q is not a space of this Kibana; spaces (list_kibana_spaces): %s", i, s, strings.Join(spaces, ", ")))
 			}
 		}
 	}

@@ -65,6 +65,8 @@ type Emulator struct {
 	keys        map[string]*apiKey     // by id
 	keyByHash   map[[sha256.Size]byte]*apiKey
 	projects    map[string]*project // by id
+	// deployments are listed only; no API call changes them.
+	deployments []Deployment
 	rate        map[string]*rateWindow
 	seq         int64  // creation order, so lists are stable when clocks tie
 	start       *state // what Reset returns to (Checkpoint)

@@ -54,6 +54,7 @@ var routes = buildRoutes([]struct {
 	{"PUT", "/api/v1/account", (*Emulator).updateAccount},
 	{"PATCH", "/api/v1/account", (*Emulator).updateAccount},
 	{"GET", "/api/v1/organizations", (*Emulator).listOrganizations},
+	{"GET", "/api/v1/deployments", (*Emulator).listDeployments},
 	{"GET", "/api/v1/organizations/{organization_id}", (*Emulator).getOrganization},
 	{"PUT", "/api/v1/organizations/{organization_id}", (*Emulator).updateOrganization},
 	{"GET", "/api/v1/organizations/{organization_id}/members", (*Emulator).listMembers},

@@ -20,8 +20,8 @@ type SeedInfo struct {
 	PendingInvitationEmail       string
 	// PendingInvitationToken is the token of the pending invitation.
 	PendingInvitationToken string
-	// DeploymentID is the hosted deployment id of carol's assignment (the
-	// emulator has no deployments; the id only appears in assignments).
+	// DeploymentID is the hosted deployment of carol's assignment (the
+	// emulator lists deployments but does not run them).
 	DeploymentID string
 }
 
@@ -67,7 +67,7 @@ func (e *Emulator) SeedDemo() SeedInfo {
 		Projects:               map[string]ProjectInfo{},
 		Members:                map[string]string{},
 		PendingInvitationEmail: DemoDaveEmail,
-		DeploymentID:           newHexID(),
+		DeploymentID:           e.addDeploymentLocked("demo-hosted").ID,
 	}
 	o := org.id
 

@@ -29,7 +29,7 @@ func (c *Cluster) serveKibana(w http.ResponseWriter, r *http.Request) {
 			segs[i] = u
 		}
 	}
-	if c.serveKibanaCatalog(w, r, segs) {
+	if c.serveKibanaSpaces(w, r, segs) {
 		return
 	}
 	isRoles := len(segs) >= 3 && segs[0] == "api" && segs[1] == "security" && segs[2] == "role"

@@ -104,17 +104,27 @@ func (s *Server) redactMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.Tool
 func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToolResult) *mcp.CallToolResult {
 	r := redact.Default()
 	redactPrompts(res)
+	// structuredResult leaves the encoding of StructuredContent in
+	// RawStructuredContent, which the answer then sends instead of encoding
+	// it again. It is kept only when StructuredContent is the plain JSON
+	// value structuredResult made and nothing in it is withheld.
+	raw := res.RawStructuredContent
+	res.RawStructuredContent = nil
 	if res.StructuredContent != nil {
 		v := res.StructuredContent
+		plain := true
 		switch v.(type) {
 		case map[string]any, []any: // already plain JSON values (structuredResult)
 		default:
-			v = toJSONValue(v)
+			v, plain = toJSONValue(v), false
 		}
 		_, found := r.Value(v)
 		if len(found) == 0 {
 			// Nothing to withhold; the text is the same JSON, so it is clean too.
 			res.StructuredContent = v
+			if plain {
+				res.RawStructuredContent = raw
+			}
 			return res
 		}
 		red := s.sinkFound(ctx, tool, v, found)

@@ -33,3 +33,22 @@ func TestASecretFoundInAResultNeverReachesTheWire(t *testing.T) {
 		t.Fatalf("the result should still name the role and mark what was withheld: %s", wire)
 	}
 }
+
+// The audit line redacts the arguments as they came in, now without
+// encoding them again first: secrets under secret-named keys, at any depth,
+// never reach it.
+func TestSecretArgumentsNeverReachTheAuditLine(t *testing.T) {
+	password, token := "pw-"+randomHex(12), "tok-"+randomHex(12)
+	h := servertest.New(t, servertest.Options{Toolsets: []string{"diagnostics"}})
+	h.Call(t, "whoami", map[string]any{"password": password, "nested": []any{map[string]any{"token": token}}})
+	audit := h.Audit()
+	if !strings.Contains(audit, `"tool":"whoami"`) {
+		t.Fatalf("no audit line for the call: %s", audit)
+	}
+	if strings.Contains(audit, password) || strings.Contains(audit, token) {
+		t.Fatalf("the audit line carries a secret argument: %s", audit)
+	}
+	if !strings.Contains(audit, `"nested"`) {
+		t.Fatalf("the audit line should keep the argument names: %s", audit)
+	}
+}

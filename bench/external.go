@@ -215,7 +215,7 @@ func versusPython(o options) error {
 	var call, pyRuns, callCPU, pyCPU []time.Duration
 	// Interleaved, so that a change of machine load hits both alike.
 	for i := 0; i < o.pythonRuns+2; i++ {
-		d, dc, err := runProc(o.bin, "call", "list_org_members", "--args", `{"limit":20}`, "--env-file", filepath.Join(work, "none.env"),
+		d, dc, err := runProc(o.bin, "call", "list_org_members", "--args", `{"limit":20}`, "--env-file", noEnvFile(work),
 			"--secrets-dir", filepath.Join(work, "secrets"), "--log-level", "error")
 		if err != nil {
 			return err

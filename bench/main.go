@@ -304,7 +304,7 @@ func startStdio(bin string, args []string, env []string) (*stdioProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	args = append(args, "--secrets-dir", filepath.Join(work, "secrets"), "--env-file", filepath.Join(work, "none.env"))
+	args = append(args, "--secrets-dir", filepath.Join(work, "secrets"), "--env-file", noEnvFile(work))
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(cleanEnv(), env...)
 	cmd.Stderr = io.Discard
@@ -435,7 +435,7 @@ func coldStart(bin string, args []string, runs int) ([]time.Duration, error) {
 		if err != nil {
 			return nil, err
 		}
-		cmd := exec.Command(bin, append(args, "--env-file", filepath.Join(work, "none.env"))...)
+		cmd := exec.Command(bin, append(args, "--env-file", noEnvFile(work))...)
 		cmd.Env = cleanEnv()
 		cmd.Stderr = io.Discard
 		in, _ := cmd.StdinPipe()
@@ -493,7 +493,7 @@ func startHTTP(bin string, args []string, env []string) (*httpProc, error) {
 		return nil, err
 	}
 	token := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	cmd := exec.Command(bin, append(args, "--secrets-dir", filepath.Join(work, "secrets"), "--env-file", filepath.Join(work, "none.env"))...)
+	cmd := exec.Command(bin, append(args, "--secrets-dir", filepath.Join(work, "secrets"), "--env-file", noEnvFile(work))...)
 	cmd.Env = append(cleanEnv("MCP_HTTP_TOKEN="+token), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -845,4 +845,13 @@ func machine() []string {
 		out = append(out, "load average at start: "+strings.Join(strings.Fields(string(b))[:3], " "))
 	}
 	return out
+}
+
+// noEnvFile writes an empty env file in work and returns its path: the
+// server refuses an --env-file that does not exist, and the figures must not
+// depend on a .env in the working directory.
+func noEnvFile(work string) string {
+	p := filepath.Join(work, "none.env")
+	_ = os.WriteFile(p, nil, 0o600)
+	return p
 }

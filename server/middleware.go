@@ -104,17 +104,27 @@ func (s *Server) redactMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.Tool
 func (s *Server) redactResult(ctx context.Context, tool string, res *mcp.CallToolResult) *mcp.CallToolResult {
 	r := redact.Default()
 	redactPrompts(res)
+	// structuredResult leaves the encoding of StructuredContent in
+	// RawStructuredContent, which the answer then sends instead of encoding
+	// it again. It is kept only when StructuredContent is the plain JSON
+	// value structuredResult made and nothing in it is withheld.
+	raw := res.RawStructuredContent
+	res.RawStructuredContent = nil
 	if res.StructuredContent != nil {
 		v := res.StructuredContent
+		plain := true
 		switch v.(type) {
 		case map[string]any, []any: // already plain JSON values (structuredResult)
 		default:
-			v = toJSONValue(v)
+			v, plain = toJSONValue(v), false
 		}
 		_, found := r.Value(v)
 		if len(found) == 0 {
 			// Nothing to withhold; the text is the same JSON, so it is clean too.
 			res.StructuredContent = v
+			if plain {
+				res.RawStructuredContent = raw
+			}
 			return res
 		}
 		red := s.sinkFound(ctx, tool, v, found)
@@ -186,6 +196,41 @@ func (s *Server) sinkFound(ctx context.Context, tool string, original any, found
 	return red
 }
 
+// plainJSON returns v as plain JSON values for the redactor. Arguments
+// decoded from a request already are (the redactor copies what it changes and
+// never modifies its input), so only other values take the encoding round trip.
+func plainJSON(v map[string]any) any {
+	if v == nil {
+		return nil // as the round trip gives: no arguments field in the line
+	}
+	if isPlainJSON(v) {
+		return v
+	}
+	return toJSONValue(v)
+}
+
+func isPlainJSON(v any) bool {
+	switch n := v.(type) {
+	case nil, string, float64, bool:
+		return true
+	case map[string]any:
+		for _, e := range n {
+			if !isPlainJSON(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range n {
+			if !isPlainJSON(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 func toJSONValue(v any) any {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -216,7 +261,7 @@ func (s *Server) auditMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolH
 			CallerID:   caller.From(ctx),
 			Caller:     callerFrom(ctx),
 		}
-		args, _ := redact.Default().Value(toJSONValue(req.GetArguments()))
+		args, _ := redact.Default().Value(plainJSON(req.GetArguments()))
 		rec.Arguments = args
 		switch {
 		case err != nil:

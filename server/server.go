@@ -288,7 +288,11 @@ func structuredResult(out any) (*mcp.CallToolResult, error) {
 	if toolkit.DropNulls(v) {
 		b, _ = json.Marshal(v)
 	}
-	return mcp.NewToolResultStructured(v, string(b)), nil
+	res := mcp.NewToolResultStructured(v, string(b))
+	// The answer reuses these bytes instead of encoding v again; the
+	// redaction middleware drops them when it changes v.
+	res.RawStructuredContent = b
+	return res, nil
 }
 
 // offerLink shows a one-time secret link to the person through URL-mode

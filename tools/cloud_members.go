@@ -67,10 +67,15 @@ func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput
 		return out, cloudErr(err, "find the organization")
 	}
 	out.Organization = org
-	pi := &projectIndex{client: cc}
+	pi := memberProjects.index(cc)
 	var project *cloudapi.Project
 	if strings.TrimSpace(in.Project) != "" {
 		p, err := pi.resolve(ctx, in.Project, "")
+		if err != nil && pi.reused {
+			// A project made or renamed since the listing was read.
+			pi = memberProjects.fresh(cc)
+			p, err = pi.resolve(ctx, in.Project, "")
+		}
 		if err != nil {
 			return out, err
 		}
@@ -91,10 +96,13 @@ func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput
 		return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
 	}
 	end := min(offset+limit, len(matched))
+	if pi.reused && !pi.knows(matched[offset:end]) {
+		pi = memberProjects.fresh(cc) // a project made since the listing was read
+	}
 	out.Members = make([]MemberView, 0, end-offset)
 	for _, m := range matched[offset:end] {
 		ra := m.RoleAssignments
-		roles := renderAssignments(ctx, &ra, pi)
+		roles := renderAssignments(ctx, &ra, pi.projectIndex)
 		if roles == nil {
 			roles = []AssignmentView{}
 		}
@@ -103,7 +111,70 @@ func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput
 	if end < len(matched) {
 		out.NextCursor = encodeCursor("members", end)
 	}
+	memberProjects.keep(cc, pi)
 	return out, nil
+}
+
+// memberProjects is the organization's project list that names the projects
+// in member listings, reused for a short time like the one that resolves
+// project arguments (toolkit/stack.go): paging through members, or asking
+// again a moment later, listed the projects of every type each time (three
+// of a warm call's four requests). A project id the listing does not know,
+// or a project argument it does not name, reads the list again.
+var memberProjects = memberProjectCache{recent: recent[struct{}, []cloudapi.Project]{ttl: memberProjectsTTL}}
+
+// memberProjectsTTL bounds how long a renamed or deleted project keeps its
+// old name in member listings.
+const memberProjectsTTL = 30 * time.Second
+
+type memberProjectCache struct {
+	recent recent[struct{}, []cloudapi.Project]
+}
+
+// memberProjectIndex is a projectIndex that knows whether its list was
+// reused from an earlier call.
+type memberProjectIndex struct {
+	*projectIndex
+	reused bool
+}
+
+func (c *memberProjectCache) index(cc *cloudapi.Client) memberProjectIndex {
+	pi := &projectIndex{client: cc}
+	list, ok := c.recent.get(cc, struct{}{})
+	if ok {
+		pi.list, pi.loaded = list, true
+	}
+	return memberProjectIndex{projectIndex: pi, reused: ok}
+}
+
+// fresh forgets the remembered list, so the index lists the projects again.
+func (c *memberProjectCache) fresh(cc *cloudapi.Client) memberProjectIndex {
+	c.recent.forget(cc, struct{}{})
+	return memberProjectIndex{projectIndex: &projectIndex{client: cc}}
+}
+
+// keep remembers a list the call read itself.
+func (c *memberProjectCache) keep(cc *cloudapi.Client, pi memberProjectIndex) {
+	if !pi.reused && pi.loaded {
+		c.recent.put(cc, struct{}{}, pi.list)
+	}
+}
+
+// knows reports whether every project the members are assigned to by id is
+// in the list.
+func (pi memberProjectIndex) knows(members []cloudapi.Member) bool {
+	for i := range members {
+		for _, t := range cloudapi.ProjectTypes {
+			for _, a := range members[i].RoleAssignments.Project.ByType(t) {
+				for _, id := range a.ProjectIDs {
+					if !slices.ContainsFunc(pi.list, func(p cloudapi.Project) bool { return p.ID == id }) {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
 }
 
 // memberMatches applies the list filters.

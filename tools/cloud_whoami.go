@@ -83,16 +83,30 @@ func describeCloud(ctx context.Context, c *toolkit.Call) *CloudIdentity {
 	return id
 }
 
-// ownerEmail finds the email of the key's creator, best effort.
+// ownerEmails remembers the email of a key's creator: finding it lists every
+// member of the organization, which was a quarter of a whoami's requests
+// and of its cost, for a value that does not change while the key lives.
+var ownerEmails = recent[string, string]{ttl: ownerEmailTTL}
+
+// ownerEmailTTL bounds how long a member's email is reused: an email
+// changed or a member removed shows in whoami's principal after this long.
+const ownerEmailTTL = 5 * time.Minute
+
+// ownerEmail finds the email of the key's creator, best effort. Only a found
+// email is remembered, so a failed listing is tried again on the next call.
 func ownerEmail(ctx context.Context, cc *cloudapi.Client, userID string) string {
 	if userID == "" {
 		return ""
+	}
+	if email, ok := ownerEmails.get(cc, userID); ok {
+		return email
 	}
 	ms, err := cc.ListMembers(ctx)
 	if err != nil {
 		return ""
 	}
-	if m, ok := (memberIndex{ms}).find(userID); ok {
+	if m, ok := (memberIndex{ms}).find(userID); ok && m.Email != "" {
+		ownerEmails.put(cc, userID, m.Email)
 		return m.Email
 	}
 	return ""

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 	"github.com/elastic-access-mcp/elastic-access-mcp/state/statetest"
 )
 
@@ -38,8 +39,9 @@ func TestBinaryRunsAsTeamReplica(t *testing.T) {
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + work, "TMPDIR=" + work, "MCP_HTTP_TOKEN=" + token,
 		"MCP_STATE_KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
 		"ELASTICSEARCH_URL=http://127.0.0.1:1"}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	// The child writes its log while the test reads it.
+	stderr := &servertest.SyncBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -82,6 +82,6 @@ func (t *teamFlags) apply(ctx context.Context, cfg *server.Config, b *built) err
 	cfg.RateLimit = t.rateLimit
 	cfg.FixedTarget = t.fixedTarget
 	cfg.Logger.Info("state store", "store", state.Redact(spec), "kind", store.Kind(), "shared_key", keys != nil,
-		"credentials", string(cfg.Credentials))
+		"credentials_mode", string(cfg.Credentials))
 	return nil
 }

@@ -431,14 +431,16 @@ func runCall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitToolError
 	}
 	if res.IsError {
-		for _, ct := range res.Content {
-			if tc, ok := ct.(mcp.TextContent); ok {
-				fmt.Fprintln(stderr, tc.Text)
-			}
+		text := textOf(res)
+		if len(opts) == 0 && strings.Contains(text, "cannot show a confirmation prompt") {
+			// The server's advice is for MCP clients; here the person is
+			// at this command, which has no terminal to ask on.
+			text, _, _ = strings.Cut(text, " Next: ")
+			fmt.Fprintln(stderr, text)
+			fmt.Fprintln(stderr, "There is no terminal to ask on: re-run with --yes to approve this change.")
+			return exitToolError
 		}
-		if len(opts) == 0 && strings.Contains(textOf(res), "cannot show a confirmation prompt") {
-			fmt.Fprintln(stderr, "(no terminal to ask on: re-run with --yes to approve)")
-		}
+		fmt.Fprintln(stderr, text)
 		return exitToolError
 	}
 	enc := json.NewEncoder(stdout)

@@ -27,7 +27,24 @@ func Everything() Set { return everything }
 // Pattern parses one Elasticsearch name pattern: /regex/ is a Lucene regular
 // expression over the whole name, anything else a wildcard pattern where *
 // matches any string, ? any one character and \ escapes the next character.
-func Pattern(p string) (s Set, err error) {
+func Pattern(p string) (Set, error) {
+	if r, ok := patternCache.get(p); ok {
+		return r.set, r.err
+	}
+	s, err := compilePattern(p)
+	patternCache.put(p, patternResult{s, err}, s.states())
+	return s, err
+}
+
+func compilePattern(p string) (s Set, err error) {
+	// The common cases need no subset construction: "*" is every name, and a
+	// name without wildcards is a chain of states (already minimal).
+	if p == "*" {
+		return Everything(), nil
+	}
+	if !strings.HasPrefix(p, "/") && !strings.ContainsAny(p, "*?\\") {
+		return Set{literalDFA(p)}, nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(tooComplex); !ok {
@@ -81,6 +98,23 @@ func mustPatterns(ps ...string) Set {
 		panic(err)
 	}
 	return s
+}
+
+// literalDFA accepts exactly name: state i has read i bytes of it, state
+// len(name) accepts, and the last state is the dead one.
+func literalDFA(name string) *dfa {
+	dead := int32(len(name) + 1)
+	d := &dfa{next: make([][256]int32, len(name)+2), accept: make([]bool, len(name)+2)}
+	for s := range d.next {
+		for c := range d.next[s] {
+			d.next[s][c] = dead
+		}
+	}
+	for i := 0; i < len(name); i++ {
+		d.next[i][name[i]] = int32(i + 1)
+	}
+	d.accept[len(name)] = true
+	return d
 }
 
 func wildcard(n *nfa, p string) frag {

@@ -28,30 +28,31 @@ type cacheEntry[V any] struct {
 
 // boundedCache maps text to a compiled value; clear-when-full keeps it simple
 // and lets a burst of one-off patterns evict itself.
-type boundedCache[V any] struct {
+type boundedCache[K comparable, V any] struct {
 	mu   sync.Mutex
-	m    map[string]cacheEntry[V]
+	m    map[K]cacheEntry[V]
 	cost int
 }
 
-func (c *boundedCache[V]) get(key string) (V, bool) {
+func (c *boundedCache[K, V]) get(key K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	return e.val, ok
 }
 
-// put stores v; cost is its number of automaton states. Values too large for
-// the budget on their own are not kept.
-func (c *boundedCache[V]) put(key string, v V, cost int) {
-	cost += 1 + len(key)/1024
+// put stores v; cost is the number of automaton states it keeps alive (a
+// KiB of key text counts as one). Values too large for the budget on their
+// own are not kept.
+func (c *boundedCache[K, V]) put(key K, v V, cost int) {
+	cost++
 	if cost > maxCacheStates/4 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCacheEntries || c.cost+cost > maxCacheStates {
-		c.m = make(map[string]cacheEntry[V])
+		c.m = make(map[K]cacheEntry[V])
 		c.cost = 0
 	}
 	if old, ok := c.m[key]; ok {
@@ -73,7 +74,7 @@ type patternResult struct {
 	err error
 }
 
-var patternCache boundedCache[patternResult]
+var patternCache boundedCache[string, patternResult]
 
 // listResult is the union of a list of names or privileges, with the ones
 // that could not be resolved (already described for Permission.Unknown).
@@ -82,7 +83,7 @@ type listResult struct {
 	unknown []string
 }
 
-var listCache boundedCache[listResult]
+var listCache boundedCache[string, listResult]
 
 // compiledList returns the union of resolve over items, compiled once per
 // kind and list; kind also names the items in unknown ("index pattern").
@@ -105,7 +106,7 @@ func compiledList(kind, variant string, items []string, resolve func(string) (Se
 	if finish != nil {
 		r.set = finish(r.set)
 	}
-	listCache.put(key, r, r.set.states())
+	listCache.put(key, r, r.set.states()+len(key)/1024)
 	return r
 }
 
@@ -124,3 +125,23 @@ func listKey(kind, variant string, items []string) string {
 	}
 	return b.String()
 }
+
+// Operations on sets that came from the caches above meet the same operands
+// again (the union of a project's cluster privileges, the overlap of each
+// role with the risk sets), so their results are cached by operand identity.
+// The key holds both operands, which the cost therefore counts.
+type opKey struct {
+	op   byte
+	a, b *dfa
+}
+
+var (
+	unionCache  boundedCache[opKey, *dfa]
+	searchCache boundedCache[opKey, bool]
+)
+
+const (
+	opUnion byte = iota
+	opSubset
+	opOverlap
+)

@@ -37,7 +37,7 @@ func TestListKeysDoNotCollide(t *testing.T) {
 }
 
 func TestCacheStaysBounded(t *testing.T) {
-	var c boundedCache[int]
+	var c boundedCache[string, int]
 	for i := 0; i < 3*maxCacheEntries; i++ {
 		c.put(fmt.Sprint(i), i, 1)
 		if len(c.m) > maxCacheEntries || c.cost > maxCacheStates {

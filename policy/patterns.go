@@ -32,7 +32,7 @@ func Pattern(p string) (Set, error) {
 		return r.set, r.err
 	}
 	s, err := compilePattern(p)
-	patternCache.put(p, patternResult{s, err}, s.states())
+	patternCache.put(p, patternResult{s, err}, s.states()+len(p)/1024)
 	return s, err
 }
 
@@ -144,7 +144,13 @@ func (s Set) Union(o Set) Set {
 	if o.d == nil {
 		return s
 	}
-	return Set{product(s.d, o.d, func(x, y bool) bool { return x || y })}
+	k := opKey{opUnion, s.d, o.d}
+	if d, ok := unionCache.get(k); ok {
+		return Set{d}
+	}
+	d := product(s.d, o.d, func(x, y bool) bool { return x || y })
+	unionCache.put(k, d, len(s.d.next)+len(o.d.next)+len(d.next))
+	return Set{d}
 }
 
 func (s Set) Intersect(o Set) Set {
@@ -157,7 +163,17 @@ func (s Set) Minus(o Set) Set {
 
 // SubsetOf reports whether every name in s is in o.
 func (s Set) SubsetOf(o Set) bool {
-	return !search(s.dfa(), o.dfa(), func(x, y bool) bool { return x && !y })
+	return !cachedSearch(opSubset, s.dfa(), o.dfa(), func(x, y bool) bool { return x && !y })
+}
+
+func cachedSearch(op byte, a, b *dfa, found func(x, y bool) bool) bool {
+	k := opKey{op, a, b}
+	if r, ok := searchCache.get(k); ok {
+		return r
+	}
+	r := search(a, b, found)
+	searchCache.put(k, r, len(a.next)+len(b.next))
+	return r
 }
 
 func (s Set) IsEmpty() bool { _, ok := s.dfa().witness(); return !ok }
@@ -166,7 +182,7 @@ func (s Set) IsEmpty() bool { _, ok := s.dfa().witness(); return !ok }
 func (s Set) IsTotal() bool { return Everything().SubsetOf(s) }
 
 func (s Set) Overlaps(o Set) bool {
-	return search(s.dfa(), o.dfa(), func(x, y bool) bool { return x && y })
+	return cachedSearch(opOverlap, s.dfa(), o.dfa(), func(x, y bool) bool { return x && y })
 }
 
 // Contains reports whether the literal name is in s.

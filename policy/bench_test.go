@@ -61,3 +61,31 @@ func BenchmarkNewPermission50Roles(b *testing.B) {
 		p.Escalations()
 	}
 }
+
+// BenchmarkEvaluatePutRoleCold is the put_role dry run with empty caches:
+// the cost of a role the process has not seen before.
+func BenchmarkEvaluatePutRoleCold(b *testing.B) {
+	reader := benchReader(b)
+	var r Role
+	if err := json.Unmarshal([]byte(`{"cluster":["monitor","manage_index_templates"],
+		"indices":[{"names":["logs-*","metrics-app-*"],"privileges":["read","view_index_metadata","write"]},
+		{"names":["audit-2024"],"privileges":["read"],"query":"{\"term\":{\"team\":\"a\"}}"}]}`), &r); err != nil {
+		b.Fatal(err)
+	}
+	c := Change{Roles: []RoleChange{{Name: "logs_reader", New: r}}}
+	riskSets()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		clearCaches()
+		if _, err := Evaluate(context.Background(), c, reader); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func clearCaches() {
+	patternCache = boundedCache[string, patternResult]{}
+	listCache = boundedCache[string, listResult]{}
+	unionCache = boundedCache[opKey, *dfa]{}
+	searchCache = boundedCache[opKey, bool]{}
+}

@@ -281,7 +281,29 @@ func product(a, b *dfa, keep func(x, y bool) bool) *dfa {
 // stops early instead of building the product).
 func search(a, b *dfa, found func(x, y bool) bool) bool {
 	nb := int64(len(b.next))
-	seen := map[int64]bool{0: true}
+	// A dense visited set while the pair space is small, a map beyond.
+	var dense []bool
+	var sparse map[int64]bool
+	if int64(len(a.next))*nb <= 1<<20 {
+		dense = make([]bool, int64(len(a.next))*nb)
+	} else {
+		sparse = map[int64]bool{}
+	}
+	visit := func(k int64) bool {
+		if dense != nil {
+			if dense[k] {
+				return false
+			}
+			dense[k] = true
+			return true
+		}
+		if sparse[k] {
+			return false
+		}
+		sparse[k] = true
+		return true
+	}
+	visit(0)
 	queue := [][2]int32{{0, 0}}
 	for qi := 0; qi < len(queue); qi++ {
 		p := queue[qi]
@@ -291,13 +313,33 @@ func search(a, b *dfa, found func(x, y bool) bool) bool {
 		an, bn := &a.next[p[0]], &b.next[p[1]]
 		for c := 0; c < 256; c++ {
 			x, y := an[c], bn[c]
-			if k := int64(x)*nb + int64(y); !seen[k] {
-				seen[k] = true
+			if visit(int64(x)*nb + int64(y)) {
 				queue = append(queue, [2]int32{x, y})
 			}
 		}
 	}
 	return false
+}
+
+// byteClasses returns one representative of each group of bytes that every
+// state treats alike. Name patterns mention few distinct bytes, so
+// refinement compares a handful of transitions per state instead of 256.
+func (d *dfa) byteClasses() []byte {
+	seen := make(map[string]bool)
+	col := make([]byte, 0, 4*len(d.next))
+	var reps []byte
+	for c := 0; c < 256; c++ {
+		col = col[:0]
+		for s := range d.next {
+			t := d.next[s][c]
+			col = append(col, byte(t), byte(t>>8), byte(t>>16), byte(t>>24))
+		}
+		if !seen[string(col)] {
+			seen[string(col)] = true
+			reps = append(reps, byte(c))
+		}
+	}
+	return reps
 }
 
 // minimize is Moore's partition refinement.
@@ -309,15 +351,16 @@ func (d *dfa) minimize() *dfa {
 			class[i] = 1
 		}
 	}
+	reps := d.byteClasses()
 	count := 0
 	for {
 		sig := map[string]int32{}
 		next := make([]int32, n)
-		buf := make([]byte, 0, 4*257)
+		buf := make([]byte, 0, 4*(len(reps)+1))
 		for s := 0; s < n; s++ {
 			buf = buf[:0]
 			buf = append(buf, byte(class[s]), byte(class[s]>>8), byte(class[s]>>16), byte(class[s]>>24))
-			for c := 0; c < 256; c++ {
+			for _, c := range reps {
 				t := class[d.next[s][c]]
 				buf = append(buf, byte(t), byte(t>>8), byte(t>>16), byte(t>>24))
 			}

@@ -27,7 +27,24 @@ func Everything() Set { return everything }
 // Pattern parses one Elasticsearch name pattern: /regex/ is a Lucene regular
 // expression over the whole name, anything else a wildcard pattern where *
 // matches any string, ? any one character and \ escapes the next character.
-func Pattern(p string) (s Set, err error) {
+func Pattern(p string) (Set, error) {
+	if r, ok := patternCache.get(p); ok {
+		return r.set, r.err
+	}
+	s, err := compilePattern(p)
+	patternCache.put(p, patternResult{s, err}, s.states()+len(p)/1024)
+	return s, err
+}
+
+func compilePattern(p string) (s Set, err error) {
+	// The common cases need no subset construction: "*" is every name, and a
+	// name without wildcards is a chain of states (already minimal).
+	if p == "*" {
+		return Everything(), nil
+	}
+	if !strings.HasPrefix(p, "/") && !strings.ContainsAny(p, "*?\\") {
+		return Set{literalDFA(p)}, nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(tooComplex); !ok {
@@ -83,6 +100,23 @@ func mustPatterns(ps ...string) Set {
 	return s
 }
 
+// literalDFA accepts exactly name: state i has read i bytes of it, state
+// len(name) accepts, and the last state is the dead one.
+func literalDFA(name string) *dfa {
+	dead := int32(len(name) + 1)
+	d := &dfa{next: make([][256]int32, len(name)+2), accept: make([]bool, len(name)+2)}
+	for s := range d.next {
+		for c := range d.next[s] {
+			d.next[s][c] = dead
+		}
+	}
+	for i := 0; i < len(name); i++ {
+		d.next[i][name[i]] = int32(i + 1)
+	}
+	d.accept[len(name)] = true
+	return d
+}
+
 func wildcard(n *nfa, p string) frag {
 	var fs []frag
 	for i := 0; i < len(p); i++ {
@@ -110,7 +144,13 @@ func (s Set) Union(o Set) Set {
 	if o.d == nil {
 		return s
 	}
-	return Set{product(s.d, o.d, func(x, y bool) bool { return x || y })}
+	k := opKey{opUnion, s.d, o.d}
+	if d, ok := unionCache.get(k); ok {
+		return Set{d}
+	}
+	d := product(s.d, o.d, func(x, y bool) bool { return x || y })
+	unionCache.put(k, d, len(s.d.next)+len(o.d.next)+len(d.next))
+	return Set{d}
 }
 
 func (s Set) Intersect(o Set) Set {
@@ -123,7 +163,17 @@ func (s Set) Minus(o Set) Set {
 
 // SubsetOf reports whether every name in s is in o.
 func (s Set) SubsetOf(o Set) bool {
-	return !search(s.dfa(), o.dfa(), func(x, y bool) bool { return x && !y })
+	return !cachedSearch(opSubset, s.dfa(), o.dfa(), func(x, y bool) bool { return x && !y })
+}
+
+func cachedSearch(op byte, a, b *dfa, found func(x, y bool) bool) bool {
+	k := opKey{op, a, b}
+	if r, ok := searchCache.get(k); ok {
+		return r
+	}
+	r := search(a, b, found)
+	searchCache.put(k, r, len(a.next)+len(b.next))
+	return r
 }
 
 func (s Set) IsEmpty() bool { _, ok := s.dfa().witness(); return !ok }
@@ -132,7 +182,7 @@ func (s Set) IsEmpty() bool { _, ok := s.dfa().witness(); return !ok }
 func (s Set) IsTotal() bool { return Everything().SubsetOf(s) }
 
 func (s Set) Overlaps(o Set) bool {
-	return search(s.dfa(), o.dfa(), func(x, y bool) bool { return x && y })
+	return cachedSearch(opOverlap, s.dfa(), o.dfa(), func(x, y bool) bool { return x && y })
 }
 
 // Contains reports whether the literal name is in s.

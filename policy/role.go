@@ -108,46 +108,22 @@ func (g compiledGroup) restricted() bool {
 // Validate is the strict form for definitions an agent proposes.
 func compileRole(name string, r Role) *compiledRole {
 	c := &compiledRole{name: name, raw: r, apps: r.Applications}
-	for _, p := range r.Cluster {
-		s, err := ClusterPrivilege(p)
-		if err != nil {
-			c.unknown = append(c.unknown, "cluster privilege "+p)
-			continue
-		}
-		c.cluster = c.cluster.Union(s)
-	}
+	cluster := compiledList("cluster privilege", "", r.Cluster, ClusterPrivilege, nil)
+	c.cluster = cluster.set
+	c.unknown = append(c.unknown, cluster.unknown...)
 	for _, ip := range r.Indices {
-		var names Set
-		for _, n := range ip.Names {
-			s, err := Pattern(n)
-			if err != nil {
-				c.unknown = append(c.unknown, "index pattern "+n)
-				continue
-			}
-			names = names.Union(s)
+		variant, finish := "", func(s Set) Set { return s.Minus(restrictedIndices()) }
+		if ip.AllowRestrictedIndices {
+			variant, finish = "allow_restricted_indices", nil
 		}
-		if !ip.AllowRestrictedIndices {
-			names = names.Minus(restrictedIndices())
-		}
-		g := compiledGroup{names: names, source: ip}
-		for _, p := range ip.Privileges {
-			s, err := IndexPrivilege(p)
-			if err != nil {
-				c.unknown = append(c.unknown, "index privilege "+p)
-				continue
-			}
-			g.privs = g.privs.Union(s)
-		}
-		c.groups = append(c.groups, g)
+		names := compiledList("index pattern", variant, ip.Names, Pattern, finish)
+		privs := compiledList("index privilege", "", ip.Privileges, IndexPrivilege, nil)
+		c.unknown = append(append(c.unknown, names.unknown...), privs.unknown...)
+		c.groups = append(c.groups, compiledGroup{names: names.set, privs: privs.set, source: ip})
 	}
-	for _, u := range r.RunAs {
-		s, err := Pattern(u)
-		if err != nil {
-			c.unknown = append(c.unknown, "run_as pattern "+u)
-			continue
-		}
-		c.runAs = c.runAs.Union(s)
-	}
+	runAs := compiledList("run_as pattern", "", r.RunAs, Pattern, nil)
+	c.runAs = runAs.set
+	c.unknown = append(c.unknown, runAs.unknown...)
 	return c
 }
 

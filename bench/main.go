@@ -1,5 +1,5 @@
-// Command bench measures elastic-access-mcp as a whole process (DESIGN.md
-// §12): cold start to the initialize answer, per-call latency over stdio and
+// Command bench measures elastic-access-mcp as a whole process (see
+// bench/README.md): cold start to the initialize answer, per-call latency over stdio and
 // streamable HTTP, calls per second over HTTP with concurrent sessions, and
 // peak memory while paging through a 10,000-member organization and 5,000
 // roles. Every figure is a median (or a count over a fixed time) of repeated

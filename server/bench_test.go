@@ -20,7 +20,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
-// In-process figures (DESIGN.md §12). Each tool benchmark has an
+// In-process figures (the README's Development section). Each tool benchmark has an
 // "emulator" twin that replays, straight over HTTP, exactly the upstream
 // requests the tool sent for the same call, so the server's own cost (MCP
 // decoding, validation, middleware, redaction, audit, projection) is the

@@ -205,8 +205,8 @@ func sameTarget(a, b grant, scope, projectType string) bool {
 //
 // A grant for the same role on the same resources as an existing one but
 // with other application_roles is merged into it, its application_roles
-// joining the existing ones, instead of becoming a second entry. Reference
-// shared/reference/cloud-api.md §2.5 ("Semantics", from Terraform's
+// joining the existing ones, instead of becoming a second entry. In the
+// Cloud API reference's role-assignment semantics (as in Terraform's
 // update.go) keys a deployment or project assignment by role_id + all +
 // sorted ids, without application_roles: the server holds one assignment per
 // key, so two elasticsearch-viewer entries for one project (what

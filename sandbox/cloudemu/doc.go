@@ -1,7 +1,7 @@
 // Package cloudemu is a stateful, in-memory emulator of the Elastic Cloud API
 // as far as access management needs it: organizations, members, invitations,
 // role assignments, Cloud API keys and the Serverless project endpoints. It
-// follows shared/reference/cloud-api.md and the Swagger contract in
+// follows Elastic's Cloud API reference and the Swagger contract in
 // shared/contracts: same paths under /api/v1, bodies, status codes, headers
 // (X-Elastic-Api-Key-Expiration, x-ratelimit-*, x-cloud-error-codes) and
 // error envelopes. Faults from sandbox/fault are applied before anything else.

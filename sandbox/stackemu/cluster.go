@@ -3,7 +3,7 @@
 // tests. Both handlers share one store: users, roles, role mappings and API
 // keys, so a role written through Kibana is visible through Elasticsearch and
 // credentials work against both. Behaviour follows the project's reference
-// (shared/reference/es-security-api.md) and the Elasticsearch OpenAPI
+// (Elastic's Elasticsearch security API reference) and the Elasticsearch OpenAPI
 // contract; the pinned Elasticsearch version is 9.1.
 package stackemu
 

@@ -60,7 +60,7 @@ func updateESAPIKey(ctx context.Context, c *toolkit.Call, in UpdateESAPIKeyInput
 	}
 	if in.RoleDescriptors != nil {
 		pc := newPrivilegeCheck(ctx, t)
-		if req.RoleDescriptors, err = keyUpdateDescriptors(pc, in.RoleDescriptors, &out.WriteReport); err != nil {
+		if req.RoleDescriptors, err = esKeyDescriptors(pc, in.RoleDescriptors, &out.WriteReport); err != nil {
 			return out, err
 		}
 		if err := pc.err(); err != nil {
@@ -159,30 +159,6 @@ func ownedKeys(ctx context.Context, t *toolkit.StackTarget, ids []string) ([]esa
 			"These keys cannot be updated by this server: %s.", strings.Join(problems, "; "))
 	}
 	return keys, nil
-}
-
-// keyUpdateDescriptors is the cluster form of the new descriptors, with
-// privilege names checked against the target.
-func keyUpdateDescriptors(pc *esPrivilegeCheck, in map[string]ESKeyRoleInput, w *toolkit.WriteReport) (map[string]esapi.RoleDescriptor, error) {
-	descs := map[string]esapi.RoleDescriptor{}
-	for _, name := range esapi.SortedKeys(in) {
-		r := in[name]
-		rd := esapi.RoleDescriptor{Cluster: pc.cluster("role_descriptors."+name+".cluster", r.Cluster)}
-		idx, warnings, err := esIndexEntries(pc, name, r.Indices)
-		if err != nil {
-			return nil, err
-		}
-		w.Warnings = append(w.Warnings, warnings...)
-		rd.Indices = idx
-		for _, a := range r.Applications {
-			rd.Applications = append(rd.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})
-		}
-		if len(rd.Cluster) == 0 && len(rd.Indices) == 0 && len(rd.Applications) == 0 {
-			return nil, toolkit.InvalidArgs("role_descriptors.%s grants nothing; give cluster, indices or applications", name)
-		}
-		descs[name] = rd
-	}
-	return descs, nil
 }
 
 // judgeKeyUpdate asks the access policy what the new descriptors grant each

@@ -216,7 +216,7 @@ func createESAPIKey(ctx context.Context, c *toolkit.Call, in CreateESAPIKeyInput
 	}
 	c.Target("es_api_key:" + in.Name)
 	pc := newPrivilegeCheck(ctx, t)
-	descs, err := buildKeyDescriptors(pc, in, &out)
+	descs, err := esKeyDescriptors(pc, in.RoleDescriptors, &out.WriteReport)
 	if err != nil {
 		return out, err
 	}
@@ -320,18 +320,19 @@ func confirmKeyGrants(ctx context.Context, c *toolkit.Call, t *toolkit.StackTarg
 		notes: []string{fmt.Sprintf("The key %q is valid for %s.", in.Name, in.Expiration)}})
 }
 
-// buildKeyDescriptors turns the requested role descriptors into the
-// cluster's form, checking privilege names.
-func buildKeyDescriptors(pc *esPrivilegeCheck, in CreateESAPIKeyInput, out *CreateESAPIKeyOutput) (map[string]esapi.RoleDescriptor, error) {
+// esKeyDescriptors turns requested role descriptors into the cluster's
+// form, with privilege names checked against the target; create_es_api_key
+// and update_es_api_key share it.
+func esKeyDescriptors(pc *esPrivilegeCheck, in map[string]ESKeyRoleInput, w *toolkit.WriteReport) (map[string]esapi.RoleDescriptor, error) {
 	descs := map[string]esapi.RoleDescriptor{}
-	for _, name := range esapi.SortedKeys(in.RoleDescriptors) {
-		r := in.RoleDescriptors[name]
+	for _, name := range esapi.SortedKeys(in) {
+		r := in[name]
 		rd := esapi.RoleDescriptor{Cluster: pc.cluster("role_descriptors."+name+".cluster", r.Cluster)}
 		idx, warnings, err := esIndexEntries(pc, name, r.Indices)
 		if err != nil {
 			return nil, err
 		}
-		out.Warnings = append(out.Warnings, warnings...)
+		w.Warnings = append(w.Warnings, warnings...)
 		rd.Indices = idx
 		for _, a := range r.Applications {
 			rd.Applications = append(rd.Applications, esapi.ApplicationPrivileges{Application: a.Application, Privileges: a.Privileges, Resources: a.Resources})

@@ -674,13 +674,7 @@ func handleUpdateAPIKey(x *rctx) {
 		x.fail(e)
 		return
 	}
-	const action = apiKeyActions + "update"
-	if !x.who.perm.cluster(ownPrefix + action) {
-		x.fail(x.forbidden(action))
-		return
-	}
-	if x.who.key != nil {
-		x.fail(illegalArg("authentication via API key not supported: An API key cannot be used to update API keys"))
+	if !x.mayUpdateOwnKeys() {
 		return
 	}
 	c := x.c
@@ -739,3 +733,19 @@ func jsonEqual(a, b any) bool {
 }
 
 var _ = http.StatusOK
+
+// mayUpdateOwnKeys checks what every API key update needs, as Elasticsearch
+// does: the privilege to update one's own keys, and a user rather than an
+// API key authenticating. It answers the request when it refuses.
+func (x *rctx) mayUpdateOwnKeys() bool {
+	const action = apiKeyActions + "update"
+	if !x.who.perm.cluster(ownPrefix + action) {
+		x.fail(x.forbidden(action))
+		return false
+	}
+	if x.who.key != nil {
+		x.fail(illegalArg("authentication via API key not supported: An API key cannot be used to update API keys"))
+		return false
+	}
+	return true
+}

@@ -84,13 +84,7 @@ func handleBulkUpdateAPIKeys(x *rctx) {
 		x.fail(e)
 		return
 	}
-	const action = apiKeyActions + "update"
-	if !x.who.perm.cluster(ownPrefix + action) {
-		x.fail(x.forbidden(action))
-		return
-	}
-	if x.who.key != nil {
-		x.fail(illegalArg("authentication via API key not supported: An API key cannot be used to update API keys"))
+	if !x.mayUpdateOwnKeys() {
 		return
 	}
 	c := x.c

@@ -133,7 +133,9 @@ func New(cfg Config) (*Server, error) {
 	s.MCP = mcpserver.NewMCPServer(cfg.Name, cfg.Version, append(opts, surface.Options(src)...)...)
 	s.Tools = nil
 	for _, t := range selected {
-		s.Register(t)
+		if cfg.Only == "" || t.Name == cfg.Only {
+			s.Register(t)
+		}
 	}
 	// Prompts come after the tools: a prompt whose tools this configuration
 	// does not offer (a read-only server has no write tools) is left out.

@@ -390,7 +390,7 @@ func runCall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
 		return exitUsage
 	}
-	s, b, ok := startServer(c, stderr)
+	s, b, ok := startServer(c, stderr, func(b *built) error { b.cfg.Only = name; return nil })
 	if !ok {
 		return exitUsage
 	}

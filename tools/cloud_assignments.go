@@ -175,6 +175,22 @@ type customCheck struct {
 	role    string
 }
 
+// orgAssignments finds the organization and translates the requested role
+// assignments in it; the project index it resolved projects with is kept
+// for the checks and the rendering that follow.
+func orgAssignments(ctx context.Context, cc *cloudapi.Client, in []RoleAssignmentInput) (string, *projectIndex, *translated, error) {
+	org, err := cc.OrganizationID(ctx)
+	if err != nil {
+		return "", nil, nil, cloudErr(err, "find the organization")
+	}
+	pi := &projectIndex{client: cc}
+	tr, err := translateAssignments(ctx, in, org, pi)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return org, pi, tr, nil
+}
+
 // translateAssignments validates the model-friendly assignments and builds
 // the Cloud role_assignments. Projects named by id or name are resolved; a
 // project scope without project_type takes the type of its projects (one

@@ -110,12 +110,7 @@ func inviteOrgMembers(ctx context.Context, c *toolkit.Call, in InviteOrgMembersI
 	if err != nil {
 		return out, err
 	}
-	org, err := cc.OrganizationID(ctx)
-	if err != nil {
-		return out, cloudErr(err, "find the organization")
-	}
-	pi := &projectIndex{client: cc}
-	tr, err := translateAssignments(ctx, in.Roles, org, pi)
+	_, pi, tr, err := orgAssignments(ctx, cc, in.Roles)
 	if err != nil {
 		return out, err
 	}

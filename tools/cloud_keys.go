@@ -271,12 +271,7 @@ func createCloudAPIKey(ctx context.Context, c *toolkit.Call, in CreateCloudAPIKe
 	if err != nil {
 		return out, err
 	}
-	org, err := cc.OrganizationID(ctx)
-	if err != nil {
-		return out, cloudErr(err, "find the organization")
-	}
-	pi := &projectIndex{client: cc}
-	tr, err := translateAssignments(ctx, roles, org, pi)
+	_, _, tr, err := orgAssignments(ctx, cc, roles)
 	if err != nil {
 		return out, err
 	}

@@ -83,12 +83,7 @@ func changeCloudRoles(ctx context.Context, c *toolkit.Call, in CloudRolesInput, 
 	if err != nil {
 		return out, err
 	}
-	org, err := cc.OrganizationID(ctx)
-	if err != nil {
-		return out, cloudErr(err, "find the organization")
-	}
-	pi := &projectIndex{client: cc}
-	tr, err := translateAssignments(ctx, in.Roles, org, pi)
+	org, pi, tr, err := orgAssignments(ctx, cc, in.Roles)
 	if err != nil {
 		return out, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/metrics"
 	"github.com/elastic-access-mcp/elastic-access-mcp/state"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
@@ -74,7 +75,7 @@ func countingTransport(next http.RoundTripper, m *metrics.Metrics, plane string)
 		return next
 	}
 	if next == nil {
-		next = http.DefaultTransport
+		next = esapi.PooledTransport()
 	}
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(r)

@@ -42,20 +42,11 @@ func withRecorder(ctx context.Context, r *recorder) context.Context {
 	return context.WithValue(ctx, recorderKey{}, r)
 }
 
-// pooledTransport is the default upstream transport: Go's default keeps only
-// 2 idle connections per host, so concurrent calls to the Cloud API opened
-// and closed a connection per request.
-var pooledTransport = func() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = esapi.MaxIdleConnsPerHost
-	return t
-}()
-
 // DryRunTransport wraps next so that requests made with a dry-run context are
 // recorded instead of sent when they would change something.
 func DryRunTransport(next http.RoundTripper) http.RoundTripper {
 	if next == nil {
-		next = pooledTransport
+		next = esapi.PooledTransport()
 	}
 	return dryRunTransport{next: next}
 }

@@ -52,36 +52,69 @@ func describeCloud(ctx context.Context, c *toolkit.Call) *CloudIdentity {
 		}
 	}
 	principal := "cloud:" + org.Name
+	if k, ok := serverKeys.get(cc, struct{}{}); ok {
+		principal = describeServerKey(ctx, cc, id, k)
+	} else if p := findServerKey(ctx, cc, id); p != "" {
+		principal = p
+	}
+	c.Env.SetPrincipal(principal)
+	return id
+}
+
+// findServerKey lists the organization's keys to find the server's own, fills
+// what the listing tells and returns the principal it names ("" when the key
+// cannot be told apart from the others).
+func findServerKey(ctx context.Context, cc *cloudapi.Client, id *CloudIdentity) string {
 	keys, err := cc.ListAPIKeys(ctx)
 	var ce *cloudapi.Error
 	switch {
 	case errors.As(err, &ce) && ce.Status == http.StatusForbidden:
 		id.Role = "not an Organization owner: the key may not manage API keys, members or roles (read-only tools still work)"
+		return ""
 	case err != nil:
 		id.Error = "could not list Cloud API keys to identify this key: " + toolkit.Describe(cloudErr(err, "list API keys")).Error()
-	default:
-		self := identifySelfKey(cc, keys)
-		if self.certain() {
-			i := slices.IndexFunc(keys, func(k cloudapi.APIKey) bool { return k.ID == self.ids[0] })
-			if i >= 0 {
-				k := keys[i]
-				id.KeyID = k.ID
-				id.KeyScope = summarizeAssignments(k.RoleAssignments)
-				principal = "cloud-key:" + k.ID
-				if m := ownerEmail(ctx, cc, k.UserID); m != "" {
-					principal += " (" + m + ")"
-				}
-			}
-		}
-		// Listing keys succeeded, which only Organization owners may do.
-		id.Role = "organization-admin"
-		if len(id.KeyScope) > 0 && !slices.ContainsFunc(id.KeyScope, func(s string) bool { return strings.HasPrefix(s, "organization-admin ") }) {
-			id.Role = "organization owner privileges for keys; key scope: " + strings.Join(id.KeyScope, "; ")
-		}
+		return ""
 	}
-	c.Env.SetPrincipal(principal)
-	return id
+	// Listing keys succeeded, which only Organization owners may do.
+	id.Role = "organization-admin"
+	self := identifySelfKey(cc, keys)
+	if !self.certain() {
+		return ""
+	}
+	i := slices.IndexFunc(keys, func(k cloudapi.APIKey) bool { return k.ID == self.ids[0] })
+	if i < 0 {
+		return ""
+	}
+	serverKeys.put(cc, struct{}{}, keys[i])
+	return describeServerKey(ctx, cc, id, keys[i])
 }
+
+// describeServerKey fills the key's id, scope and role from the listed key
+// k, and returns the principal it names.
+func describeServerKey(ctx context.Context, cc *cloudapi.Client, id *CloudIdentity, k cloudapi.APIKey) string {
+	id.KeyID = k.ID
+	id.KeyScope = summarizeAssignments(k.RoleAssignments)
+	principal := "cloud-key:" + k.ID
+	if m := ownerEmail(ctx, cc, k.UserID); m != "" {
+		principal += " (" + m + ")"
+	}
+	// The key was found in a listing, which only Organization owners may read.
+	id.Role = "organization-admin"
+	if len(id.KeyScope) > 0 && !slices.ContainsFunc(id.KeyScope, func(s string) bool { return strings.HasPrefix(s, "organization-admin ") }) {
+		id.Role = "organization owner privileges for keys; key scope: " + strings.Join(id.KeyScope, "; ")
+	}
+	return principal
+}
+
+// serverKeys remembers the server's own key once the key listing has
+// identified it for certain. A Cloud API key cannot be changed after it is
+// made (the API creates, lists and deletes keys, nothing else), so its id,
+// scope and owner stay true while it lives; whoami still reads the
+// organization with the key every time, so a key that was deleted or has
+// expired shows at once. Without it, every whoami listed every key of the
+// organization to find one that had not changed: a third of its requests
+// and most of its decoding.
+var serverKeys = recent[struct{}, cloudapi.APIKey]{ttl: ownerEmailTTL}
 
 // ownerEmails remembers the email of a key's creator: finding it lists every
 // member of the organization, which was a quarter of a whoami's requests

@@ -61,24 +61,59 @@ func countedServer(t *testing.T, h *servertest.Harness, opts servertest.Options)
 	return servertest.Connect(t, srv, opts), log
 }
 
-func TestWhoamiRemembersTheKeyOwnersEmail(t *testing.T) {
+// A warm whoami reads the organization with the key and nothing else: the
+// key's own id, scope and owner come from the first call's listing (a Cloud
+// API key cannot change), and a key deleted since shows at once.
+func TestWhoamiRemembersTheServerKey(t *testing.T) {
 	opts := servertest.Options{Toolsets: []string{"diagnostics"}, NoElasticsearch: true, NoKibana: true}
 	h := servertest.New(t, opts)
 	c, log := countedServer(t, h, opts)
-	first := log.during(func() { servertest.CallTool(t, c, "whoami", nil) })
-	if matching(first, "/members") != 1 {
-		t.Fatalf("the first whoami should list the members once to find the key owner's email; sent %v", first)
+	whoami := func() map[string]any {
+		res := servertest.CallTool(t, c, "whoami", nil)
+		if res.IsError {
+			t.Fatalf("whoami: %s", servertest.Text(res))
+		}
+		return res.StructuredContent.(map[string]any)["cloud"].(map[string]any)
 	}
-	second := log.during(func() { servertest.CallTool(t, c, "whoami", nil) })
-	if n := matching(second, "/members"); n != 0 {
-		t.Fatalf("a warm whoami listed the members again (%d times): %v", n, second)
+	var first, second map[string]any
+	sentFirst := log.during(func() { first = whoami() })
+	if matching(sentFirst, "/members") != 1 || matching(sentFirst, "/users/auth/keys") != 1 {
+		t.Fatalf("the first whoami should list the keys and the members once each; sent %v", sentFirst)
 	}
-	if matching(second, "/users/auth/keys") != 1 {
-		t.Fatalf("a warm whoami should still read the key listing (its scope may change); sent %v", second)
+	if first["key_id"] == nil || first["key_scope"] == nil {
+		t.Fatalf("the first whoami did not identify the server's key: %s", asJSON(first))
+	}
+	sentWarm := log.during(func() { second = whoami() })
+	if len(sentWarm) != 1 || matching(sentWarm, "/organizations") != 1 {
+		t.Fatalf("a warm whoami should read only the organization; sent %v", sentWarm)
+	}
+	if asJSON(second["key_id"]) != asJSON(first["key_id"]) || asJSON(second["key_scope"]) != asJSON(first["key_scope"]) || second["role"] != first["role"] {
+		t.Fatalf("the warm whoami reports another key:\nfirst %s\nwarm  %s", asJSON(first), asJSON(second))
 	}
 	lines := strings.Split(strings.TrimSpace(h.Audit()), "\n")
 	if last := lines[len(lines)-1]; !strings.Contains(last, seed(h).OwnerEmail) {
 		t.Fatalf("the warm whoami's audit line should still name the key owner %s: %s", seed(h).OwnerEmail, last)
+	}
+
+	// The key is deleted: the next whoami says so instead of describing it.
+	vars := map[string]string{}
+	for _, kv := range h.Sandbox.Vars() {
+		vars[kv[0]] = kv[1]
+	}
+	req, _ := http.NewRequest(http.MethodDelete, vars["EC_BASE_URL"]+"/api/v1/users/auth/keys/"+first["key_id"].(string), nil)
+	req.Header.Set("Authorization", "ApiKey "+vars["EC_API_KEY"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("deleting the server's key: HTTP %d", resp.StatusCode)
+	}
+	res := servertest.CallTool(t, c, "whoami", nil)
+	cloud, _ := res.StructuredContent.(map[string]any)["cloud"].(map[string]any)
+	if cloud["error"] == nil || cloud["key_id"] != nil {
+		t.Fatalf("whoami after the key was deleted should report the error and no key: %s", asJSON(cloud))
 	}
 }
 

@@ -1,8 +1,10 @@
 package esapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 )
 
@@ -88,6 +90,38 @@ type ApplicationPrivileges struct {
 // is empty. Missing names are simply absent from the map.
 func (c *Client) GetRoles(ctx context.Context, names ...string) (map[string]RoleDescriptor, error) {
 	return getNamed[RoleDescriptor](ctx, c, "/_security/role", names)
+}
+
+// EncodedRoles is GET /_security/role's answer with each role left encoded:
+// a page of a large answer then decodes only the roles on it (decoding every
+// role was three quarters of get_roles' own cost).
+type EncodedRoles map[string]json.RawMessage
+
+// GetEncodedRoles is GetRoles with the roles left encoded.
+func (c *Client) GetEncodedRoles(ctx context.Context, names ...string) (EncodedRoles, error) {
+	return getNamed[json.RawMessage](ctx, c, "/_security/role", names)
+}
+
+// Role decodes one role.
+func (r EncodedRoles) Role(name string) (RoleDescriptor, error) {
+	var d RoleDescriptor
+	if err := json.Unmarshal(r[name], &d); err != nil {
+		return d, fmt.Errorf("elasticsearch answered with a role %q that is not the expected JSON: %w", name, err)
+	}
+	return d, nil
+}
+
+// Reserved reports whether a role is built in (metadata._reserved), decoding
+// only its metadata, and only when the text could say so.
+func (r EncodedRoles) Reserved(name string) bool {
+	raw := r[name]
+	if !bytes.Contains(raw, []byte(`"_reserved"`)) {
+		return false
+	}
+	var d struct {
+		Metadata map[string]any `json:"metadata"`
+	}
+	return json.Unmarshal(raw, &d) == nil && IsReserved(d.Metadata)
 }
 
 // PutRole creates or replaces a role. created is false when a role was

@@ -101,13 +101,13 @@ func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesO
 	if err != nil {
 		return out, err
 	}
-	roles, err := t.ES.GetRoles(ctx, in.Names...)
+	roles, err := t.ES.GetEncodedRoles(ctx, in.Names...)
 	if err != nil {
 		return out, stackFail(t, err)
 	}
 	var names []string
-	for n, d := range roles {
-		if len(in.Names) == 0 && !in.IncludeBuiltIn && esapi.IsReserved(d.Metadata) {
+	for n := range roles {
+		if len(in.Names) == 0 && !in.IncludeBuiltIn && roles.Reserved(n) {
 			continue
 		}
 		names = append(names, n)
@@ -126,7 +126,11 @@ func getRoles(ctx context.Context, c *toolkit.Call, in GetRolesInput) (GetRolesO
 	out.NextCursor = next
 	out.Roles = make([]RoleView, 0, len(page))
 	for _, n := range page {
-		out.Roles = append(out.Roles, roleView(n, roles[n], in.Full))
+		d, err := roles.Role(n)
+		if err != nil {
+			return out, stackFail(t, err)
+		}
+		out.Roles = append(out.Roles, roleView(n, d, in.Full))
 	}
 	return out, nil
 }

@@ -112,6 +112,8 @@ func main() {
 		// never reuse was about a tenth of a call's CPU. (Set here, not in
 		// runCall, which the tests run in-process.)
 		debug.SetGCPercent(-1)
+	} else {
+		tuneServingGC()
 	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -127,14 +127,14 @@ func externalThroughput(o options) error {
 		return err
 	}
 	fmt.Printf("## Calls per second over streamable HTTP, emulators in another process (%s per run, %d cores shared by server, emulators and load generator)\n\n", o.duration, runtime.NumCPU())
-	fmt.Println("| tool | sessions | calls | errors | calls/s | p50 | p99 | server CPU per call | emulators' CPU per call |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| tool | sessions | calls | errors | calls/s | p50 | p99 | server CPU per call | server alone: calls/s its CPU allows | emulators' CPU per call | load generator's CPU per call |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, tool := range []struct {
 		name string
 		args map[string]any
 	}{{"whoami", map[string]any{}}, {"list_org_members", map[string]any{"limit": 20}}} {
 		for _, n := range o.concurrency {
-			srv0, emu0 := procCPU(hs.cmd.Process.Pid), procCPU(sb.cmd.Process.Pid)
+			srv0, emu0, gen0 := procCPU(hs.cmd.Process.Pid), procCPU(sb.cmd.Process.Pid), procCPU(os.Getpid())
 			r, err := throughput(hs, n, o.duration, tool.name, tool.args)
 			if err != nil {
 				return fmt.Errorf("throughput %s x%d: %w", tool.name, n, err)
@@ -145,9 +145,16 @@ func externalThroughput(o options) error {
 				}
 				return fmt.Sprintf("%.0f µs", float64(d)/float64(r.calls)/float64(time.Microsecond))
 			}
-			fmt.Printf("| %s | %d | %d | %d | %.0f | %s | %s | %s | %s |\n", tool.name, n, r.calls, r.errors,
+			srv := procCPU(hs.cmd.Process.Pid) - srv0
+			// What the server's CPU per call allows on every core, were the
+			// emulators and the load generator elsewhere.
+			alone := "-"
+			if srv > 0 {
+				alone = fmt.Sprintf("%.0f", float64(runtime.NumCPU())*float64(r.calls)/srv.Seconds())
+			}
+			fmt.Printf("| %s | %d | %d | %d | %.0f | %s | %s | %s | %s | %s | %s |\n", tool.name, n, r.calls, r.errors,
 				float64(r.calls)/r.elapsed.Seconds(), ms(r.median), ms(r.p99),
-				per(procCPU(hs.cmd.Process.Pid)-srv0), per(procCPU(sb.cmd.Process.Pid)-emu0))
+				per(srv), alone, per(procCPU(sb.cmd.Process.Pid)-emu0), per(procCPU(os.Getpid())-gen0))
 		}
 	}
 	fmt.Println()

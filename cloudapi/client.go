@@ -127,9 +127,10 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		cfg:  cfg,
 		base: u,
-		// The timeout covers one attempt, body included; backoff waits are
-		// bounded separately, and the caller's context bounds the whole call.
-		http:    &http.Client{Transport: tr, Timeout: cfg.Timeout},
+		// No client timeout: each attempt carries its own deadline (see
+		// once), which costs a timer; http.Client.Timeout also starts a
+		// goroutine for every request.
+		http:    &http.Client{Transport: tr},
 		log:     logger,
 		orgID:   strings.TrimSpace(cfg.OrganizationID),
 		sleepFn: sleepCtx,
@@ -318,7 +319,11 @@ func (c *Client) once(ctx context.Context, r request, target string, payload []b
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
+	// The timeout covers one attempt, body included; backoff waits are
+	// bounded separately, and the caller's context bounds the whole call.
+	attempt, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(attempt, r.method, target, body)
 	if err != nil {
 		return nil, fmt.Errorf("cloud api: %s: build request: %w", r.op, scrubErr(err, r.secrets))
 	}

@@ -71,17 +71,22 @@ func TestUpstreamConnectionsAreReusedUnderConcurrency(t *testing.T) {
 		wg.Wait()
 	}
 	round() // opens up to inFlight connections per upstream
-	cloudBefore, esBefore := cloudConns.Load(), esConns.Load()
-	if cloudBefore == 0 || esBefore == 0 {
-		t.Fatalf("whoami reached the Cloud API through %d connections and Elasticsearch through %d: the proxies are not in the path", cloudBefore, esBefore)
+	cloudWarm, esWarm := cloudConns.Load(), esConns.Load()
+	if cloudWarm == 0 || esWarm == 0 {
+		t.Fatalf("whoami reached the Cloud API through %d connections and Elasticsearch through %d: the proxies are not in the path", cloudWarm, esWarm)
 	}
-	for range 3 {
+	const rounds = 4
+	for range rounds {
 		round()
 	}
-	if n := cloudConns.Load() - cloudBefore; n > 0 {
-		t.Errorf("%d new connections to the Cloud API after the first round of %d concurrent calls; want them reused", n, inFlight)
+	// Reused, the warm connections serve the later rounds: a few more may
+	// open when calls overlap differently (and Go's transport dials while
+	// it waits for an idle one), but fewer than one round of calls in all.
+	// Opened and closed per request, each round opened most of its own.
+	if n := cloudConns.Load() - cloudWarm; n >= inFlight {
+		t.Errorf("%d connections opened to the Cloud API in %d more rounds of %d concurrent calls; want them reused", n, rounds, inFlight)
 	}
-	if n := esConns.Load() - esBefore; n > 0 {
-		t.Errorf("%d new connections to Elasticsearch after the first round of %d concurrent calls; want them reused", n, inFlight)
+	if n := esConns.Load() - esWarm; n >= inFlight {
+		t.Errorf("%d connections opened to Elasticsearch in %d more rounds of %d concurrent calls; want them reused", n, rounds, inFlight)
 	}
 }

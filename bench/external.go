@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"net/http"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -127,13 +128,14 @@ func externalThroughput(o options) error {
 		return err
 	}
 	fmt.Printf("## Calls per second over streamable HTTP, emulators in another process (%s per run, %d cores shared by server, emulators and load generator)\n\n", o.duration, runtime.NumCPU())
-	fmt.Println("| tool | sessions | calls | errors | calls/s | p50 | p99 | server CPU per call | server alone: calls/s its CPU allows | emulators' CPU per call | load generator's CPU per call |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| tool | sessions | calls | errors | calls/s | p50 | p99 | upstream requests per call | server CPU per call | server alone: calls/s its CPU allows | emulators' CPU per call | load generator's CPU per call |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, tool := range []struct {
 		name string
 		args map[string]any
 	}{{"whoami", map[string]any{}}, {"list_org_members", map[string]any{"limit": 20}}} {
 		for _, n := range o.concurrency {
+			up0 := hs.upstreamRequests()
 			srv0, emu0, gen0 := procCPU(hs.cmd.Process.Pid), procCPU(sb.cmd.Process.Pid), procCPU(os.Getpid())
 			r, err := throughput(hs, n, o.duration, tool.name, tool.args)
 			if err != nil {
@@ -152,13 +154,47 @@ func externalThroughput(o options) error {
 			if srv > 0 {
 				alone = fmt.Sprintf("%.0f", float64(runtime.NumCPU())*float64(r.calls)/srv.Seconds())
 			}
-			fmt.Printf("| %s | %d | %d | %d | %.0f | %s | %s | %s | %s | %s | %s |\n", tool.name, n, r.calls, r.errors,
-				float64(r.calls)/r.elapsed.Seconds(), ms(r.median), ms(r.p99),
+			upstream := "-"
+			if up := hs.upstreamRequests() - up0; up >= 0 && up0 >= 0 && r.calls > 0 {
+				upstream = fmt.Sprintf("%.2f", up/float64(r.calls))
+			}
+			fmt.Printf("| %s | %d | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", tool.name, n, r.calls, r.errors,
+				float64(r.calls)/r.elapsed.Seconds(), ms(r.median), ms(r.p99), upstream,
 				per(srv), alone, per(procCPU(sb.cmd.Process.Pid)-emu0), per(procCPU(os.Getpid())-gen0))
 		}
 	}
 	fmt.Println()
 	return nil
+}
+
+// upstreamRequests reads the server's count of requests sent upstream
+// from its /metrics (-1 when it cannot).
+func (p *httpProc) upstreamRequests() float64 {
+	base, _, _ := strings.Cut(p.url, "/mcp")
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return -1
+	}
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return -1
+	}
+	total := 0.0
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "elastic_access_mcp_upstream_requests_total{") {
+			if i := strings.LastIndexByte(line, ' '); i > 0 {
+				v, _ := strconv.ParseFloat(line[i+1:], 64)
+				total += v
+			}
+		}
+	}
+	return total
 }
 
 // pythonScript does what `call list_org_members` does upstream, the way

@@ -71,11 +71,11 @@ func (s *Server) countApprovalAnswer(req mcp.CallToolRequest) {
 
 // countingTransport counts upstream requests by plane and status (0 = no response).
 func countingTransport(next http.RoundTripper, m *metrics.Metrics, plane string) http.RoundTripper {
-	if m == nil {
-		return next
-	}
 	if next == nil {
 		next = esapi.PooledTransport()
+	}
+	if m == nil {
+		return next
 	}
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(r)

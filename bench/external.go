@@ -97,15 +97,6 @@ func startSandboxProc() (*sandboxProc, error) {
 	return nil, errors.New("the emulator process exited before it was ready")
 }
 
-func (p *sandboxProc) get(key string) string {
-	for _, kv := range p.vars {
-		if k, v, _ := strings.Cut(kv, "="); k == key {
-			return v
-		}
-	}
-	return ""
-}
-
 func (p *sandboxProc) stop() {
 	_ = p.in.Close()
 	waitOrKill(p.cmd)

@@ -310,8 +310,6 @@ func wantToolError(t *testing.T, res *mcp.CallToolResult, want string) {
 	}
 }
 
-func fmtName(prefix string, i int) string { return fmt.Sprintf("%s-%02d", prefix, i) }
-
 // replayNoFatal is replayTo for goroutines: failures come back as the answer text.
 func replayNoFatal(host string, rec capturedRequest) string {
 	req, _ := http.NewRequest(http.MethodPost, "http://"+host+"/mcp", bytes.NewReader(rec.body))

@@ -519,14 +519,6 @@ func esEscalations(d esapi.RoleDescriptor) []string {
 	return out
 }
 
-func lower(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = strings.ToLower(s)
-	}
-	return out
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}

@@ -19,7 +19,6 @@ import (
 type teamFlags struct {
 	listen        string
 	linkTTL       time.Duration
-	credentials   string
 	stateStore    string
 	metricsListen string
 	noMetrics     bool

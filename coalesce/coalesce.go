@@ -10,7 +10,14 @@
 // opt in (WithReadsSince): a write's later reads must see the write, which a
 // request sent earlier in the same call would not. Requests are identical
 // when their method, URL and every header that shapes the answer match,
-// credentials included, so callers with different credentials never share.
+// credentials included, so callers with different credentials never share;
+// the per-request trace id (X-Opaque-Id) is left out, so a shared request
+// carries the first caller's.
+//
+// The first caller sends the request itself and, when nobody shares it, gets
+// the answer untouched: the usual, unshared read costs a map lookup. When
+// its call ends before the answer comes, the callers sharing it send their
+// own request instead of inheriting its cancellation.
 package coalesce
 
 import (
@@ -58,11 +65,14 @@ func New(next http.RoundTripper) *Transport { return &Transport{Next: next} }
 type flight struct {
 	sent    time.Time
 	done    chan struct{}
-	waiters int // requests sharing it besides the first (for tests)
+	waiters int // requests sharing it besides the first
 
 	resp *http.Response // status and headers; the body is in body
 	body []byte
 	err  error
+	// abandoned: the first caller's call ended before the answer came, so
+	// the error is its own; the others ask again.
+	abandoned bool
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -72,62 +82,63 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.Next.RoundTrip(req)
 	}
 	key := requestKey(req)
-	t.mu.Lock()
-	f := t.flights[key]
-	if f == nil || f.sent.Before(since) {
-		// A request sent before this call began may answer with a state
-		// older than the call: send a new one, which later reads share.
-		f = &flight{sent: time.Now(), done: make(chan struct{})}
-		if t.flights == nil {
-			t.flights = map[string]*flight{}
+	for {
+		t.mu.Lock()
+		f := t.flights[key]
+		if f == nil || f.sent.Before(since) {
+			// None on its way, or one sent before this call began, whose
+			// answer may be older than the call: send this one, and let
+			// later reads share it.
+			f = &flight{sent: time.Now(), done: make(chan struct{})}
+			if t.flights == nil {
+				t.flights = map[string]*flight{}
+			}
+			t.flights[key] = f
+			t.mu.Unlock()
+			return t.lead(key, f, req)
 		}
-		t.flights[key] = f
-		go t.send(key, f, req)
-	} else {
 		f.waiters++
-	}
-	t.mu.Unlock()
-	select {
-	case <-f.done:
-		return f.answer(req)
-	case <-req.Context().Done():
-		return nil, req.Context().Err()
+		t.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+		if !f.abandoned {
+			return f.answer(req)
+		}
 	}
 }
 
-// send makes the request and keeps its answer for every request sharing it.
-// It runs apart from the first caller's cancellation, so that a call given
-// up does not fail the others; the first caller's deadline still bounds it.
-func (t *Transport) send(key string, f *flight, req *http.Request) {
-	defer func() {
-		t.mu.Lock()
-		if t.flights[key] == f {
-			delete(t.flights, key)
+// lead sends the request of flight f. When nobody shares it by the time the
+// answer comes (the usual case), the answer is passed on as it is;
+// otherwise its body is read once and every sharer gets a copy.
+func (t *Transport) lead(key string, f *flight, req *http.Request) (*http.Response, error) {
+	resp, err := t.Next.RoundTrip(req)
+	t.mu.Lock()
+	if t.flights[key] == f {
+		delete(t.flights, key) // nobody joins it from now on
+	}
+	shared := f.waiters > 0
+	t.mu.Unlock()
+	defer close(f.done)
+	if !shared {
+		return resp, err
+	}
+	if err == nil {
+		var body []byte
+		body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+		resp.Body.Close()
+		if err == nil && len(body) > maxBody {
+			err = errors.New("the answer is larger than 64 MiB")
 		}
-		t.mu.Unlock()
-		close(f.done)
-	}()
-	ctx := context.WithoutCancel(req.Context())
-	if dl, ok := req.Context().Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, dl)
-		defer cancel()
-	}
-	resp, err := t.Next.RoundTrip(req.Clone(ctx))
-	if err != nil {
-		f.err = err
-		return
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	switch {
-	case err != nil:
-		f.err = err
-	case len(body) > maxBody:
-		f.err = errors.New("the answer is larger than 64 MiB")
-	default:
 		f.resp, f.body = resp, body
 	}
+	if err != nil {
+		f.err, f.abandoned = err, req.Context().Err() != nil
+		return nil, err
+	}
+	return f.answer(req)
 }
 
 // answer gives one request its own copy of the shared answer.
@@ -136,7 +147,7 @@ func (f *flight) answer(req *http.Request) (*http.Response, error) {
 		return nil, f.err
 	}
 	r := *f.resp
-	r.Header = f.resp.Header.Clone()
+	r.Header = f.resp.Header.Clone() // each caller may change its own
 	r.Body = io.NopCloser(bytes.NewReader(f.body))
 	r.ContentLength = int64(len(f.body))
 	r.Request = req

@@ -440,14 +440,21 @@ func fixRuleFields(v any) any {
 // reviewAPIKeys reports valid API keys that never expire or live long,
 // carry their owner's every privilege, or superuser-like power.
 func (r *stackReview) reviewAPIKeys(ctx context.Context, longLived time.Duration) {
-	keys, err := r.t.ES.QueryAPIKeys(ctx, map[string]any{"size": 1000, "query": map[string]any{"term": map[string]any{"invalidated": false}}})
-	if err != nil {
+	keys, total, err := validAPIKeys(ctx, r.t.ES)
+	switch {
+	case err != nil && len(keys) == 0:
 		r.reviewed("API keys not readable (%s)", esShort(err))
 		return
+	case err != nil:
+		r.reviewed("%d of %d valid API keys; reading the rest failed (%s), so they were not reviewed", len(keys), total, esShort(err))
+	case len(keys) < total:
+		r.reviewed("%d of %d valid API keys: Elasticsearch pages at most %d results of one query, so the newest %d were not reviewed; "+
+			"invalidate keys nobody uses (invalidate_es_api_keys) or review them with list_es_api_keys", len(keys), total, maxKeyWindow, total-len(keys))
+	default:
+		r.reviewed("%d valid API keys", len(keys))
 	}
-	r.reviewed("%d valid API keys", len(keys.APIKeys))
 	now := time.Now()
-	for _, k := range keys.APIKeys {
+	for _, k := range keys {
 		principal := fmt.Sprintf("api_key:%s (%s)", k.Name, k.ID)
 		if esKeyStatus(k, now) != "active" {
 			continue
@@ -475,6 +482,34 @@ func (r *stackReview) reviewAPIKeys(ctx context.Context, longLived time.Duration
 				"role descriptors "+strings.Join(esapi.SortedKeys(k.RoleDescriptors), ", "), "recreate it with narrower role descriptors, then invalidate this one", invalidate)
 		}
 	}
+}
+
+// keyPage is how many API keys one query reads; maxKeyWindow is
+// Elasticsearch's default bound on from + size (index.max_result_window).
+const (
+	keyPage      = 1000
+	maxKeyWindow = 10000
+)
+
+// validAPIKeys reads the valid API keys a page at a time, oldest first, up to
+// Elasticsearch's result window, and returns them with how many there are.
+// Keys read before a failure are returned with the error.
+func validAPIKeys(ctx context.Context, es *esapi.Client) ([]esapi.APIKey, int, error) {
+	var keys []esapi.APIKey
+	total := 0
+	for from := 0; from < maxKeyWindow; from += keyPage {
+		res, err := es.QueryAPIKeys(ctx, map[string]any{"from": from, "size": keyPage, "sort": []any{"creation"},
+			"query": map[string]any{"term": map[string]any{"invalidated": false}}})
+		if err != nil {
+			return keys, total, err
+		}
+		total = max(res.Total, len(keys)+len(res.APIKeys))
+		keys = append(keys, res.APIKeys...)
+		if len(res.APIKeys) < keyPage || len(keys) >= total {
+			break
+		}
+	}
+	return keys, total, nil
 }
 
 // esBroadRule reports a mapping rule without a group, dn or username

@@ -1,6 +1,9 @@
 package tools_test
 
 import (
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -177,4 +180,55 @@ func TestAccessReviewProjectsFanOut(t *testing.T) {
 
 func mappingWithRules(rules map[string]any) esapi.RoleMapping {
 	return esapi.RoleMapping{Enabled: true, Roles: []string{"viewer"}, Rules: rules}
+}
+
+// Every valid API key is reviewed, however many: the review reads them a
+// page at a time (it read one page of 1,000 and said nothing of the rest),
+// so a never-expiring key made after a thousand others is still found.
+func TestAccessReviewReadsEveryPageOfAPIKeys(t *testing.T) {
+	h := servertest.New(t, servertest.Options{Toolsets: []string{"diagnostics"}, NoCloud: true})
+	// Straight to the cluster, so the server's redactor does not learn a
+	// thousand key values.
+	create := func(body string) {
+		req, _ := http.NewRequest(http.MethodPost, h.Sandbox.ElasticsearchURL+"/_security/api_key", strings.NewReader(body))
+		req.SetBasicAuth(h.Sandbox.StackSeed.AdminUsername, h.Sandbox.StackSeed.AdminPassword)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("create API key: HTTP %d %s", resp.StatusCode, b)
+		}
+	}
+	const many = 1100
+	for i := range many {
+		create(fmt.Sprintf(`{"name":"batch-%04d","expiration":"1d","role_descriptors":{"r":{"cluster":["monitor"]}}}`, i))
+	}
+	create(`{"name":"late-forever","role_descriptors":{"r":{"cluster":["monitor"]}}}`)
+
+	out := h.CallOK(t, "access_review", map[string]any{"planes": []any{"elasticsearch"}})
+	byID := findingsByID(t, out)
+	var late string
+	for id := range byID {
+		if strings.HasPrefix(id, "es.key.never_expires/") && strings.Contains(id, "late-forever") {
+			late = id
+		}
+	}
+	if late == "" {
+		t.Fatalf("the never-expiring key made after %d others was not reviewed; reviewed: %s", many, asJSON(out["reviewed"]))
+	}
+	valid, err := esAdmin(t, h).QueryAPIKeys(t.Context(), map[string]any{"size": 0, "query": map[string]any{"term": map[string]any{"invalidated": false}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := valid.Total
+	if want <= many {
+		t.Fatalf("the cluster counts %d valid keys after %d were made", want, many+1)
+	}
+	if !strings.Contains(asJSON(out["reviewed"]), fmt.Sprintf(": %d valid API keys", want)) {
+		t.Fatalf("the review should count every valid key (%d): %s", want, asJSON(out["reviewed"]))
+	}
 }

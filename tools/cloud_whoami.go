@@ -85,7 +85,11 @@ func findServerKey(ctx context.Context, cc *cloudapi.Client, id *CloudIdentity) 
 	if i < 0 {
 		return ""
 	}
-	serverKeys.put(cc, struct{}{}, keys[i])
+	if k := keys[i]; k.RoleAssignments != nil && !k.RoleAssignments.IsEmpty() {
+		// A key made without role assignments takes its creator's roles,
+		// which may change: only explicit assignments are remembered.
+		serverKeys.put(cc, struct{}{}, k)
+	}
 	return describeServerKey(ctx, cc, id, keys[i])
 }
 
@@ -108,8 +112,9 @@ func describeServerKey(ctx context.Context, cc *cloudapi.Client, id *CloudIdenti
 
 // serverKeys remembers the server's own key once the key listing has
 // identified it for certain. A Cloud API key cannot be changed after it is
-// made (the API creates, lists and deletes keys, nothing else), so its id,
-// scope and owner stay true while it lives; whoami still reads the
+// made (the API creates, lists and deletes keys, nothing else), so the id,
+// scope and owner of a key made with explicit role assignments stay true
+// while it lives; whoami still reads the
 // organization with the key every time, so a key that was deleted or has
 // expired shows at once. Without it, every whoami listed every key of the
 // organization to find one that had not changed: a third of its requests

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/elastic-access-mcp/elastic-access-mcp/coalesce"
 	"github.com/elastic-access-mcp/elastic-access-mcp/prompts"
 	"github.com/elastic-access-mcp/elastic-access-mcp/surface"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
@@ -176,10 +175,8 @@ func newSealer(cfg Config) *toolkit.Sealer {
 }
 
 // buildEnv creates the upstream clients. Every client sends through the
-// dry-run transport, so a dry run can never send a write, through the
-// coalescing transport, which lets identical reads of read-only calls in
-// flight at once share one request, and through the metrics transport,
-// which counts the requests actually sent, by plane and status.
+// dry-run transport, so a dry run can never send a write, and through the
+// metrics transport, which counts requests by plane and status.
 func buildEnv(cfg Config, sealer *toolkit.Sealer, m *metrics.Metrics) (*toolkit.Env, error) {
 	env := &toolkit.Env{
 		Confirm: cfg.Confirm,
@@ -190,7 +187,7 @@ func buildEnv(cfg Config, sealer *toolkit.Sealer, m *metrics.Metrics) (*toolkit.
 	ua := cfg.Name + "/" + cfg.Version
 	if cfg.Cloud.APIKey != "" {
 		cc := cfg.Cloud
-		cc.Transport = toolkit.DryRunTransport(coalesce.New(countingTransport(cc.Transport, m, metrics.PlaneCloud)))
+		cc.Transport = toolkit.DryRunTransport(countingTransport(cc.Transport, m, metrics.PlaneCloud))
 		if cc.UserAgent == "" {
 			cc.UserAgent = ua
 		}
@@ -220,8 +217,8 @@ func buildEnv(cfg Config, sealer *toolkit.Sealer, m *metrics.Metrics) (*toolkit.
 			*side.ca, *side.insecure = "", false // applied here, under the wrapper
 		}
 	}
-	es.Transport = toolkit.DryRunTransport(coalesce.New(countingTransport(es.Transport, m, metrics.PlaneElasticsearch)))
-	kb.Transport = toolkit.DryRunTransport(coalesce.New(countingTransport(kb.Transport, m, metrics.PlaneKibana)))
+	es.Transport = toolkit.DryRunTransport(countingTransport(es.Transport, m, metrics.PlaneElasticsearch))
+	kb.Transport = toolkit.DryRunTransport(countingTransport(kb.Transport, m, metrics.PlaneKibana))
 	if es.UserAgent == "" {
 		es.UserAgent = ua
 	}
@@ -253,11 +250,6 @@ func (s *Server) handlerFor(t toolkit.Tool) mcpserver.ToolHandlerFunc {
 		}
 		s.countApprovalAnswer(req)
 		start := time.Now()
-		if t.Tier == toolkit.Read {
-			// A call that changes nothing may share identical upstream
-			// reads sent since it began (see package coalesce).
-			ctx = coalesce.WithReadsSince(ctx, start)
-		}
 		ctx, progressSent := withProgressCount(ctx)
 		out, err := t.Invoke(ctx, h.env, toolkit.CallOptions{
 			Request:   req,

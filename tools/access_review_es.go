@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -440,16 +441,16 @@ func fixRuleFields(v any) any {
 // reviewAPIKeys reports valid API keys that never expire or live long,
 // carry their owner's every privilege, or superuser-like power.
 func (r *stackReview) reviewAPIKeys(ctx context.Context, longLived time.Duration) {
-	keys, total, err := validAPIKeys(ctx, r.t.ES)
+	keys, complete, err := validAPIKeys(ctx, r.t.ES)
 	switch {
 	case err != nil && len(keys) == 0:
 		r.reviewed("API keys not readable (%s)", esShort(err))
 		return
 	case err != nil:
-		r.reviewed("%d of %d valid API keys; reading the rest failed (%s), so they were not reviewed", len(keys), total, esShort(err))
-	case len(keys) < total:
-		r.reviewed("%d of %d valid API keys: Elasticsearch pages at most %d results of one query, so the newest %d were not reviewed; "+
-			"invalidate keys nobody uses (invalidate_es_api_keys) or review them with list_es_api_keys", len(keys), total, maxKeyWindow, total-len(keys))
+		r.reviewed("%d valid API keys, the oldest; reading the rest failed (%s), so they were not reviewed", len(keys), esShort(err))
+	case !complete:
+		r.reviewed("%d valid API keys, the oldest; the review stops there, so newer keys were not reviewed: invalidate keys nobody uses "+
+			"(invalidate_es_api_keys) or review the rest with list_es_api_keys", len(keys))
 	default:
 		r.reviewed("%d valid API keys", len(keys))
 	}
@@ -484,32 +485,51 @@ func (r *stackReview) reviewAPIKeys(ctx context.Context, longLived time.Duration
 	}
 }
 
-// keyPage is how many API keys one query reads; maxKeyWindow is
-// Elasticsearch's default bound on from + size (index.max_result_window).
+// keyPage is how many API keys one query reads; maxKeyPages bounds a review
+// at 100,000 keys.
 const (
-	keyPage      = 1000
-	maxKeyWindow = 10000
+	keyPage     = 1000
+	maxKeyPages = 100
 )
 
-// validAPIKeys reads the valid API keys a page at a time, oldest first, up to
-// Elasticsearch's result window, and returns them with how many there are.
-// Keys read before a failure are returned with the error.
-func validAPIKeys(ctx context.Context, es *esapi.Client) ([]esapi.APIKey, int, error) {
-	var keys []esapi.APIKey
-	total := 0
-	for from := 0; from < maxKeyWindow; from += keyPage {
-		res, err := es.QueryAPIKeys(ctx, map[string]any{"from": from, "size": keyPage, "sort": []any{"creation"},
-			"query": map[string]any{"term": map[string]any{"invalidated": false}}})
+// errKeysUnpageable: more keys than a page were made in one millisecond, so
+// the pages cannot move past them.
+var errKeysUnpageable = errors.New("more than 1,000 API keys share one creation time")
+
+// validAPIKeys reads the valid API keys oldest first, a page at a time. Each
+// page starts at the creation time of the last key read (at it, not after:
+// keys made in the same millisecond may straddle two pages) and keys already
+// read are skipped. Unlike from/size paging, a key invalidated or made while
+// the pages are read cannot shift another one out of every page. complete is
+// false when the bound on pages was reached; keys read before an error are
+// returned with it.
+func validAPIKeys(ctx context.Context, es *esapi.Client) (keys []esapi.APIKey, complete bool, err error) {
+	seen := map[string]bool{}
+	valid := map[string]any{"term": map[string]any{"invalidated": false}}
+	query := valid
+	for range maxKeyPages {
+		res, err := es.QueryAPIKeys(ctx, map[string]any{"size": keyPage, "sort": []any{"creation"}, "query": query})
 		if err != nil {
-			return keys, total, err
+			return keys, false, err
 		}
-		total = max(res.Total, len(keys)+len(res.APIKeys))
-		keys = append(keys, res.APIKeys...)
-		if len(res.APIKeys) < keyPage || len(keys) >= total {
-			break
+		added := 0
+		for _, k := range res.APIKeys {
+			if !seen[k.ID] {
+				seen[k.ID] = true
+				keys = append(keys, k)
+				added++
+			}
 		}
+		if len(res.APIKeys) < keyPage {
+			return keys, true, nil
+		}
+		if added == 0 {
+			return keys, false, errKeysUnpageable
+		}
+		query = map[string]any{"bool": map[string]any{"filter": []any{valid,
+			map[string]any{"range": map[string]any{"creation": map[string]any{"gte": res.APIKeys[len(res.APIKeys)-1].Creation}}}}}}
 	}
-	return keys, total, nil
+	return keys, false, nil
 }
 
 // esBroadRule reports a mapping rule without a group, dn or username

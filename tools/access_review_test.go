@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/esapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/cloudemu"
+	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server/servertest"
 )
 
@@ -182,15 +184,17 @@ func mappingWithRules(rules map[string]any) esapi.RoleMapping {
 	return esapi.RoleMapping{Enabled: true, Roles: []string{"viewer"}, Rules: rules}
 }
 
-// Every valid API key is reviewed, however many: the review reads them a
-// page at a time (it read one page of 1,000 and said nothing of the rest),
-// so a never-expiring key made after a thousand others is still found.
+// Every valid API key is reviewed, however many, and a key invalidated
+// while the review pages through them does not push another one out of
+// every page: the review read one page of 1,000 and said nothing of the
+// rest; from/size pages would skip the key that moved up.
 func TestAccessReviewReadsEveryPageOfAPIKeys(t *testing.T) {
-	h := servertest.New(t, servertest.Options{Toolsets: []string{"diagnostics"}, NoCloud: true})
+	opts := servertest.Options{Toolsets: []string{"diagnostics"}, NoCloud: true}
+	h := servertest.New(t, opts)
 	// Straight to the cluster, so the server's redactor does not learn a
 	// thousand key values.
-	create := func(body string) {
-		req, _ := http.NewRequest(http.MethodPost, h.Sandbox.ElasticsearchURL+"/_security/api_key", strings.NewReader(body))
+	send := func(method, path, body string) map[string]any {
+		req, _ := http.NewRequest(method, h.Sandbox.ElasticsearchURL+path, strings.NewReader(body))
 		req.SetBasicAuth(h.Sandbox.StackSeed.AdminUsername, h.Sandbox.StackSeed.AdminPassword)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
@@ -198,37 +202,64 @@ func TestAccessReviewReadsEveryPageOfAPIKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != http.StatusOK {
-			b, _ := io.ReadAll(resp.Body)
-			t.Fatalf("create API key: HTTP %d %s", resp.StatusCode, b)
+			t.Fatalf("%s %s: HTTP %d %s", method, path, resp.StatusCode, b)
 		}
+		var out map[string]any
+		_ = json.Unmarshal(b, &out)
+		return out
 	}
+	first := send(http.MethodPost, "/_security/api_key", `{"name":"batch-first","expiration":"1d","role_descriptors":{"r":{"cluster":["monitor"]}}}`)
 	const many = 1100
 	for i := range many {
-		create(fmt.Sprintf(`{"name":"batch-%04d","expiration":"1d","role_descriptors":{"r":{"cluster":["monitor"]}}}`, i))
-	}
-	create(`{"name":"late-forever","role_descriptors":{"r":{"cluster":["monitor"]}}}`)
-
-	out := h.CallOK(t, "access_review", map[string]any{"planes": []any{"elasticsearch"}})
-	byID := findingsByID(t, out)
-	var late string
-	for id := range byID {
-		if strings.HasPrefix(id, "es.key.never_expires/") && strings.Contains(id, "late-forever") {
-			late = id
+		name := fmt.Sprintf("batch-%04d", i)
+		expiry := `"expiration":"1d",`
+		if i == 1000 { // the first key of the second page, with batch-first on the first
+			name, expiry = "forever-on-page-two", ""
 		}
+		send(http.MethodPost, "/_security/api_key", `{"name":"`+name+`",`+expiry+`"role_descriptors":{"r":{"cluster":["monitor"]}}}`)
 	}
-	if late == "" {
-		t.Fatalf("the never-expiring key made after %d others was not reviewed; reviewed: %s", many, asJSON(out["reviewed"]))
+	// batch-first is invalidated after the first page was read.
+	cfg := h.Config(opts)
+	queries := 0
+	cfg.Elasticsearch.Transport = roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(req.URL.Path, "/_query/api_key") {
+			if queries++; queries == 2 {
+				send(http.MethodDelete, "/_security/api_key", `{"ids":["`+first["id"].(string)+`"]}`)
+			}
+		}
+		return http.DefaultTransport.RoundTrip(req)
+	})
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
+	res := servertest.CallTool(t, servertest.Connect(t, srv, opts), "access_review", map[string]any{"planes": []any{"elasticsearch"}})
+	if res.IsError {
+		t.Fatal(servertest.Text(res))
+	}
+	out := res.StructuredContent.(map[string]any)
+	found := false
+	for id := range findingsByID(t, out) {
+		found = found || strings.HasPrefix(id, "es.key.never_expires/") && strings.Contains(id, "forever-on-page-two")
+	}
+	if !found {
+		t.Fatalf("the never-expiring key at the top of the second page was not reviewed; reviewed: %s", asJSON(out["reviewed"]))
+	}
+	if queries < 2 {
+		t.Fatalf("the review read the keys in %d queries; the test needs more than one page", queries)
+	}
+	// Every key valid when the review began: the seeded ones, batch-first and the batch.
 	valid, err := esAdmin(t, h).QueryAPIKeys(t.Context(), map[string]any{"size": 0, "query": map[string]any{"term": map[string]any{"invalidated": false}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := valid.Total
-	if want <= many {
-		t.Fatalf("the cluster counts %d valid keys after %d were made", want, many+1)
-	}
-	if !strings.Contains(asJSON(out["reviewed"]), fmt.Sprintf(": %d valid API keys", want)) {
-		t.Fatalf("the review should count every valid key (%d): %s", want, asJSON(out["reviewed"]))
+	if want := valid.Total + 1; !strings.Contains(asJSON(out["reviewed"]), fmt.Sprintf(": %d valid API keys\"", want)) {
+		t.Fatalf("the review should count the %d keys valid when it began: %s", want, asJSON(out["reviewed"]))
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -23,6 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/cmd/elastic-access-mcp/internal/early"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
@@ -281,6 +282,7 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitUsage
 	}
 	defer b.Close()
+	early.StartupDone()
 	if isTerminal(stdin) {
 		// Someone ran the server by hand: without this it would sit silent.
 		fmt.Fprintln(stderr, "elastic-access-mcp: serving MCP over stdio, waiting for an MCP client's JSON-RPC on standard input.\n"+
@@ -308,6 +310,7 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer b.Close()
+	early.StartupDone()
 	b.cfg.HTTP.Listen = *listen
 	h, err := s.ListenHTTPWith(b.cfg.HTTP)
 	if err != nil {

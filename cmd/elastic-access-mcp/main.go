@@ -28,8 +28,8 @@ import (
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
 // buildVersion is set at build time with -ldflags "-X main.buildVersion=…".
@@ -402,40 +402,21 @@ func runCall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "elastic-access-mcp call: %s\n", whyUnavailable(name, s.Report))
 		return exitUsage
 	}
-	var opts []client.ClientOption
-	if h := terminalConfirmer(*yes, stdin, stderr); h != nil {
-		opts = append(opts, client.WithElicitationHandler(h))
-	}
-	cl, err := client.NewInProcessClientWithOptions(s.MCP, opts...)
+	elicit := terminalConfirmer(*yes, stdin, stderr)
+	cs, err := startCallSession(ctx, s.MCP, elicit)
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
 		return exitToolError
 	}
-	defer cl.Close()
-	if err := cl.Start(ctx); err != nil {
-		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
-		return exitToolError
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ClientInfo = mcp.Implementation{Name: "elastic-access-mcp-call", Version: version()}
-	if len(opts) > 0 {
-		ir.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
-	}
-	if _, err := cl.Initialize(ctx, ir); err != nil {
-		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
-		return exitToolError
-	}
-	var req mcp.CallToolRequest
-	req.Params.Name = name
-	req.Params.Arguments = arguments
-	res, err := cl.CallTool(ctx, req)
+	defer cs.Close()
+	res, err := cs.callTool(name, arguments)
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
 		return exitToolError
 	}
 	if res.IsError {
 		text := textOf(res)
-		if len(opts) == 0 && strings.Contains(text, "cannot show a confirmation prompt") {
+		if elicit == nil && strings.Contains(text, "cannot show a confirmation prompt") {
 			// The server's advice is for MCP clients; here the person is
 			// at this command, which has no terminal to ask on.
 			text, _, _ = strings.Cut(text, " Next: ")
@@ -502,7 +483,7 @@ func readArgs(inline, file string, stdin io.Reader) (map[string]any, error) {
 // terminalConfirmer answers confirmation prompts: with --yes it approves;
 // on a terminal it asks; otherwise there is nobody to ask, and the client
 // declares no elicitation capability, so the server refuses the change.
-func terminalConfirmer(yes bool, stdin io.Reader, stderr io.Writer) client.ElicitationHandler {
+func terminalConfirmer(yes bool, stdin io.Reader, stderr io.Writer) mcpserver.ElicitationHandler {
 	if yes {
 		return confirmFunc(func(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 			return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{

@@ -44,14 +44,16 @@ func startCallSession(ctx context.Context, srv *mcpserver.MCPServer, elicit mcps
 			}
 		}
 	}()
-	var caps mcp.ClientCapabilities
+	// Plain maps: encoding mcp-go's parameter structs builds their
+	// encoders, which costs more than the message.
+	caps := map[string]any{}
 	if elicit != nil {
-		caps.Elicitation = &mcp.ElicitationCapability{}
+		caps["elicitation"] = map[string]any{}
 	}
-	params := mcp.InitializeParams{
-		ProtocolVersion: mcp.LATEST_LEGACY_PROTOCOL_VERSION,
-		Capabilities:    caps,
-		ClientInfo:      mcp.Implementation{Name: "elastic-access-mcp-call", Version: version()},
+	params := map[string]any{
+		"protocolVersion": mcp.LATEST_LEGACY_PROTOCOL_VERSION,
+		"capabilities":    caps,
+		"clientInfo":      map[string]any{"name": "elastic-access-mcp-call", "version": version()},
 	}
 	if _, err := cs.request(1, "initialize", params); err != nil {
 		cs.Close()

@@ -20,6 +20,9 @@ var (
 )
 
 func init() {
+	if strings.HasSuffix(os.Args[0], ".test") {
+		return // a test binary (go test names them so), whatever its arguments
+	}
 	switch command(os.Args[1:]) {
 	case "call":
 		// One call, one upstream request at a time: a second processor
@@ -44,7 +47,7 @@ func StartupDone() {
 }
 
 // command is the subcommand main will run, as main.run reads it; "" for a
-// test binary, whose first argument is one of its -test. flags.
+// test binary run by go test, whose first argument is one of its -test. flags.
 func command(args []string) string {
 	switch {
 	case len(args) == 0:

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox/cloudemu"
@@ -60,7 +61,7 @@ type Sandbox struct {
 	host     string
 	seed     string
 	mu       sync.Mutex // guards projects
-	projects map[string]*Project
+	projects map[string]*lazyProject
 	srvMu    sync.Mutex // guards servers; separate because projectFor serves while holding mu
 	servers  []*http.Server
 }
@@ -100,7 +101,7 @@ func Start(opts Options) (*Sandbox, error) {
 	if seed != SeedDemo && seed != SeedNone {
 		return nil, fmt.Errorf("--seed must be demo or none, not %q", seed)
 	}
-	s := &Sandbox{host: host, projects: map[string]*Project{}, seed: seed}
+	s := &Sandbox{host: host, projects: map[string]*lazyProject{}, seed: seed}
 
 	cloudLn, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -156,13 +157,13 @@ func Start(opts Options) (*Sandbox, error) {
 }
 
 // projectEndpoints is called by the Cloud emulator when it publishes a
-// project; the project's cluster is started on first use.
+// project: the addresses are bound at once, the cluster starts on first use.
 func (s *Sandbox) projectEndpoints(projectType, projectID string) (string, string) {
-	p := s.projectFor(projectType, projectID)
-	if p == nil {
+	lp := s.lazyProjectFor(projectType, projectID)
+	if lp == nil {
 		return "http://" + s.host + ":1", "http://" + s.host + ":1"
 	}
-	return p.ElasticsearchURL, p.KibanaURL
+	return lp.esURL, lp.kbURL
 }
 
 // projectCustomRoles lists the native roles of a project's Elasticsearch
@@ -179,33 +180,87 @@ func (s *Sandbox) projectCustomRoles(projectType, projectID string) []cloudemu.P
 	return out
 }
 
+// lazyProject is a Serverless project whose Elasticsearch and Kibana
+// addresses are published but whose cluster is made and seeded only when
+// something first talks to it: the demo organization has several projects,
+// and most sessions use one or none of them.
+type lazyProject struct {
+	typ, id      string
+	esURL, kbURL string
+	once         sync.Once
+	started      atomic.Pointer[Project] // nil until started, or if starting failed
+}
+
+// projectFor is the running project, started if need be; nil if it cannot
+// be served.
 func (s *Sandbox) projectFor(projectType, projectID string) *Project {
+	lp := s.lazyProjectFor(projectType, projectID)
+	if lp == nil {
+		return nil
+	}
+	return s.startProject(lp)
+}
+
+func (s *Sandbox) lazyProjectFor(projectType, projectID string) *lazyProject {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p, ok := s.projects[projectID]; ok {
-		return p
+	if lp, ok := s.projects[projectID]; ok {
+		return lp
 	}
-	p := &Project{Type: projectType, ID: projectID}
-	p.Cluster = stackemu.New(stackemu.Options{
-		Flavor:       stackemu.FlavorServerless,
-		ExternalAuth: s.cloudKeyAuth(projectType, projectID),
-		ProjectType:  projectType,
-	})
-	if s.seed == SeedNone {
-		p.Seed = p.Cluster.SeedOperator()
-	} else {
-		p.Seed = p.Cluster.SeedDemo()
-	}
-	if err := addProjectRoles(p.Cluster, s.seed == SeedDemo); err != nil {
-		return nil
-	}
-	p.Cluster.Checkpoint()
+	lp := &lazyProject{typ: projectType, id: projectID}
+	es := s.projectHandler(lp, (*stackemu.Cluster).Elasticsearch, (*stackemu.Cluster).ElasticsearchFaults)
+	kb := s.projectHandler(lp, (*stackemu.Cluster).Kibana, (*stackemu.Cluster).KibanaFaults)
 	var err error
-	if p.ElasticsearchURL, p.KibanaURL, err = s.serveCluster(p.Cluster); err != nil {
+	if lp.esURL, lp.kbURL, err = s.serveHandlers(es, kb); err != nil {
 		return nil
 	}
-	s.projects[projectID] = p
-	return p
+	s.projects[projectID] = lp
+	return lp
+}
+
+// startProject makes and seeds the project's cluster, once.
+func (s *Sandbox) startProject(lp *lazyProject) *Project {
+	lp.once.Do(func() {
+		p := &Project{Type: lp.typ, ID: lp.id, ElasticsearchURL: lp.esURL, KibanaURL: lp.kbURL}
+		p.Cluster = stackemu.New(stackemu.Options{
+			Flavor:       stackemu.FlavorServerless,
+			ExternalAuth: s.cloudKeyAuth(lp.typ, lp.id),
+			ProjectType:  lp.typ,
+		})
+		if s.seed == SeedNone {
+			p.Seed = p.Cluster.SeedOperator()
+		} else {
+			p.Seed = p.Cluster.SeedDemo()
+		}
+		if err := addProjectRoles(p.Cluster, s.seed == SeedDemo); err != nil {
+			return
+		}
+		p.Cluster.Checkpoint()
+		lp.started.Store(p)
+	})
+	return lp.started.Load()
+}
+
+// projectHandler serves one of a project's emulators (with the sandbox
+// admin API), starting the project on the first request.
+func (s *Sandbox) projectHandler(lp *lazyProject, emulator func(*stackemu.Cluster) http.Handler,
+	faults func(*stackemu.Cluster) *fault.Injector) http.Handler {
+	var (
+		once sync.Once
+		h    http.Handler
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() {
+			if p := s.startProject(lp); p != nil {
+				h = s.withAdmin(emulator(p.Cluster), faults(p.Cluster))
+			}
+		})
+		if h == nil {
+			http.Error(w, "sandbox: this project's emulator could not start", http.StatusInternalServerError)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // projectRoles are the demo's custom roles of every Serverless project (the
@@ -255,14 +310,24 @@ func (s *Sandbox) cloudKeyAuth(projectType, projectID string) func(string) (stac
 	}
 }
 
-// Project returns the running project of that id, or nil.
+// Project returns the project of that id, started if need be, or nil if
+// the Cloud API has not published it.
 func (s *Sandbox) Project(id string) *Project {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.projects[id]
+	lp := s.projects[id]
+	s.mu.Unlock()
+	if lp == nil {
+		return nil
+	}
+	return s.startProject(lp)
 }
 
 func (s *Sandbox) serveCluster(c *stackemu.Cluster) (esURL, kbURL string, err error) {
+	return s.serveHandlers(s.withAdmin(c.Elasticsearch(), c.ElasticsearchFaults()), s.withAdmin(c.Kibana(), c.KibanaFaults()))
+}
+
+// serveHandlers serves an Elasticsearch and a Kibana on free loopback ports.
+func (s *Sandbox) serveHandlers(es, kb http.Handler) (esURL, kbURL string, err error) {
 	esLn, err := net.Listen("tcp", net.JoinHostPort(s.host, "0"))
 	if err != nil {
 		return "", "", err
@@ -272,8 +337,8 @@ func (s *Sandbox) serveCluster(c *stackemu.Cluster) (esURL, kbURL string, err er
 		_ = esLn.Close()
 		return "", "", err
 	}
-	s.serve(esLn, s.withAdmin(c.Elasticsearch(), c.ElasticsearchFaults()))
-	s.serve(kbLn, s.withAdmin(c.Kibana(), c.KibanaFaults()))
+	s.serve(esLn, es)
+	s.serve(kbLn, kb)
 	return "http://" + esLn.Addr().String(), "http://" + kbLn.Addr().String(), nil
 }
 
@@ -343,9 +408,14 @@ func (s *Sandbox) Reset() {
 	s.Cloud.Reset()
 	s.Stack.Reset()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, p := range s.projects {
-		if p.Cluster != s.Stack {
+	projects := make([]*lazyProject, 0, len(s.projects))
+	for _, lp := range s.projects {
+		projects = append(projects, lp)
+	}
+	s.mu.Unlock()
+	for _, lp := range projects {
+		// A project not started yet is still in its start state.
+		if p := lp.started.Load(); p != nil && p.Cluster != s.Stack {
 			p.Cluster.Reset()
 		}
 	}

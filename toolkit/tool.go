@@ -120,14 +120,46 @@ type Tool struct {
 
 type lazySchema struct {
 	once    sync.Once
+	name    string
 	gen     func() (in, out json.RawMessage, keys []string)
 	in, out json.RawMessage
 	keys    []string // accepted argument names, for friendly errors
 }
 
 func (l *lazySchema) get() *lazySchema {
-	l.once.Do(func() { l.in, l.out, l.keys = l.gen() })
+	l.once.Do(func() {
+		if s, ok := precomputedSchemas[l.name]; ok {
+			l.in, l.out, l.keys = json.RawMessage(s.In), json.RawMessage(s.Out), s.Keys
+			return
+		}
+		l.in, l.out, l.keys = l.gen()
+	})
 	return l
+}
+
+// Schemas are a tool's published input and output schemas and the argument
+// names it accepts, as reflecting its Go types gives them.
+type Schemas struct {
+	In, Out string
+	Keys    []string
+}
+
+// precomputedSchemas is set once, by UsePrecomputedSchemas, before any
+// tool's schema is read.
+var precomputedSchemas map[string]Schemas
+
+// UsePrecomputedSchemas makes tools take their schemas from m, by tool name,
+// instead of reflecting their types when first asked (about half a
+// millisecond a tool, most of a server's start-up). m must be what
+// ReflectedSchemas gives for every tool: the binary that calls this tests
+// that it is.
+func UsePrecomputedSchemas(m map[string]Schemas) { precomputedSchemas = m }
+
+// ReflectedSchemas generates the tool's schemas from its Go types, whatever
+// UsePrecomputedSchemas was given.
+func (t Tool) ReflectedSchemas() Schemas {
+	in, out, keys := t.schema.gen()
+	return Schemas{In: string(in), Out: string(out), Keys: keys}
 }
 
 // InputSchema is the tool's published input schema.
@@ -149,7 +181,7 @@ type Handler[In, Out any] func(ctx context.Context, c *Call, in In) (Out, error)
 // for confirmation get `confirm` when the operator chose --confirm=param;
 // both are handled here, not by the tool.
 func Define[In, Out any](spec Spec, h Handler[In, Out]) Tool {
-	schema := &lazySchema{gen: func() (json.RawMessage, json.RawMessage, []string) {
+	schema := &lazySchema{name: spec.Name, gen: func() (json.RawMessage, json.RawMessage, []string) {
 		in, keys := inputSchemaFor[In](spec.Tier)
 		return in, outputSchemaFor[Out](), keys
 	}}

@@ -93,14 +93,15 @@ func buildConfig(c *commonFlags, stderr io.Writer) (*built, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", c.envFile, err)
 			}
-			for k := range fileVals {
+			// As godotenv.Load, without reading the file again: a variable
+			// already set is never overridden.
+			for k, v := range fileVals {
 				if _, set := os.LookupEnv(k); !set {
 					src.fromFile[k] = true
+					if err := os.Setenv(k, v); err != nil {
+						return nil, fmt.Errorf("read %s: %w", c.envFile, err)
+					}
 				}
-			}
-			// godotenv.Load never overrides variables already set.
-			if err := godotenv.Load(c.envFile); err != nil {
-				return nil, fmt.Errorf("read %s: %w", c.envFile, err)
 			}
 		}
 	}

@@ -23,12 +23,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/elastic-access-mcp/elastic-access-mcp/cmd/elastic-access-mcp/internal/early"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/sandbox"
 	"github.com/elastic-access-mcp/elastic-access-mcp/server"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
 // buildVersion is set at build time with -ldflags "-X main.buildVersion=…".
@@ -112,9 +113,10 @@ func main() {
 		// never reuse was about a tenth of a call's CPU. (Set here, not in
 		// runCall, which the tests run in-process.)
 		debug.SetGCPercent(-1)
-	} else {
-		tuneServingGC()
 	}
+	// The tools' schemas were generated with the binary (schemas_gen.go):
+	// reflecting the types again was most of a server's start-up.
+	toolkit.UsePrecomputedSchemas(toolSchemas)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -283,6 +285,7 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitUsage
 	}
 	defer b.Close()
+	early.StartupDone()
 	if isTerminal(stdin) {
 		// Someone ran the server by hand: without this it would sit silent.
 		fmt.Fprintln(stderr, "elastic-access-mcp: serving MCP over stdio, waiting for an MCP client's JSON-RPC on standard input.\n"+
@@ -310,6 +313,7 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer b.Close()
+	early.StartupDone()
 	b.cfg.HTTP.Listen = *listen
 	h, err := s.ListenHTTPWith(b.cfg.HTTP)
 	if err != nil {
@@ -401,40 +405,21 @@ func runCall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "elastic-access-mcp call: %s\n", whyUnavailable(name, s.Report))
 		return exitUsage
 	}
-	var opts []client.ClientOption
-	if h := terminalConfirmer(*yes, stdin, stderr); h != nil {
-		opts = append(opts, client.WithElicitationHandler(h))
-	}
-	cl, err := client.NewInProcessClientWithOptions(s.MCP, opts...)
+	elicit := terminalConfirmer(*yes, stdin, stderr)
+	cs, err := startCallSession(ctx, s.MCP, elicit)
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
 		return exitToolError
 	}
-	defer cl.Close()
-	if err := cl.Start(ctx); err != nil {
-		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
-		return exitToolError
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ClientInfo = mcp.Implementation{Name: "elastic-access-mcp-call", Version: version()}
-	if len(opts) > 0 {
-		ir.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
-	}
-	if _, err := cl.Initialize(ctx, ir); err != nil {
-		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
-		return exitToolError
-	}
-	var req mcp.CallToolRequest
-	req.Params.Name = name
-	req.Params.Arguments = arguments
-	res, err := cl.CallTool(ctx, req)
+	defer cs.Close()
+	res, err := cs.callTool(name, arguments)
 	if err != nil {
 		fmt.Fprintln(stderr, "elastic-access-mcp call:", err)
 		return exitToolError
 	}
 	if res.IsError {
 		text := textOf(res)
-		if len(opts) == 0 && strings.Contains(text, "cannot show a confirmation prompt") {
+		if elicit == nil && strings.Contains(text, "cannot show a confirmation prompt") {
 			// The server's advice is for MCP clients; here the person is
 			// at this command, which has no terminal to ask on.
 			text, _, _ = strings.Cut(text, " Next: ")
@@ -501,7 +486,7 @@ func readArgs(inline, file string, stdin io.Reader) (map[string]any, error) {
 // terminalConfirmer answers confirmation prompts: with --yes it approves;
 // on a terminal it asks; otherwise there is nobody to ask, and the client
 // declares no elicitation capability, so the server refuses the change.
-func terminalConfirmer(yes bool, stdin io.Reader, stderr io.Writer) client.ElicitationHandler {
+func terminalConfirmer(yes bool, stdin io.Reader, stderr io.Writer) mcpserver.ElicitationHandler {
 	if yes {
 		return confirmFunc(func(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 			return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{

@@ -3,6 +3,7 @@ package stackemu
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // appPrivDef is a stored application privilege: a named set of actions
@@ -16,9 +17,12 @@ type appPrivDef struct {
 // an application starts with a lower-case letter, has at least 3
 // characters, and may carry a "-" or "_" suffix; a privilege name starts
 // with a lower-case letter and contains letters, digits and "_-.".
+// They are compiled on first use, as every table of this package is: the
+// package is linked into every process that can run the sandbox, and most
+// never do.
 var (
-	appNameRe  = regexp.MustCompile(`^[a-z][A-Za-z0-9]{2,}([-_][^\\/*?"<>|, ]*)?$`)
-	privNameRe = regexp.MustCompile(`^[a-z][a-zA-Z0-9_.-]*$`)
+	appNameRe  = lazyRegexp(`^[a-z][A-Za-z0-9]{2,}([-_][^\\/*?"<>|, ]*)?$`)
+	privNameRe = lazyRegexp(`^[a-z][a-zA-Z0-9_.-]*$`)
 )
 
 // isActionPattern: a granted or requested name containing '/', '*' or ':'
@@ -136,11 +140,11 @@ func handlePutPrivileges(x *rctx) {
 				x.fail(e)
 				return
 			}
-			if !appNameRe.MatchString(a.key) {
-				msgs = append(msgs, "An application name must match the pattern "+appNameRe.String()+" (found '"+a.key+"')")
+			if !appNameRe().MatchString(a.key) {
+				msgs = append(msgs, "An application name must match the pattern "+appNameRe().String()+" (found '"+a.key+"')")
 			}
-			if !privNameRe.MatchString(n.key) {
-				msgs = append(msgs, "An application privilege name must match the pattern "+privNameRe.String()+" (found '"+n.key+"')")
+			if !privNameRe().MatchString(n.key) {
+				msgs = append(msgs, "An application privilege name must match the pattern "+privNameRe().String()+" (found '"+n.key+"')")
 			}
 			if len(d.Actions) == 0 {
 				msgs = append(msgs, "Application privileges must have at least one action")
@@ -308,4 +312,9 @@ func copyAppPrivs(src map[string]map[string]*appPrivDef) map[string]map[string]*
 		out[app] = m
 	}
 	return out
+}
+
+// lazyRegexp compiles expr on first use.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

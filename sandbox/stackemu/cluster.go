@@ -104,7 +104,7 @@ func New(opts Options) *Cluster {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	c.predefined = reservedRoles
+	c.predefined = reservedRoles()
 	if c.flavor == FlavorServerless {
 		c.predefined = serverlessPredefinedRoles(opts.ProjectType)
 	}

@@ -26,24 +26,42 @@ const pbkdf2Iterations = 1000
 
 // randomSecret returns n random bytes, URL-safe base64 encoded.
 func randomSecret(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("stackemu: crypto/rand failed: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(randomBytes(n))
 }
 
+// mustHash hashes password (about half a millisecond of CPU). The password
+// is known to verify against the new hash, so that check is remembered now:
+// the sandbox's operator authenticates right after being created.
 func mustHash(password string) string {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		panic("stackemu: crypto/rand failed: " + err.Error())
-	}
+	salt := randomBytes(16)
 	key, err := pbkdf2.Key(sha512.New, password, salt, pbkdf2Iterations, 32)
 	if err != nil {
 		panic("stackemu: pbkdf2: " + err.Error())
 	}
+	h := formatPBKDF2(salt, key)
+	verifyCache.Store(verifyCacheKey(h, password), struct{}{})
+	return h
+}
+
+// unguessableHash is the stored hash of a user whose password nobody is
+// told: a random key in the same format. A PBKDF2 key of an unknown random
+// password is itself indistinguishable from random bytes, so this is what
+// hashing such a password would give, without the hashing.
+func unguessableHash() string {
+	return formatPBKDF2(randomBytes(16), randomBytes(32))
+}
+
+func formatPBKDF2(salt, key []byte) string {
 	return "{PBKDF2}" + strconv.Itoa(pbkdf2Iterations) + "$" + base64.StdEncoding.EncodeToString(salt) + "$" +
 		base64.StdEncoding.EncodeToString(key)
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("stackemu: crypto/rand failed: " + err.Error())
+	}
+	return b
 }
 
 // knownHash reports whether h resolves to a supported algorithm.
@@ -82,8 +100,7 @@ var verifyCache sync.Map // stored hash + sha256(password) → struct{}
 // are cached (as Elasticsearch's realm cache does) so that Basic
 // authentication on every request stays cheap.
 func verifyPassword(stored, password string) bool {
-	sum := sha256.Sum256([]byte(password))
-	ck := stored + "|" + hex.EncodeToString(sum[:])
+	ck := verifyCacheKey(stored, password)
 	if _, ok := verifyCache.Load(ck); ok {
 		return true
 	}
@@ -102,6 +119,11 @@ func verifyPassword(stored, password string) bool {
 		verifyCache.Store(ck, struct{}{})
 	}
 	return ok
+}
+
+func verifyCacheKey(stored, password string) string {
+	sum := sha256.Sum256([]byte(password))
+	return stored + "|" + hex.EncodeToString(sum[:])
 }
 
 // unknownHashMsg is the 9.x wording (reference §2.2); clients should match

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,8 +15,8 @@ import (
 // as the calling user against Elasticsearch.
 
 var (
-	spaceIDRe   = regexp.MustCompile(`^[a-z0-9_-]+$`)
-	featureIDRe = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+	spaceIDRe   = lazyRegexp(`^[a-z0-9_-]+$`)
+	featureIDRe = lazyRegexp(`^[a-zA-Z0-9_-]+$`)
 )
 
 var kibanaBasePrivileges = []string{"all", "read"}
@@ -440,7 +439,7 @@ func kibanaToApplications(v *jv) (apps []appPriv, path, msg string) {
 				isGlobal := len(l) == 1 && l[0] == "*"
 				if !isGlobal {
 					for j, s := range l {
-						if !spaceIDRe.MatchString(s) {
+						if !spaceIDRe().MatchString(s) {
 							return nil, p + ".spaces." + strconv.Itoa(j), "must be lower case, a-z, 0-9, '_', and '-' are allowed"
 						}
 					}
@@ -457,7 +456,7 @@ func kibanaToApplications(v *jv) (apps []appPriv, path, msg string) {
 					return nil, p + ".feature", "expected value of type [object] but got [" + kv.val.token() + "]"
 				}
 				for _, f := range kv.val.obj {
-					if !featureIDRe.MatchString(f.key) {
+					if !featureIDRe().MatchString(f.key) {
 						return nil, p + ".feature.key(\"" + f.key + "\")", "only a-z, A-Z, 0-9, '_', and '-' are allowed"
 					}
 					l, ok := f.val.strictStringArray()
@@ -465,7 +464,7 @@ func kibanaToApplications(v *jv) (apps []appPriv, path, msg string) {
 						return nil, p + ".feature." + f.key, "expected value of type [array] but got [" + f.val.token() + "]"
 					}
 					for j, priv := range l {
-						if !featureIDRe.MatchString(priv) {
+						if !featureIDRe().MatchString(priv) {
 							return nil, p + ".feature." + f.key + "." + strconv.Itoa(j), "only a-z, A-Z, 0-9, '_', and '-' are allowed"
 						}
 					}

@@ -1,6 +1,9 @@
 package stackemu
 
-import "net/http"
+import (
+	"net/http"
+	"sync"
+)
 
 // The emulated Kibana has a fixed set of spaces: the default space every
 // Kibana has, and a few more so that space checks have something to tell
@@ -24,13 +27,13 @@ var kibanaFeatureIDs = []string{
 
 // kibanaFeatures is GET /api/features: each feature with its all and read
 // privileges.
-var kibanaFeatures = func() []map[string]any {
+var kibanaFeatures = sync.OnceValue(func() []map[string]any {
 	out := make([]map[string]any, 0, len(kibanaFeatureIDs))
 	for _, id := range kibanaFeatureIDs {
 		out = append(out, map[string]any{"id": id, "name": id, "privileges": map[string]any{"all": map[string]any{}, "read": map[string]any{}}})
 	}
 	return out
-}()
+})
 
 // serveKibanaSpaces answers GET /api/spaces/space[/{id}] and GET
 // /api/features; it reports whether the request was one of those.
@@ -40,7 +43,7 @@ func (c *Cluster) serveKibanaSpaces(w http.ResponseWriter, r *http.Request, segs
 			writeBoom(w, r, http.StatusUnauthorized, "Unauthorized")
 			return true
 		}
-		writeJSON(w, r, http.StatusOK, kibanaFeatures)
+		writeJSON(w, r, http.StatusOK, kibanaFeatures())
 		return true
 	}
 	if len(segs) < 3 || segs[0] != "api" || segs[1] != "spaces" || segs[2] != "space" || len(segs) > 4 {

@@ -1,6 +1,9 @@
 package stackemu
 
-import "sort"
+import (
+	"sort"
+	"sync"
+)
 
 // Reserved roles and users of the pinned Elasticsearch version (9.1;
 // reference §3). Descriptors other than superuser, kibana_admin, viewer and
@@ -103,7 +106,7 @@ func reservedRoleDescriptors() map[string]*roleDescriptor {
 	return r
 }
 
-var reservedRoles = reservedRoleDescriptors()
+var reservedRoles = sync.OnceValue(reservedRoleDescriptors)
 
 // Reserved users (ClientReservedRealm) and their roles.
 var reservedUserRoles = map[string][]string{

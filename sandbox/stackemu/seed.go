@@ -59,11 +59,11 @@ func (c *Cluster) SeedDemo() SeedInfo {
 		// password nobody knows, as many real clusters do: it is what an
 		// access review flags, and the file realm answers first for the
 		// operator's credentials. --seed none has no native user at all.
-		mustSeed(c.putUser("admin", randomSecret(18), []string{"superuser"}, nil, strPtr("Sandbox Administrator"), nil, true))
-		mustSeed(c.putUser("alice", randomSecret(18), []string{"viewer", "logs-reader"}, nil, strPtr("Alice Analyst"), strPtr("alice@example.com"), true))
-		mustSeed(c.putUser("joe", randomSecret(18), []string{"logs-reader", "metrics-writer"}, map[string]any{"team": "platform"}, strPtr("Joe Former"), nil, false))
-		mustSeed(c.putUser("hr-analyst", randomSecret(18), []string{"hr-department-viewer"}, map[string]any{"department": "hr"}, strPtr("Harriet Analyst"), strPtr("hr-analyst@example.com"), true))
-		mustSeed(c.putUser("auditor", randomSecret(18), []string{"security-auditor"}, nil, nil, nil, true))
+		mustSeed(c.putUser("admin", nil, []string{"superuser"}, nil, strPtr("Sandbox Administrator"), nil, true))
+		mustSeed(c.putUser("alice", nil, []string{"viewer", "logs-reader"}, nil, strPtr("Alice Analyst"), strPtr("alice@example.com"), true))
+		mustSeed(c.putUser("joe", nil, []string{"logs-reader", "metrics-writer"}, map[string]any{"team": "platform"}, strPtr("Joe Former"), nil, false))
+		mustSeed(c.putUser("hr-analyst", nil, []string{"hr-department-viewer"}, map[string]any{"department": "hr"}, strPtr("Harriet Analyst"), strPtr("hr-analyst@example.com"), true))
+		mustSeed(c.putUser("auditor", nil, []string{"security-auditor"}, nil, nil, nil, true))
 		info.Users = []string{"admin", "alice", "auditor", "hr-analyst", "joe"}
 
 		c.mu.Lock()
@@ -117,17 +117,20 @@ func mustSeed(err error) {
 // PutUser creates or replaces a native user with the same checks as the
 // API (name rules, reserved names, password length, metadata keys).
 func (c *Cluster) PutUser(username, password string, roles []string, meta map[string]any) error {
-	return c.putUser(username, password, roles, meta, nil, nil, true)
+	return c.putUser(username, &password, roles, meta, nil, nil, true)
 }
 
-func (c *Cluster) putUser(username, password string, roles []string, meta map[string]any, fullName, email *string, enabled bool) error {
+// putUser stores a native user. A nil password is one nobody is ever told
+// (the demo's users other than the operator): any password would do, so the
+// user gets a hash that no password verifies against, at no hashing cost.
+func (c *Cluster) putUser(username string, password *string, roles []string, meta map[string]any, fullName, email *string, enabled bool) error {
 	if c.flavor == FlavorServerless {
 		return errors.New("native users are not available on Serverless")
 	}
 	if msgs := validateUserTarget(username); msgs != nil {
 		return errors.New(validationMessage(msgs))
 	}
-	if javaLen(password) < minPasswordLen {
+	if password != nil && javaLen(*password) < minPasswordLen {
 		return errors.New(validationMessage([]string{passwordTooShortMsg()}))
 	}
 	if hasUnderscoreKey(meta) {
@@ -136,8 +139,12 @@ func (c *Cluster) putUser(username, password string, roles []string, meta map[st
 	if roles == nil {
 		roles = []string{}
 	}
+	hash := unguessableHash()
+	if password != nil {
+		hash = mustHash(*password)
+	}
 	u := &user{Username: username, Roles: append([]string(nil), roles...), FullName: fullName, Email: email,
-		Metadata: nonNilMap(meta), Enabled: enabled, Hash: mustHash(password)}
+		Metadata: nonNilMap(meta), Enabled: enabled, Hash: hash}
 	c.mu.Lock()
 	c.users[username] = u
 	c.mu.Unlock()

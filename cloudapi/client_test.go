@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -546,5 +547,53 @@ func TestBaseURLIsShownWithoutCredentials(t *testing.T) {
 	}
 	if got := c.BaseURL(); strings.Contains(got, "hunter2") || got != "https://cloud.example" {
 		t.Errorf("BaseURL() = %q", got)
+	}
+}
+
+// meetTransport holds each request until n are in flight at once (or a
+// while has passed), and remembers the most it saw.
+type meetTransport struct {
+	n        int
+	mu       sync.Mutex
+	inFlight int
+	most     int
+	all      chan struct{}
+}
+
+func (m *meetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	m.mu.Lock()
+	m.inFlight++
+	m.most = max(m.most, m.inFlight)
+	if m.inFlight == m.n {
+		close(m.all)
+	}
+	m.mu.Unlock()
+	select {
+	case <-m.all:
+	case <-time.After(2 * time.Second):
+	}
+	defer func() { m.mu.Lock(); m.inFlight--; m.mu.Unlock() }()
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// The projects of the three types are listed at once, not one after another.
+func TestListAllProjectsListsTheTypesAtOnce(t *testing.T) {
+	e := newEnv(t, cloudemu.Options{})
+	mt := &meetTransport{n: len(cloudapi.ProjectTypes), all: make(chan struct{})}
+	c := e.client(t, func(cfg *cloudapi.Config) { cfg.Transport = mt })
+	ps, err := c.ListAllProjects(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mt.most != len(cloudapi.ProjectTypes) {
+		t.Fatalf("at most %d project listings were in flight at once; want %d", mt.most, len(cloudapi.ProjectTypes))
+	}
+	for i := 1; i < len(ps); i++ {
+		if slices.Index(cloudapi.ProjectTypes, ps[i-1].Type) > slices.Index(cloudapi.ProjectTypes, ps[i].Type) {
+			t.Fatalf("projects out of type order: %s before %s", ps[i-1].Type, ps[i].Type)
+		}
+	}
+	if len(ps) == 0 {
+		t.Fatal("the demo organization has projects")
 	}
 }

@@ -69,21 +69,25 @@ func (s *Server) countApprovalAnswer(req mcp.CallToolRequest) {
 	}
 }
 
-// countingTransport counts upstream requests by plane and status (0 = no response).
-func countingTransport(next http.RoundTripper, m *metrics.Metrics, plane string) http.RoundTripper {
+// planeTransport notes on the call (toolkit.CallInfo) that it reached the
+// plane, and counts upstream requests by plane and status (0 = no
+// response) when there are metrics.
+func planeTransport(next http.RoundTripper, m *metrics.Metrics, plane toolkit.Plane) http.RoundTripper {
 	if next == nil {
 		next = esapi.PooledTransport()
 	}
-	if m == nil {
-		return next
-	}
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		resp, err := next.RoundTrip(r)
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
+		if info := toolkit.InfoFromContext(r.Context()); info != nil {
+			info.Reach(plane)
 		}
-		m.UpstreamRequest(plane, status)
+		resp, err := next.RoundTrip(r)
+		if m != nil {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			m.UpstreamRequest(string(plane), status)
+		}
 		return resp, err
 	})
 }

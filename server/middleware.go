@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/elastic-access-mcp/elastic-access-mcp/caller"
+	"github.com/elastic-access-mcp/elastic-access-mcp/cloudapi"
 	"github.com/elastic-access-mcp/elastic-access-mcp/redact"
 	"github.com/elastic-access-mcp/elastic-access-mcp/toolkit"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -294,16 +295,21 @@ func (s *Server) principal(ctx context.Context) string {
 	if p := env.Principal(); p != "" {
 		return p
 	}
+	if info := toolkit.InfoFromContext(ctx); info != nil && !info.Reached(toolkit.PlaneElasticsearch) && !info.Reached(toolkit.PlaneKibana) {
+		// The call reached no Elasticsearch or Kibana: who the server is
+		// there says nothing about it, and asking costs a request (in a
+		// `call` process, a connection and a round trip on every run).
+		if env.Cloud != nil {
+			return cloudPrincipal(env.Cloud)
+		}
+		return ""
+	}
 	h.principalOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		var parts []string
 		if env.Cloud != nil {
-			p := "cloud-key"
-			if id := env.Cloud.APIKeyID(); id != "" {
-				p += ":" + id
-			}
-			parts = append(parts, p)
+			parts = append(parts, cloudPrincipal(env.Cloud))
 		}
 		if env.Stack != nil && env.Stack.HasDefaultElasticsearch() {
 			if me, err := env.Stack.Default().ES.Authenticate(ctx); err == nil {
@@ -319,6 +325,15 @@ func (s *Server) principal(ctx context.Context) string {
 		}
 	})
 	return env.Principal()
+}
+
+// cloudPrincipal names the Cloud key, by the id the operator declared when
+// there is one.
+func cloudPrincipal(c *cloudapi.Client) string {
+	if id := c.APIKeyID(); id != "" {
+		return "cloud-key:" + id
+	}
+	return "cloud-key"
 }
 
 type auditRecord struct {

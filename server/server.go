@@ -176,7 +176,8 @@ func newSealer(cfg Config) *toolkit.Sealer {
 
 // buildEnv creates the upstream clients. Every client sends through the
 // dry-run transport, so a dry run can never send a write, and through the
-// metrics transport, which counts requests by plane and status.
+// plane transport, which notes the planes a call reached and counts
+// requests by plane and status.
 func buildEnv(cfg Config, sealer *toolkit.Sealer, m *metrics.Metrics) (*toolkit.Env, error) {
 	env := &toolkit.Env{
 		Confirm: cfg.Confirm,
@@ -187,7 +188,7 @@ func buildEnv(cfg Config, sealer *toolkit.Sealer, m *metrics.Metrics) (*toolkit.
 	ua := cfg.Name + "/" + cfg.Version
 	if cfg.Cloud.APIKey != "" {
 		cc := cfg.Cloud
-		cc.Transport = toolkit.DryRunTransport(countingTransport(cc.Transport, m, metrics.PlaneCloud))
+		cc.Transport = toolkit.DryRunTransport(planeTransport(cc.Transport, m, toolkit.PlaneCloud))
 		if cc.UserAgent == "" {
 			cc.UserAgent = ua
 		}
@@ -217,8 +218,8 @@ func buildEnv(cfg Config, sealer *toolkit.Sealer, m *metrics.Metrics) (*toolkit.
 			*side.ca, *side.insecure = "", false // applied here, under the wrapper
 		}
 	}
-	es.Transport = toolkit.DryRunTransport(countingTransport(es.Transport, m, metrics.PlaneElasticsearch))
-	kb.Transport = toolkit.DryRunTransport(countingTransport(kb.Transport, m, metrics.PlaneKibana))
+	es.Transport = toolkit.DryRunTransport(planeTransport(es.Transport, m, toolkit.PlaneElasticsearch))
+	kb.Transport = toolkit.DryRunTransport(planeTransport(kb.Transport, m, toolkit.PlaneKibana))
 	if es.UserAgent == "" {
 		es.UserAgent = ua
 	}

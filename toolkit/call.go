@@ -124,6 +124,26 @@ type CallInfo struct {
 	Targets   []string
 	DryRun    bool
 	errorKind ErrorKind
+	reached   map[Plane]bool
+}
+
+// Reach records that the call sent a request to a plane.
+func (i *CallInfo) Reach(p Plane) {
+	i.mu.Lock()
+	if !i.reached[p] {
+		if i.reached == nil {
+			i.reached = map[Plane]bool{}
+		}
+		i.reached[p] = true
+	}
+	i.mu.Unlock()
+}
+
+// Reached reports whether the call sent a request to the plane.
+func (i *CallInfo) Reached(p Plane) bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.reached[p]
 }
 
 func (i *CallInfo) setErrorKind(k ErrorKind) {

@@ -160,3 +160,28 @@ func TestListOrgMembersReusesTheProjectListing(t *testing.T) {
 		t.Fatalf("no members in %s", asJSON(out))
 	}
 }
+
+// The audit line's principal costs no request for a call that reached only
+// the Cloud API: the server's Elasticsearch identity is looked up only once
+// a call reaches Elasticsearch (a `call list_org_members` process asked
+// Elasticsearch who it was on every run).
+func TestAuditPrincipalAsksElasticsearchOnlyForItsCalls(t *testing.T) {
+	opts := servertest.Options{}
+	h := servertest.New(t, opts)
+	c, log := countedServer(t, h, opts)
+	lastAudit := func() string {
+		lines := strings.Split(strings.TrimSpace(h.Audit()), "\n")
+		return lines[len(lines)-1]
+	}
+	sent := log.during(func() { servertest.CallTool(t, c, "list_org_members", nil) })
+	if n := matching(sent, "/_security/_authenticate"); n != 0 {
+		t.Fatalf("a Cloud-only call asked Elasticsearch who the server is (%d times): %v", n, sent)
+	}
+	if a := lastAudit(); !strings.Contains(a, `"principal":"cloud-key`) || strings.Contains(a, "elasticsearch:") {
+		t.Fatalf("the audit line should name the Cloud key alone: %s", a)
+	}
+	servertest.CallTool(t, c, "get_roles", map[string]any{"names": []any{"viewer"}})
+	if a := lastAudit(); !strings.Contains(a, "elasticsearch:") {
+		t.Fatalf("a call to Elasticsearch should name the server's Elasticsearch identity: %s", a)
+	}
+}

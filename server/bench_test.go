@@ -261,7 +261,12 @@ func (r *rawSession) call(b *testing.B, tool string, msg []byte) {
 
 type cost struct{ ns, cpuNS, bytes, allocs int64 }
 
-func (c *cost) add(d cost) { c.ns += d.ns; c.cpuNS += d.cpuNS; c.bytes += d.bytes; c.allocs += d.allocs }
+func (c *cost) add(d cost) {
+	c.ns += d.ns
+	c.cpuNS += d.cpuNS
+	c.bytes += d.bytes
+	c.allocs += d.allocs
+}
 
 // measure runs fn and returns its wall time, the CPU time the whole process
 // used and what it allocated meanwhile (the emulators' work included, on

@@ -188,33 +188,10 @@ func (p *httpProc) upstreamRequests() float64 {
 	return total
 }
 
-// pythonScript lists the organization's members the way Elastic's reference
-// scripts do: urllib, the organization first, then its members, following
-// next_page; stdlib only. It leaves the project ids in role assignments
-// unnamed, which the tool names (see pythonNamingScript).
-const pythonScript = `import json, os, sys, urllib.request
-base = os.environ["EC_BASE_URL"].rstrip("/") + "/api/v1"
-hdr = {"Authorization": "ApiKey " + os.environ["EC_API_KEY"], "Accept": "application/json"}
-def get(path):
-    with urllib.request.urlopen(urllib.request.Request(base + path, headers=hdr)) as r:
-        return json.load(r)
-org = get("/organizations")["organizations"][0]["id"]
-members, page = [], ""
-while True:
-    out = get("/organizations/%s/members%s" % (org, "?from=" + page if page else ""))
-    members += out.get("members", [])
-    page = out.get("next_page") or ""
-    if not page or len(members) >= 20:
-        break
-json.dump({"members": members[:20]}, sys.stdout)
-`
-
-// pythonNamingScript gives the same answer as `call list_org_members`: like
-// the tool, it also lists the projects of each type (following next_page) to
-// name the projects in the members' role assignments. pythonScript sends 2
-// requests; this one and the tool 5 to the Cloud API (the tool's audit line
-// adds one to Elasticsearch, to name the server's principal).
-const pythonNamingScript = `import json, os, sys, urllib.request
+// pythonMembers reads the organization's first 20 members the way Elastic's
+// reference scripts do: urllib, the organization first, then its members,
+// following next_page; stdlib only. Both scripts start with it.
+const pythonMembers = `import json, os, sys, urllib.request
 base = os.environ["EC_BASE_URL"].rstrip("/") + "/api/v1"
 hdr = {"Authorization": "ApiKey " + os.environ["EC_API_KEY"], "Accept": "application/json"}
 def get(path):
@@ -229,7 +206,19 @@ while True:
     if not page or len(members) >= 20:
         break
 members = members[:20]
-names = {}
+`
+
+// pythonScript lists the members and leaves the project ids in their role
+// assignments unnamed, which the tool names (see pythonNamingScript): 2
+// requests.
+const pythonScript = pythonMembers + `json.dump({"members": members}, sys.stdout)
+`
+
+// pythonNamingScript gives the same answer as `call list_org_members`: like
+// the tool, it also lists the projects of each type (following next_page) to
+// name the projects in the members' role assignments: 5 requests to the
+// Cloud API, as the tool sends.
+const pythonNamingScript = pythonMembers + `names = {}
 for kind in ("elasticsearch", "observability", "security"):
     page = ""
     while True:

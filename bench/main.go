@@ -758,9 +758,9 @@ func memory(o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("| step | pages | items | VmHWM (peak) | VmRSS (now) |")
-	fmt.Println("|---|---|---|---|---|")
-	fmt.Printf("| after initialize | - | - | %s | %s |\n", mib(base.hwm), mib(base.rss))
+	fmt.Println("| step | pages | items | VmHWM (peak) | VmRSS (now) | server CPU per page |")
+	fmt.Println("|---|---|---|---|---|---|")
+	fmt.Printf("| after initialize | - | - | %s | %s | - |\n", mib(base.hwm), mib(base.rss))
 	for _, l := range []struct {
 		tool, field string
 		limit       int
@@ -770,6 +770,7 @@ func memory(o options) error {
 	} {
 		pages, items := 0, 0
 		cursor := ""
+		cpu0 := procCPU(pid)
 		for pages < 10000 {
 			args := map[string]any{"limit": l.limit}
 			if cursor != "" {
@@ -802,7 +803,8 @@ func memory(o options) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| after %s, limit %d | %d | %d | %s | %s |\n", l.tool, l.limit, pages, items, mib(m.hwm), mib(m.rss))
+		fmt.Printf("| after %s, limit %d | %d | %d | %s | %s | %s |\n", l.tool, l.limit, pages, items, mib(m.hwm), mib(m.rss),
+			ms((procCPU(pid)-cpu0)/time.Duration(max(pages, 1))))
 	}
 	fmt.Println()
 	return nil

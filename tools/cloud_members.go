@@ -81,26 +81,17 @@ func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput
 		}
 		project = &p
 	}
-	members, err := cc.ListMembers(ctx)
+	page, total, err := memberPage(ctx, cc, in, project, offset, limit)
 	if err != nil {
-		return out, cloudErr(err, "list the organization members")
+		return out, err
 	}
-	var matched []cloudapi.Member
-	for _, m := range members {
-		if memberMatches(m, in.Email, in.Role, project) {
-			matched = append(matched, m)
-		}
-	}
-	out.Total = len(matched)
-	if offset > len(matched) {
-		return out, toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
-	}
-	end := min(offset+limit, len(matched))
-	if pi.reused && !pi.knows(matched[offset:end]) {
+	out.Total = total
+	end := offset + len(page)
+	if pi.reused && !pi.knows(page) {
 		pi = memberProjects.fresh(cc) // a project made since the listing was read
 	}
-	out.Members = make([]MemberView, 0, end-offset)
-	for _, m := range matched[offset:end] {
+	out.Members = make([]MemberView, 0, len(page))
+	for _, m := range page {
 		ra := m.RoleAssignments
 		roles := renderAssignments(ctx, &ra, pi.projectIndex)
 		if roles == nil {
@@ -108,11 +99,46 @@ func listOrgMembers(ctx context.Context, c *toolkit.Call, in ListOrgMembersInput
 		}
 		out.Members = append(out.Members, MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, MemberSince: m.MemberSince, Roles: roles})
 	}
-	if end < len(matched) {
+	if end < total {
 		out.NextCursor = encodeCursor("members", end)
 	}
 	memberProjects.keep(cc, pi)
 	return out, nil
+}
+
+// memberPage returns the members from offset on, at most limit, among those
+// the filters match, and how many match. Without filters only the page's
+// members are decoded.
+func memberPage(ctx context.Context, cc *cloudapi.Client, in ListOrgMembersInput, project *cloudapi.Project, offset, limit int) ([]cloudapi.Member, int, error) {
+	pastEnd := toolkit.InvalidArgs("cursor is past the end of the list; start again without cursor")
+	if in.Email == "" && in.Role == "" && project == nil {
+		all, err := cc.ListEncodedMembers(ctx)
+		if err != nil {
+			return nil, 0, cloudErr(err, "list the organization members")
+		}
+		if offset > len(all) {
+			return nil, 0, pastEnd
+		}
+		page, err := all.Decode(offset, min(offset+limit, len(all)))
+		if err != nil {
+			return nil, 0, cloudErr(err, "list the organization members")
+		}
+		return page, len(all), nil
+	}
+	members, err := cc.ListMembers(ctx)
+	if err != nil {
+		return nil, 0, cloudErr(err, "list the organization members")
+	}
+	var matched []cloudapi.Member
+	for _, m := range members {
+		if memberMatches(m, in.Email, in.Role, project) {
+			matched = append(matched, m)
+		}
+	}
+	if offset > len(matched) {
+		return nil, 0, pastEnd
+	}
+	return matched[offset:min(offset+limit, len(matched))], len(matched), nil
 }
 
 // memberProjects is the organization's project list that names the projects

@@ -48,6 +48,13 @@ func TestCloudListOrgMembers(t *testing.T) {
 	if len(emails(p2)) != 1 || p2["next_cursor"] != nil {
 		t.Fatalf("page 2 = %v", p2)
 	}
+	// Unfiltered pages decode only their own members; they must show the
+	// members exactly as the filtered path, which decodes them all.
+	all := h.CallOK(t, "list_org_members", map[string]any{"limit": 500})
+	filtered := h.CallOK(t, "list_org_members", map[string]any{"limit": 500, "email": "@"})
+	if asJSON(all["members"]) != asJSON(filtered["members"]) || all["total"] != filtered["total"] {
+		t.Fatalf("unfiltered %s\nfiltered   %s", asJSON(all), asJSON(filtered))
+	}
 	mustContain(t, h.CallErr(t, "list_org_members", map[string]any{"cursor": "bogus"}), "cursor")
 	mustContain(t, h.CallErr(t, "list_org_members", map[string]any{"limit": 0.5}), "limit")
 	mustContain(t, h.CallErr(t, "list_org_members", map[string]any{"project": "nope"}), "list_projects")

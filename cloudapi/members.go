@@ -12,17 +12,21 @@ import (
 // assignments: the only documented way to read them. The API has no paging
 // for members, so paging is the caller's, in memory.
 func (c *Client) ListMembers(ctx context.Context) ([]Member, error) {
-	org, err := c.OrganizationID(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out struct {
 		Members []Member `json:"members"`
 	}
-	if _, err := c.do(ctx, request{op: "list members", method: http.MethodGet, path: "/organizations/" + seg(org) + "/members"}, &out); err != nil {
-		return nil, err
+	err := c.listMembers(ctx, &out)
+	return out.Members, err
+}
+
+// listMembers reads the member listing into out.
+func (c *Client) listMembers(ctx context.Context, out any) error {
+	org, err := c.OrganizationID(ctx)
+	if err != nil {
+		return err
 	}
-	return out.Members, nil
+	_, err = c.do(ctx, request{op: "list members", method: http.MethodGet, path: "/organizations/" + seg(org) + "/members"}, out)
+	return err
 }
 
 // EncodedMembers is the member listing with each member left encoded: a page
@@ -32,17 +36,11 @@ type EncodedMembers []json.RawMessage
 
 // ListEncodedMembers is ListMembers with the members left encoded.
 func (c *Client) ListEncodedMembers(ctx context.Context) (EncodedMembers, error) {
-	org, err := c.OrganizationID(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out struct {
 		Members EncodedMembers `json:"members"`
 	}
-	if _, err := c.do(ctx, request{op: "list members", method: http.MethodGet, path: "/organizations/" + seg(org) + "/members"}, &out); err != nil {
-		return nil, err
-	}
-	return out.Members, nil
+	err := c.listMembers(ctx, &out)
+	return out.Members, err
 }
 
 // Decode decodes the members in [from, to).

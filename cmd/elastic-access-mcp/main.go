@@ -108,10 +108,11 @@ only) returns every emulator to its start state. Ctrl-C stops them.`,
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "call" {
+	if len(os.Args) > 1 && os.Args[1] == "call" && os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		// One call, then the process ends: collecting garbage it will
 		// never reuse was about a tenth of a call's CPU. (Set here, not in
-		// runCall, which the tests run in-process.)
+		// runCall, which the tests run in-process.) An operator's GOGC or
+		// GOMEMLIMIT wins.
 		debug.SetGCPercent(-1)
 	}
 	// The tools' schemas were generated with the binary (schemas_gen.go):

@@ -27,7 +27,8 @@ func TestRuntimeTunedBeforeDependenciesInitialise(t *testing.T) {
 	if early == 0 {
 		t.Fatalf("package early did not initialise:\n%s", out)
 	}
-	for _, heavy := range []string{"github.com/santhosh-tekuri/jsonschema/v6", "github.com/go-playground/validator/v10"} {
+	for _, heavy := range []string{"github.com/santhosh-tekuri/jsonschema/v6", "github.com/go-playground/validator/v10",
+		"github.com/prometheus/client_golang/prometheus"} {
 		if n := order[heavy]; n == 0 || n < early {
 			t.Errorf("%s initialised (line %d) before package early (line %d)", heavy, n, early)
 		}

@@ -46,12 +46,34 @@ func TestServingGC(t *testing.T) {
 		{"cgroup v2 limit", nil, map[string]string{"/sys/fs/cgroup/memory.max": "1073741824\n"}, servingGCPercent, gib / 10 * 7},
 		{"cgroup v1 limit", nil, map[string]string{"/sys/fs/cgroup/memory/memory.limit_in_bytes": "1073741824"}, servingGCPercent, gib / 10 * 7},
 		{"cgroup v1 without a limit", nil, map[string]string{"/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712"}, servingGCPercent, 0},
+		{"a service's own cgroup (v2)", nil, map[string]string{"/proc/self/cgroup": "0::/system.slice/mcp.service\n",
+			"/sys/fs/cgroup/system.slice/mcp.service/memory.max": "1073741824", "/sys/fs/cgroup/memory.max": "max"}, servingGCPercent, gib / 10 * 7},
+		{"a host-mounted v1 hierarchy", nil, map[string]string{"/proc/self/cgroup": "12:cpu,cpuacct:/x\n4:memory:/process_api/42\n",
+			"/sys/fs/cgroup/memory/process_api/42/memory.limit_in_bytes": "1073741824",
+			"/sys/fs/cgroup/memory/memory.limit_in_bytes":                "9223372036854771712"}, servingGCPercent, gib / 10 * 7},
 		{"the operator's GOGC", map[string]string{"GOGC": "50"}, map[string]string{"/sys/fs/cgroup/memory.max": "1073741824"}, 50, 0},
 		{"the operator's GOMEMLIMIT", map[string]string{"GOMEMLIMIT": "1GiB"}, nil, 50, 0},
 	} {
 		p, l := servingGC(env(tc.env), files(tc.files), 50)
 		if p != tc.percent || l != tc.limit {
 			t.Errorf("%s: percent %d, limit %d; want %d, %d", tc.name, p, l, tc.percent, tc.limit)
+		}
+	}
+}
+
+func TestTestBinariesAreLeftAlone(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"/tmp/go-build1/b001/early.test", "-test.v"}, true},
+		{[]string{`C:\\build\\server.test.exe`}, true},
+		{[]string{"/tmp/bench", "-test.run=^$", "-test.bench=."}, true}, // go test -c -o bench
+		{[]string{"/usr/local/bin/elastic-access-mcp", "http"}, false},
+		{[]string{"elastic-access-mcp"}, false},
+	} {
+		if got := testBinary(tc.args); got != tc.want {
+			t.Errorf("testBinary(%q) = %v, want %v", tc.args, got, tc.want)
 		}
 	}
 }
